@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from opsbook.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("OPSBOOK_TODAY", "2026-11-25")
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run the CLI in-process from a working directory: `cli("check", cwd=path)`."""
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None) -> Result:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return run

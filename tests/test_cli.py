@@ -1,0 +1,113 @@
+"""The command line: output formats, exit codes, and no tracebacks for anything a user can do."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.kbfactory import dump, make_kb, runbook, write
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    return make_kb(tmp_path / "kb")
+
+
+def break_one_runbook(kb: Path) -> Path:
+    text = dump(runbook("rb-fallback", "fallback", related=["rb-auth-drift"]))
+    return write(kb / "runbooks/fallback/rb-fallback.yaml", text.replace("mitigation:", "mitigaton:"))
+
+
+def test_clean_knowledge_base_exits_zero(kb: Path, cli) -> None:
+    result = cli("check", cwd=kb)
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.output
+
+
+def test_misspelt_key_is_reported_with_line_col_and_suggestion(kb: Path, cli) -> None:
+    path = break_one_runbook(kb)
+    line = path.read_text().splitlines().index("mitigaton:") + 1
+    result = cli("check", cwd=kb)
+    assert result.exit_code == 1
+    assert (
+        f"runbooks/fallback/rb-fallback.yaml:{line}:1: error[unknown-key] 'mitigaton' is not a field of a "
+        "runbook (did you mean 'mitigation'?)" in result.output
+    )
+
+
+def test_one_bad_file_does_not_stop_the_others(kb: Path, cli) -> None:
+    write(kb / "runbooks/fallback/broken.yaml", "id: [unclosed\n")
+    write(kb / "runbooks/tool-policy/rb-tool-policy.yaml", runbook("rb-tool-policy", "tool-policy",
+          related=["rb-auth-drift"], signatures=["/(/"]))
+    output = cli("check", cwd=kb).output
+    assert "broken.yaml:2:1: error[yaml-syntax]" in output
+    assert "rb-tool-policy.yaml" in output and "bad-regex" in output
+
+
+def test_json_format_is_an_object_with_all_fields(kb: Path, cli) -> None:
+    break_one_runbook(kb)
+    result = cli("check", "--format", "json", cwd=kb)
+    payload = json.loads(result.output)
+    assert payload["errors"] == 1 and payload["files_checked"] == 6
+    [diagnostic] = payload["diagnostics"]
+    assert set(diagnostic) == {"path", "line", "col", "code", "severity", "message", "hint"}
+    assert diagnostic["severity"] == "error" and diagnostic["code"] == "unknown-key"
+
+
+def test_github_format_lines_are_workflow_commands(kb: Path, cli) -> None:
+    break_one_runbook(kb)
+    output = cli("check", "--format", "github", cwd=kb).output.strip()
+    assert re.fullmatch(r"::error file=[^,]+,line=\d+,col=\d+,title=unknown-key::\[unknown-key\] .+", output)
+
+
+def test_check_of_one_file_reports_only_that_file(kb: Path, cli) -> None:
+    break_one_runbook(kb)
+    write(kb / "runbooks/fallback/broken.yaml", "id: [unclosed\n")
+    output = cli("check", "runbooks/fallback/broken.yaml", cwd=kb).output
+    assert "broken.yaml" in output and "rb-fallback.yaml" not in output
+
+
+def test_usage_error_exits_two(kb: Path, cli) -> None:
+    assert cli("check", "--format", "xml", cwd=kb).exit_code == 2
+    assert cli("check", "no/such/path", cwd=kb).exit_code == 2
+
+
+def test_internal_error_exits_three_with_one_line_and_debug_hint(kb: Path, cli, monkeypatch) -> None:
+    import opsbook.check
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(opsbook.check, "run_check", explode)
+    result = cli("check", cwd=kb)
+    assert result.exit_code == 3
+    assert "internal error: RuntimeError: boom" in result.output and "--debug" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback(kb: Path, cli, monkeypatch) -> None:
+    import opsbook.check
+
+    monkeypatch.setattr(opsbook.check, "run_check", lambda *a, **k: 1 / 0)
+    result = cli("--debug", "check", cwd=kb)
+    assert result.exit_code == 3 and "Traceback" in result.output
+
+
+def test_console_script_runs_without_traceback_on_bad_input(kb: Path) -> None:
+    write(kb / "runbooks/fallback/bad.yaml", b"\xff\xfe not utf-8".decode("latin-1"))
+    (kb / "runbooks/fallback/bad.yaml").write_bytes(b"id: \xff\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "opsbook", "check"], cwd=kb, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 1
+    assert "bad.yaml:1:5: error[encoding]" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_version(cli) -> None:
+    assert cli("--version").output.startswith("opsbook, version ")

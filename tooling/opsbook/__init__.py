@@ -1,0 +1,3 @@
+"""opsbook: incident runbooks and postmortems for AI-agent systems."""
+
+__version__ = "0.1.0"

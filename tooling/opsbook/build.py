@@ -1,0 +1,147 @@
+"""One entry for the site: load → validate → graph → render into a set of files.
+
+Both adapters call `build_bundle`: the CLI writes the files to a folder, the MkDocs plugin hands them to
+MkDocs as generated files. Same input, same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from opsbook.diagnostics import Diagnostic
+from opsbook.freshness import today as current_day
+from opsbook.fsio import write_text
+from opsbook.knowledge import Progress, load_knowledge_base
+from opsbook.models import Config
+from opsbook.periods import IsoWeek
+from opsbook.render.export import knowledge_base_json, llms_txt
+from opsbook.render.pages import PageRenderer
+from opsbook.sitemodel import SiteModel, build_site_model
+
+ASSETS = ("opsbook.css",)
+OPERATING_ORDER = [
+    "golden-path",
+    "environment-checklist",
+    "approval-gates",
+    "tool-capabilities",
+    "workflows",
+    "p0-tests",
+    "severity-levels",
+    "weekly-review",
+]
+
+NavItem = dict[str, Any] | str
+
+
+@dataclass
+class SiteBundle:
+    pages: dict[str, str]
+    files: dict[str, str]
+    site: SiteModel
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def build_bundle(
+    root: Path,
+    *,
+    public: bool = False,
+    site_url: str | None = None,
+    on: dt.date | None = None,
+    progress: Progress | None = None,
+) -> SiteBundle:
+    kb = load_knowledge_base(root, keep_records=True, progress=progress)
+    site = build_site_model(kb, public=public, today=on or current_day(), site_url=site_url)
+    renderer = PageRenderer(site)
+    pages = renderer.all_pages()
+    pages.update(renderer.reviews_index(review_documents(root, kb.config)))
+    files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
+    files["api/knowledge-base.json"] = knowledge_base_json(site)
+    files["llms.txt"] = llms_txt(site)
+    files["llms-full.txt"] = llms_txt(site, full=True)
+    files["robots.txt"] = robots_txt(site_url)
+    return SiteBundle(pages, files, site, kb.all_diagnostics)
+
+
+def review_documents(root: Path, config: Config) -> list[tuple[str, str]]:
+    """(week, docs-relative page) of every review document, newest first."""
+    folder = root / config.paths.reviews
+    docs = root / config.paths.docs
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob("*.md"):
+        try:
+            week = IsoWeek.parse(path.stem)
+        except ValueError:
+            continue
+        found.append((week, path.relative_to(docs).as_posix() if path.is_relative_to(docs) else path.name))
+    return [(str(week), page) for week, page in sorted(found, reverse=True)]
+
+
+def robots_txt(site_url: str | None) -> str:
+    sitemap = f"Sitemap: {site_url.rstrip('/')}/sitemap.xml\n" if site_url else ""
+    return f"User-agent: *\nAllow: /\n{sitemap}"
+
+
+def _asset(name: str) -> str:
+    return resources.files("opsbook").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def write_bundle(bundle: SiteBundle, out: Path, *, force: bool = False) -> list[Path]:
+    written = []
+    for relative, text in sorted({**bundle.pages, **bundle.files}.items()):
+        path = out / relative
+        write_text(path, text, force=force)
+        written.append(path)
+    return written
+
+
+def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
+    """The sidebar: runbooks grouped by class, index pages for incidents, hand-written docs by folder.
+
+    Incident pages stay out of the sidebar (they are reached from the index pages), which keeps the
+    MkDocs build linear in the number of records.
+    """
+    site = bundle.site
+    generated = set(bundle.pages)
+    sections: dict[str, list[NavItem]] = {}
+    for page in sorted(handwritten):
+        folder = page.split("/")[0] if "/" in page else ""
+        if page == "index.md" or page in generated or page.startswith("incidents/"):
+            continue
+        sections.setdefault(folder, []).append(page)
+    for page in sorted(generated):
+        folder = page.split("/")[0]
+        if folder in ("operating", "reference", "reviews") or page in ("metrics.md", "graph.md", "tags.md"):
+            sections.setdefault(folder if "/" in page else "", []).append(page)
+
+    def ordered(folder: str) -> list[NavItem]:
+        pages = sections.pop(folder, [])
+        rank = {name: position for position, name in enumerate(OPERATING_ORDER)}
+        return sorted(pages, key=lambda p: (rank.get(Path(str(p)).stem, len(rank)), str(p)))
+
+    reviews = sections.pop("reviews", [])
+    review_index = [p for p in reviews if p == "reviews/index.md"]
+    review_docs = sorted((p for p in reviews if p != "reviews/index.md"), key=str, reverse=True)
+    nav: list[NavItem] = [
+        {"Home": "index.md"},
+        {
+            "Runbooks": [
+                {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} for view in site.classes
+            ]
+        },
+        {"Incidents": ["incidents/index.md"]},
+    ]
+    if review_index or review_docs:
+        nav.append({"Reviews": [*review_index, *review_docs]})
+    if "operating" in sections:
+        nav.append({"Operating": ordered("operating")})
+    top = sections.pop("", [])
+    nav.extend(p for p in top if p not in ("tags.md",))
+    for folder in sorted(sections):
+        nav.append({folder.replace("-", " ").capitalize(): ordered(folder)})
+    return nav

@@ -1,0 +1,314 @@
+"""The `opsbook` command line: thin Click commands over the core modules.
+
+Each command parses options, calls one core function and prints its result; heavy libraries are imported
+inside the commands so that `opsbook --help` stays fast. Exit codes: 0 clean, 1 problems found,
+2 usage error, 3 internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from opsbook import __version__
+
+ISSUES_URL = "https://github.com/opsbook/opsbook/issues"
+FORMATS = click.Choice(["text", "json", "github"])
+
+
+class OpsbookGroup(click.Group):
+    """Turns unexpected exceptions into exit 3 with a one-line message instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("opsbook: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(1)
+        except Exception as error:
+            if ctx.find_root().params.get("debug"):
+                traceback.print_exc()
+            else:
+                click.echo(
+                    f"opsbook: internal error: {type(error).__name__}: {error}\n"
+                    f"  this is a bug in opsbook; rerun with --debug for the traceback and report it at "
+                    f"{ISSUES_URL}",
+                    err=True,
+                )
+            sys.exit(3)
+
+
+@click.group(cls=OpsbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="opsbook")
+@click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
+def main(debug: bool) -> None:
+    """Incident runbooks and postmortems for AI-agent systems, as checked YAML and a static site."""
+
+
+def _root(path: Path | None) -> Path:
+    from opsbook.knowledge import find_root
+
+    return find_root(path or Path.cwd())
+
+
+def _fail_exists(path: Path) -> None:
+    from opsbook.diagnostics import display_path
+
+    raise click.ClickException(f"{display_path(path)} already exists; pass --force to replace it")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail on warnings too (placeholders, staleness, overdue P0 items).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write .opsbook-cache/.")
+def check(path: Path | None, output_format: str, strict: bool, jobs: int | None, no_cache: bool) -> None:
+    """Validate every runbook and incident and report all problems with file:line:col."""
+    from opsbook.check import run_check
+
+    report = run_check(path or Path.cwd(), jobs=jobs, use_cache=not no_cache)
+    click.echo(report.render(output_format))
+    sys.exit(report.exit_code(strict=strict))
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: <root>/schema).")
+@click.option("--check", "only_check", is_flag=True, help="Exit 1 if the files differ from the models.")
+def schema(out: Path | None, only_check: bool) -> None:
+    """Write the JSON Schema of every record type, exported from the models."""
+    from opsbook.fsio import write_text
+    from opsbook.schema import outdated, schema_documents
+
+    folder = out or _root(None) / "schema"
+    if only_check:
+        stale = outdated(folder)
+        for name in stale:
+            click.echo(f"{folder / name}: out of date; run `opsbook schema`")
+        sys.exit(1 if stale else 0)
+    for name, text in schema_documents().items():
+        write_text(folder / name, text, force=True)
+        click.echo(f"wrote {folder / name}")
+
+
+@main.group()
+def new() -> None:
+    """Start a new record from a template that passes `opsbook check`."""
+
+
+@new.command("runbook")
+@click.option("--class", "failure_class", required=True, type=click.Choice(
+    ["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy"]))
+@click.option("--id", "record_id", required=True, help="Lower-case words joined by hyphens.")
+@click.option("--title", help="States the symptom (default: from the id).")
+@click.option("--owner", default="<fill in: owning team>", show_default=False)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def new_runbook(failure_class: str, record_id: str, title: str | None, owner: str, force: bool) -> None:
+    """Scaffold runbooks/<class>/<id>.yaml."""
+    from opsbook.fsio import WouldOverwrite
+    from opsbook.scaffold import ScaffoldError, new_runbook as scaffold
+
+    try:
+        path = scaffold(_root(None), failure_class, record_id, title=title, owner=owner, force=force)
+    except ScaffoldError as error:
+        raise click.UsageError(str(error)) from None
+    except WouldOverwrite as error:
+        _fail_exists(Path(str(error)))
+    click.echo(f"created {path}")
+
+
+@new.command("incident")
+@click.option("--title", required=True)
+@click.option("--class", "failure_class", default="other", show_default=True, type=click.Choice(
+    ["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy", "other"]))
+@click.option("--severity", default="SEV3", show_default=True, type=click.Choice(
+    ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]))
+@click.option("--date", "started", help="Start date YYYY-MM-DD (default: today).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def new_incident(title: str, failure_class: str, severity: str, started: str | None, force: bool) -> None:
+    """Scaffold incidents/<YYYY>/<date>-<slug>.yaml."""
+    from opsbook.fsio import WouldOverwrite
+    from opsbook.scaffold import ScaffoldError, new_incident as scaffold
+
+    try:
+        path = scaffold(_root(None), title, failure_class, severity, started, force=force)
+    except ScaffoldError as error:
+        raise click.UsageError(str(error)) from None
+    except WouldOverwrite as error:
+        _fail_exists(Path(str(error)))
+    click.echo(f"created {path}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="opsbook", help="Site and knowledge-base name.")
+@click.option("--force", is_flag=True, help="Use a non-empty folder; replaces files the starter also has.")
+def init(directory: Path, name: str, force: bool) -> None:
+    """Create a working knowledge base in DIRECTORY (config, starter runbooks, mkdocs.yml)."""
+    from opsbook.fsio import WouldOverwrite
+    from opsbook.scaffold import init_knowledge_base
+
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise click.ClickException(f"{directory} is not empty; pass --force to add the starter files anyway")
+    try:
+        written = init_knowledge_base(directory, name, force=force)
+    except WouldOverwrite as error:
+        _fail_exists(Path(str(error)))
+    click.echo(f"created {len(written)} files in {directory}; next: opsbook check {directory}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/docs"),
+              show_default=True, help="Folder for the generated Markdown and data files.")
+@click.option("--public", is_flag=True, help="Leave out internal records and fields.")
+@click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
+def build(out: Path, public: bool, force: bool) -> None:
+    """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
+    from opsbook.build import write_bundle
+    from opsbook.fsio import WouldOverwrite
+    from opsbook.progress import ProgressLine
+
+    if out.exists() and any(out.iterdir()) and not force:
+        raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build")
+    progress = ProgressLine("building")
+    try:
+        bundle = _public_bundle(public, progress)
+        written = write_bundle(bundle, out, force=force)
+    except WouldOverwrite as error:
+        _fail_exists(Path(str(error)))
+    finally:
+        progress.close()
+    for diagnostic in bundle.diagnostics:
+        if diagnostic.is_error:
+            click.echo(diagnostic.as_text(), err=True)
+    click.echo(f"wrote {len(written)} files to {out}")
+    sys.exit(1 if any(d.is_error for d in bundle.diagnostics) else 0)
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--public", is_flag=True, help="Leave out internal records and fields.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+def export(output_format: str, out: Path | None, public: bool, force: bool) -> None:
+    """Print the knowledge base as one JSON object (what the site publishes at /api/knowledge-base.json)."""
+    from opsbook.fsio import WouldOverwrite, write_text
+
+    text = _public_bundle(public, None).files["api/knowledge-base.json"]
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_text(out, text, force=force)
+    except WouldOverwrite:
+        _fail_exists(out)
+    click.echo(f"wrote {out}")
+
+
+def _public_bundle(public: bool, progress: Any) -> Any:
+    from opsbook.build import build_bundle
+
+    return build_bundle(_root(None), public=public, site_url=_site_url(_root(None)), progress=progress)
+
+
+def _site_url(root: Path) -> str | None:
+    from opsbook.siteconfig import site_url
+
+    return site_url(root)
+
+
+@main.command()
+@click.option("--week", help="ISO week such as 2026-W47 (default: the last complete week).")
+@click.option("--format", "output_format", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default for md: <reviews folder>/<week>.md; json prints to stdout).")
+@click.option("--force", is_flag=True, help="Replace an existing review document.")
+def review(week: str | None, output_format: str, out: Path | None, force: bool) -> None:
+    """Prepare the weekly incident review (Build, Growth, QA) for one ISO week."""
+    import json
+
+    from opsbook.freshness import today
+    from opsbook.fsio import WouldOverwrite, write_text
+    from opsbook.knowledge import load_knowledge_base
+    from opsbook.periods import IsoWeek
+    from opsbook.render.pages import PageRenderer
+    from opsbook.review import build_review, review_json
+
+    try:
+        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete(today())
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--week") from None
+    root = _root(None)
+    kb = load_knowledge_base(root)
+    weekly = build_review(kb, iso_week, today=today(), site_url=_site_url(root))
+    if output_format == "json":
+        text = json.dumps(review_json(weekly), indent=2, ensure_ascii=False) + "\n"
+        if out is None:
+            click.echo(text, nl=False)
+            return
+    else:
+        out = out or root / kb.config.paths.reviews / f"{iso_week}.md"
+        docs = root / kb.config.paths.docs
+        page = out.resolve().relative_to(docs.resolve()).as_posix() if out.resolve().is_relative_to(
+            docs.resolve()) else f"reviews/{iso_week}.md"
+        text = next(iter(PageRenderer(weekly.site).review(weekly, page).values()))
+    try:
+        write_text(out, text, force=force)
+    except WouldOverwrite:
+        _fail_exists(out)
+    click.echo(f"wrote {out}" + (" (quiet week)" if weekly.quiet else ""))
+
+
+@main.command()
+@click.option("--overdue", is_flag=True, help="Only items past their due date or SLA.")
+@click.option("--owner", help="Only items of this owner.")
+@click.option("--all", "include_closed", is_flag=True, help="Include done and not_doing items.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def actions(overdue: bool, owner: str | None, include_closed: bool, output_format: str) -> None:
+    """List action items from every incident, overdue first."""
+    import json
+
+    from opsbook.followups import list_follow_ups
+
+    items = list_follow_ups(_root(None), overdue_only=overdue, owner=owner, include_closed=include_closed)
+    if output_format == "json":
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    for item in items:
+        flag = "OVERDUE " if item["overdue"] else ""
+        click.echo(
+            f"{flag}{item['deadline']} {item['priority']} {item['owner'] or '(no owner)'}: {item['title']} "
+            f"[{item['status']}] ({item['incident']})"
+        )
+    click.echo(f"{len(items)} action item{'s' if len(items) != 1 else ''}")
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats(output_format: str) -> None:
+    """Incident counts and response times by class, severity and month."""
+    import json
+
+    from opsbook.followups import knowledge_stats
+
+    result = knowledge_stats(_root(None))
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    incidents = result["incidents"]
+    click.echo(f"incidents: {incidents['in_metrics']} counted of {incidents['total']}")
+    for group in ("by_class", "by_severity", "by_month"):
+        click.echo(f"{group.replace('_', ' ')}:")
+        for key, summary in incidents[group].items():
+            ttr = summary["TTR"]["median_minutes"]
+            click.echo(f"  {key:<20} {summary['count']:>4}   median TTR {'—' if ttr is None else f'{ttr:.0f} min'}")
+    actions_ = result["action_items"]
+    click.echo(f"action items: {actions_['open']} open, {actions_['overdue']} overdue, {actions_['done']} done")

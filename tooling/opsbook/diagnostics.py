@@ -1,0 +1,159 @@
+"""Located problems (`path:line:col: error[code] message`) and their output formats.
+
+Every problem opsbook finds in user input becomes a `Diagnostic`; nothing below the CLI raises for bad
+input. Codes are stable: they are documented in `CODES` and on the site, and tools may match on them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+CODES: dict[str, str] = {
+    # reading and parsing
+    "unreadable": "The file could not be read (permissions, a directory, a broken link).",
+    "outside-root": "A symbolic link points outside the knowledge base; it is not followed.",
+    "too-large": "The file is larger than the configured limit (limits.max_file_bytes).",
+    "encoding": "The file is not valid UTF-8.",
+    "yaml-syntax": "The YAML could not be parsed.",
+    "tab": "A tab character is used for indentation; YAML allows only spaces.",
+    "yaml-tag": "A YAML tag asks for an object to be constructed; only plain data is accepted.",
+    "duplicate-key": "A key appears twice in the same mapping; YAML would silently keep the last.",
+    "non-string-key": "A mapping key is not a string (YAML 1.1 reads yes/no/on/off as booleans).",
+    "alias-bomb": "Aliases expand to more nodes than allowed, or refer to themselves.",
+    "too-deep": "Nesting is deeper than any record needs.",
+    "empty-file": "The file holds no document (empty or only comments).",
+    "not-a-mapping": "The top level of a record must be a mapping of field names to values.",
+    "multiple-documents": "A record file must hold exactly one YAML document.",
+    # fields
+    "unknown-key": "A key that the record type does not define.",
+    "missing-key": "A required field is missing.",
+    "wrong-type": "A value has the wrong type.",
+    "bad-value": "A value is outside what the field allows (enum, pattern, range, format).",
+    "naive-timestamp": "A timestamp has no timezone; write it with Z or an offset.",
+    "bad-regex": "A /regex/ signature does not compile.",
+    # record semantics
+    "id-mismatch": "A record's id differs from its file name.",
+    "class-folder": "A runbook sits in a folder other than its failure class.",
+    "incident-folder": "An incident sits in a folder other than the year of its id.",
+    "duplicate-id": "Two records share one id.",
+    "timestamp-order": "Incident timestamps are not in the order started <= detected <= acknowledged "
+    "<= mitigated <= resolved.",
+    "approval-missing": "A sensitive step does not name who approves it.",
+    "sensitive-unflagged": "A step whose command looks sensitive (deploys, purges, rotates, deletes) "
+    "has no approver.",
+    "action-item-owner": "An action item that is not done has no owner or no due date.",
+    "deprecated-without-replacement": "A deprecated runbook does not name its replacement.",
+    "placeholder": "Scaffolded placeholder text (<...>) is still in the record.",
+    "secret": "A value looks like a real credential.",
+    # graph
+    "dangling-ref": "A reference points at a record that does not exist.",
+    "self-ref": "A record refers to itself.",
+    "orphan-runbook": "A runbook that no record links to and that links nowhere.",
+    "deprecation-cycle": "Runbooks replace each other in a cycle.",
+    "class-uncovered": "A failure class has no active runbook.",
+    "overdue-action": "An action item is past its due date (or its priority's SLA).",
+    "never-drilled": "A fallback path has no drill on record, or none within its review interval.",
+    "stale-runbook": "A runbook is past its review interval, or an incident used it after its last review.",
+    # configuration and environment
+    "config": "The opsbook configuration is invalid.",
+    "env-missing": "A variable required in an environment is absent there.",
+    "env-only-in": "A variable is present in some environments but absent where the manifest needs it.",
+    "env-unknown": "A variable is not declared in the environment manifest.",
+    "env-must-differ": "Values that must differ between environments are identical.",
+    "env-format": "A value does not match the format the manifest expects in that environment.",
+    "env-client-exposed": "A server-only variable is reachable from client code.",
+    "env-undeclared-use": "Source code reads a variable the manifest does not declare.",
+    "env-project": "The linked project or account is not the one the manifest expects.",
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"undocumented diagnostic code {self.code!r}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def as_text(self) -> str:
+        head = f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {self.message}"
+        return f"{head}\n    hint: {self.hint}" if self.hint else head
+
+    def as_github(self) -> str:
+        command = "error" if self.is_error else "warning"
+        message = f"[{self.code}] {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
+        return (
+            f"::{command} file={_github_escape_property(self.path)},line={self.line},col={self.col},"
+            f"title={self.code}::{_github_escape_data(message)}"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {key: str(value) if key == "severity" else value for key, value in asdict(self).items()}
+
+
+def _github_escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_escape_property(text: str) -> str:
+    return _github_escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+OUTPUT_FORMATS = ("text", "json", "github")
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic], output_format: str, *, checked: int) -> str:
+    """Render diagnostics for the terminal, for machines, or as GitHub workflow commands."""
+    ordered = sorted(diagnostics)
+    errors = sum(d.is_error for d in ordered)
+    warnings = len(ordered) - errors
+    if output_format == "json":
+        return json.dumps(
+            {
+                "files_checked": checked,
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": [d.as_dict() for d in ordered],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    if output_format == "github":
+        return "\n".join(d.as_github() for d in ordered)
+    lines = [d.as_text() for d in ordered]
+    lines.append(f"{checked} files checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+    return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def display_path(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when it is below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative

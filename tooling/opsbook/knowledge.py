@@ -1,0 +1,265 @@
+"""Load a knowledge base: find it, read its configuration, check every record file, keep what is good.
+
+One bad file never stops the others: each file becomes a `FileOutcome` with its diagnostics and, when
+it is valid, its record and facts. Large knowledge bases are checked on a process pool; a warm cache
+(see `opsbook.cache`) skips files that have not changed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from multiprocessing import get_context
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from opsbook.diagnostics import Diagnostic, display_path
+from opsbook.facts import RecordFacts, RecordKind, incident_facts, partial_facts, runbook_facts
+from opsbook.loader import Document, Limits, load_file
+from opsbook.models import Config, Incident, Runbook
+from opsbook.models.catalog import ClassCatalog, ToolCatalog, WorkflowCatalog
+from opsbook.models.environment import EnvManifest
+from opsbook.rules import incident_rules, runbook_rules
+from opsbook.validate import validate_model
+
+if TYPE_CHECKING:
+    from opsbook.cache import Cache
+
+CONFIG_FILE = "opsbook.yml"
+RECORD_SUFFIX = ".yaml"
+PARALLEL_THRESHOLD = 400
+
+Model = TypeVar("Model", bound=BaseModel)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    path: str
+    diagnostics: list[Diagnostic]
+    facts: RecordFacts | None = None
+    record: Runbook | Incident | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileTask:
+    absolute: str
+    display: str
+    relative: str
+    kind: RecordKind
+    max_bytes: int
+    keep_record: bool
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    config: Config
+    outcomes: list[FileOutcome]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    workflows: WorkflowCatalog | None = None
+    tools: ToolCatalog | None = None
+    classes: ClassCatalog | None = None
+    environment: EnvManifest | None = None
+
+    @cached_property
+    def facts(self) -> list[RecordFacts]:
+        """Facts of every identifiable record, including invalid ones (`valid=False`) so links resolve."""
+        return [o.facts for o in self.outcomes if o.facts is not None]
+
+    @cached_property
+    def runbooks(self) -> dict[str, Runbook]:
+        return {o.record.id: o.record for o in self.outcomes if isinstance(o.record, Runbook)}
+
+    @cached_property
+    def incidents(self) -> dict[str, Incident]:
+        return {o.record.id: o.record for o in self.outcomes if isinstance(o.record, Incident)}
+
+    @property
+    def all_diagnostics(self) -> list[Diagnostic]:
+        return [d for o in self.outcomes for d in o.diagnostics] + self.diagnostics
+
+    @property
+    def files_checked(self) -> int:
+        return len(self.outcomes) + sum(1 for _ in self.catalog_files())
+
+    def catalog_files(self) -> Iterable[Path]:
+        catalog = self.root / self.config.paths.catalog
+        return (catalog / name for name in CATALOG_FILES if (catalog / name).is_file())
+
+
+CATALOG_FILES: dict[str, type[BaseModel]] = {
+    "workflows.yaml": WorkflowCatalog,
+    "tools.yaml": ToolCatalog,
+    "classes.yaml": ClassCatalog,
+    "environment.yaml": EnvManifest,
+}
+
+
+def find_root(start: Path) -> Path:
+    """The knowledge base containing `start`.
+
+    The nearest folder at or above `start` with `opsbook.yml`; failing that, the nearest with a
+    `runbooks/` or `incidents/` folder; failing that, `start` itself.
+    """
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    ancestors = (folder, *folder.parents)
+    for candidate in ancestors:
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    for candidate in ancestors:
+        if (candidate / "runbooks").is_dir() or (candidate / "incidents").is_dir():
+            return candidate
+    return folder
+
+
+def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return Config(), []
+    config, diagnostics = load_model_file(path, Config)
+    if any(d.code == "empty-file" for d in diagnostics):
+        return Config(), []
+    return config or Config(), diagnostics
+
+
+def load_model_file(path: Path, model: type[Model], limits: Limits = Limits()) -> tuple[Model | None, list[Diagnostic]]:
+    result = load_file(path, display_path(path), limits)
+    if result.document is None:
+        return None, result.diagnostics
+    record, errors = validate_model(result.document, model)
+    return record, result.diagnostics + errors
+
+
+def discover(root: Path, config: Config) -> list[tuple[Path, RecordKind]]:
+    """Every record file under the runbook and incident folders, sorted for stable output."""
+    found: list[tuple[Path, RecordKind]] = []
+    for folder_name, kind in ((config.paths.runbooks, "runbook"), (config.paths.incidents, "incident")):
+        folder = root / folder_name
+        if not folder.is_dir():
+            continue
+        for directory, subdirectories, files in os.walk(folder):
+            subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+            found.extend(
+                (Path(directory) / name, kind)  # type: ignore[misc]
+                for name in sorted(files)
+                if name.endswith(RECORD_SUFFIX) and not name.startswith(".")
+            )
+    return found
+
+
+def check_record_file(task: FileTask) -> FileOutcome:
+    """Parse, validate and rule-check one record file. Runs in worker processes; never raises for input."""
+    result = load_file(Path(task.absolute), task.display, Limits(max_file_bytes=task.max_bytes))
+    document = result.document
+    if document is None:
+        return FileOutcome(task.display, result.diagnostics)
+    relative = PurePath(task.relative)
+    if task.kind == "runbook":
+        return _finish(task, result.diagnostics, document, Runbook, relative)
+    return _finish(task, result.diagnostics, document, Incident, relative)
+
+
+def _finish(
+    task: FileTask,
+    diagnostics: list[Diagnostic],
+    document: Document,
+    model: type[Runbook] | type[Incident],
+    relative: PurePath,
+) -> FileOutcome:
+    record, errors = validate_model(document, model)
+    diagnostics = diagnostics + errors
+    if record is None:
+        return FileOutcome(task.display, diagnostics, partial_facts(document, task.kind))
+    if isinstance(record, Runbook):
+        diagnostics.extend(runbook_rules(document, record, relative))
+        facts = runbook_facts(document, record)
+    else:
+        diagnostics.extend(incident_rules(document, record, relative))
+        facts = incident_facts(document, record)
+    return FileOutcome(task.display, diagnostics, facts, record if task.keep_record else None)
+
+
+def _outside_root(path: Path, root: Path) -> bool:
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+
+
+def load_knowledge_base(
+    root: Path,
+    *,
+    keep_records: bool = True,
+    jobs: int | None = None,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
+) -> KnowledgeBase:
+    from opsbook.graph import graph_diagnostics
+
+    config, config_diagnostics = load_config(root)
+    tasks: list[FileTask] = []
+    outcomes: dict[str, FileOutcome] = {}
+    order: list[str] = []
+    for path, kind in discover(root, config):
+        display = display_path(path)
+        order.append(display)
+        if _outside_root(path, root):
+            outcomes[display] = FileOutcome(
+                display,
+                [Diagnostic(display, 1, 1, "outside-root", f"links to {path.resolve()}, outside {root}")],
+            )
+            continue
+        relative = str(path.relative_to(root / (config.paths.runbooks if kind == "runbook" else config.paths.incidents)))
+        task = FileTask(str(path), display, relative, kind, config.limits.max_file_bytes, keep_records)
+        cached = cache.lookup(task) if cache is not None and not keep_records else None
+        if cached is not None:
+            outcomes[display] = cached
+        else:
+            tasks.append(task)
+    for outcome in _run(tasks, jobs, progress):
+        outcomes[outcome.path] = outcome
+        if cache is not None and not keep_records:
+            cache.store(outcome)
+    if cache is not None:
+        cache.save()
+    kb = KnowledgeBase(root, config, [outcomes[p] for p in order], list(config_diagnostics))
+    _load_catalog(kb)
+    kb.diagnostics.extend(graph_diagnostics(kb))
+    return kb
+
+
+def _load_catalog(kb: KnowledgeBase) -> None:
+    for path in kb.catalog_files():
+        record, diagnostics = load_model_file(path, CATALOG_FILES[path.name])
+        kb.diagnostics.extend(diagnostics)
+        if isinstance(record, WorkflowCatalog):
+            kb.workflows = record
+        elif isinstance(record, ToolCatalog):
+            kb.tools = record
+        elif isinstance(record, ClassCatalog):
+            kb.classes = record
+        elif isinstance(record, EnvManifest):
+            kb.environment = record
+
+
+def _run(tasks: list[FileTask], jobs: int | None, progress: Progress | None) -> Iterable[FileOutcome]:
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    total = len(tasks)
+    if workers <= 1 or total < PARALLEL_THRESHOLD:
+        results: Iterable[FileOutcome] = map(check_record_file, tasks)
+        yield from _counted(results, total, progress)
+        return
+    chunk = max(16, total // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        yield from _counted(pool.map(check_record_file, tasks, chunksize=chunk), total, progress)
+
+
+def _counted(results: Iterable[Any], total: int, progress: Progress | None) -> Iterable[FileOutcome]:
+    for done, outcome in enumerate(results, 1):
+        if progress is not None:
+            progress(done, total)
+        yield outcome

@@ -1,0 +1,66 @@
+"""The MkDocs adapter: hands the rendered knowledge base to MkDocs. All logic lives in `opsbook.build`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config as MkDocsConfigBase
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from opsbook.build import SiteBundle, build_bundle, navigation
+from opsbook.pagemeta import handwritten_meta
+
+log = logging.getLogger("mkdocs.plugins.opsbook")
+THEME_DIR = str(Path(__file__).parent / "theme")
+
+
+class OpsbookPluginConfig(MkDocsConfigBase):
+    public = config_options.Type(bool, default=False)
+    root = config_options.Optional(config_options.Type(str))
+
+
+class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
+    bundle: SiteBundle | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(self.config.root or Path(config.config_file_path).parent)
+        public = self.config.public or os.environ.get("OPSBOOK_PUBLIC", "") not in ("", "0", "false")
+        self.bundle = build_bundle(root, public=public, site_url=config.site_url)
+        for diagnostic in self.bundle.diagnostics:
+            (log.warning if diagnostic.is_error else log.info)(diagnostic.as_text())
+        custom_dir_count = 1 if config.theme.custom_dir else 0
+        config.theme.dirs.insert(custom_dir_count, THEME_DIR)
+        config.extra_css.append("assets/opsbook/opsbook.css")
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.bundle is not None
+        handwritten = [f.src_uri for f in files.documentation_pages()]
+        for path, content in {**self.bundle.pages, **self.bundle.files}.items():
+            existing = files.get_file_from_path(path)
+            if existing is not None:
+                if path.endswith(".md"):
+                    log.info(f"opsbook: docs/{path} is hand-written; the generated page is not used")
+                    continue
+                files.remove(existing)
+            files.append(File.generated(config, path, content=content))
+        if config.nav is None:
+            config.nav = navigation(self.bundle, handwritten)
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.bundle is not None
+        opsbook_meta: dict[str, Any] = page.meta.get("opsbook") or {}
+        if page.file.src_uri not in self.bundle.pages:
+            source = Path(page.file.abs_src_path) if page.file.abs_src_path else None
+            page.meta.update(handwritten_meta(page.file.src_uri, source, markdown, page.meta, self.bundle.site))
+            opsbook_meta = page.meta.get("opsbook") or {}
+        page.update_date = opsbook_meta.get("lastmod", "")
+        return markdown
