@@ -22,7 +22,7 @@ from opsbook.render.export import knowledge_base_json, llms_txt
 from opsbook.render.pages import PageRenderer
 from opsbook.sitemodel import SiteModel, build_site_model
 
-ASSETS = ("opsbook.css",)
+ASSETS = ("opsbook.css", "opsbook.js")
 OPERATING_ORDER = [
     "golden-path",
     "environment-checklist",
@@ -35,6 +35,14 @@ OPERATING_ORDER = [
 ]
 
 NavItem = dict[str, Any] | str
+
+
+class PublicBuildRefused(Exception):
+    """A public build never runs while a likely secret is in the knowledge base."""
+
+    def __init__(self, findings: list[Diagnostic]) -> None:
+        super().__init__(f"{len(findings)} likely secret(s) found; a public build refuses to run")
+        self.findings = findings
 
 
 @dataclass
@@ -54,16 +62,30 @@ def build_bundle(
     progress: Progress | None = None,
 ) -> SiteBundle:
     kb = load_knowledge_base(root, keep_records=True, progress=progress)
+    secrets = [d for d in kb.all_diagnostics if d.code == "secret"]
+    if public and secrets:
+        raise PublicBuildRefused(secrets)
     site = build_site_model(kb, public=public, today=on or current_day(), site_url=site_url)
-    renderer = PageRenderer(site)
+    renderer = PageRenderer(site, handwritten_pages(root, kb.config))
     pages = renderer.all_pages()
-    pages.update(renderer.reviews_index(review_documents(root, kb.config)))
+    pages.update(renderer.reviews_index([] if public else review_documents(root, kb.config)))
     files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
     files["api/knowledge-base.json"] = knowledge_base_json(site)
     files["llms.txt"] = llms_txt(site)
     files["llms-full.txt"] = llms_txt(site, full=True)
     files["robots.txt"] = robots_txt(site_url)
     return SiteBundle(pages, files, site, kb.all_diagnostics)
+
+
+def handwritten_pages(root: Path, config: Config) -> frozenset[str]:
+    docs = root / config.paths.docs
+    return frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")) if docs.is_dir() else frozenset()
+
+
+def internal_only_pages(root: Path, config: Config) -> str | None:
+    """The docs-relative folder of review documents: internal by nature, left out of public builds."""
+    reviews, docs = (root / config.paths.reviews).resolve(), (root / config.paths.docs).resolve()
+    return reviews.relative_to(docs).as_posix() + "/" if reviews.is_relative_to(docs) else None
 
 
 def review_documents(root: Path, config: Config) -> list[tuple[str, str]]:

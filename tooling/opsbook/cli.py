@@ -114,7 +114,8 @@ def new() -> None:
 def new_runbook(failure_class: str, record_id: str, title: str | None, owner: str, force: bool) -> None:
     """Scaffold runbooks/<class>/<id>.yaml."""
     from opsbook.fsio import WouldOverwrite
-    from opsbook.scaffold import ScaffoldError, new_runbook as scaffold
+    from opsbook.scaffold import ScaffoldError
+    from opsbook.scaffold import new_runbook as scaffold
 
     try:
         path = scaffold(_root(None), failure_class, record_id, title=title, owner=owner, force=force)
@@ -136,7 +137,8 @@ def new_runbook(failure_class: str, record_id: str, title: str | None, owner: st
 def new_incident(title: str, failure_class: str, severity: str, started: str | None, force: bool) -> None:
     """Scaffold incidents/<YYYY>/<date>-<slug>.yaml."""
     from opsbook.fsio import WouldOverwrite
-    from opsbook.scaffold import ScaffoldError, new_incident as scaffold
+    from opsbook.scaffold import ScaffoldError
+    from opsbook.scaffold import new_incident as scaffold
 
     try:
         path = scaffold(_root(None), title, failure_class, severity, started, force=force)
@@ -172,7 +174,7 @@ def init(directory: Path, name: str, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
 def build(out: Path, public: bool, force: bool) -> None:
     """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
-    from opsbook.build import write_bundle
+    from opsbook.build import PublicBuildRefused, write_bundle
     from opsbook.fsio import WouldOverwrite
     from opsbook.progress import ProgressLine
 
@@ -184,6 +186,10 @@ def build(out: Path, public: bool, force: bool) -> None:
         written = write_bundle(bundle, out, force=force)
     except WouldOverwrite as error:
         _fail_exists(Path(str(error)))
+    except PublicBuildRefused as refused:
+        for finding in refused.findings:
+            click.echo(finding.as_text(), err=True)
+        raise click.ClickException(str(refused)) from None
     finally:
         progress.close()
     for diagnostic in bundle.diagnostics:
@@ -200,9 +206,15 @@ def build(out: Path, public: bool, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 def export(output_format: str, out: Path | None, public: bool, force: bool) -> None:
     """Print the knowledge base as one JSON object (what the site publishes at /api/knowledge-base.json)."""
+    from opsbook.build import PublicBuildRefused
     from opsbook.fsio import WouldOverwrite, write_text
 
-    text = _public_bundle(public, None).files["api/knowledge-base.json"]
+    try:
+        text = _public_bundle(public, None).files["api/knowledge-base.json"]
+    except PublicBuildRefused as refused:
+        for finding in refused.findings:
+            click.echo(finding.as_text(), err=True)
+        raise click.ClickException(str(refused)) from None
     if out is None:
         click.echo(text, nl=False)
         return
@@ -312,3 +324,106 @@ def stats(output_format: str) -> None:
             click.echo(f"  {key:<20} {summary['count']:>4}   median TTR {'—' if ttr is None else f'{ttr:.0f} min'}")
     actions_ = result["action_items"]
     click.echo(f"action items: {actions_['open']} open, {actions_['overdue']} overdue, {actions_['done']} done")
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--top", type=click.IntRange(min=1), default=3, show_default=True, help="How many runbooks to list.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--eval", "eval_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML list of {text, expected}: print top-1/top-3 class accuracy and the misses.")
+def triage(text: str | None, top: int, output_format: str, eval_file: Path | None) -> None:
+    """Paste an error (argument or stdin) and get the failure class and runbooks to open, with reasons."""
+    import json
+
+    from opsbook.triage import evaluate
+
+    index = _triage_index()
+    if eval_file is not None:
+        cases = _eval_cases(eval_file)
+        result = evaluate(index, cases)
+        if output_format == "json":
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            click.echo(f"{result['cases']} cases: top-1 {result['top1']:.1%}, top-3 {result['top3']:.1%}")
+            for miss in result["misses"]:
+                click.echo(f"  miss: expected {miss['expected']}, got {miss['predicted']} "
+                           f"(top classes {', '.join(miss['top_classes']) or '-'}): {miss['text'][:110]}")
+        return
+    if text is None:
+        if sys.stdin.isatty():
+            raise click.UsageError("give the error text as an argument or on stdin")
+        text = sys.stdin.read()
+    if not text.strip():
+        raise click.UsageError("the text to triage is empty")
+    verdict = index.triage(text, top=top)
+    if output_format == "json":
+        click.echo(json.dumps(verdict.as_dict(), indent=2, ensure_ascii=False))
+        return
+    if verdict.failure_class is None:
+        click.echo("No failure class: this does not look like auth drift, session lifecycle, fallback, stale "
+                   "deploy or tool policy.")
+    else:
+        click.echo(f"Failure class: {verdict.failure_class} (confidence {verdict.confidence:.2f})")
+    for number, match in enumerate(verdict.matches, 1):
+        click.echo(f"{number}. {match.title} [{match.id}] score {match.score:.1f}")
+        for reason in match.why:
+            click.echo(f"     {reason}")
+
+
+def _triage_index() -> Any:
+    import json
+
+    from opsbook.build import build_bundle
+    from opsbook.triage import TriageIndex
+
+    bundle = build_bundle(_root(None))
+    return TriageIndex.from_export(json.loads(bundle.files["api/knowledge-base.json"])["triage"])
+
+
+def _eval_cases(path: Path) -> list[dict[str, Any]]:
+    from opsbook.knowledge import load_model_file
+    from opsbook.triage import EvalSet
+
+    cases, diagnostics = load_model_file(path, EvalSet)
+    if cases is None:
+        for diagnostic in diagnostics:
+            click.echo(diagnostic.as_text(), err=True)
+        sys.exit(1)
+    return [case.model_dump() for case in cases.root]
+
+
+@main.group()
+def env() -> None:
+    """Check real environments against the environment manifest."""
+
+
+@env.command("check")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Environment manifest (default: <root>/catalog/environment.yaml).")
+@click.option("--env", "environments", multiple=True, metavar="NAME=FILE",
+              help="An environment and its dotenv file, KEY=VALUE listing or list of names; FILE '-' reads the "
+                   "process environment. Repeat for each environment.")
+@click.option("--src", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Source folder to scan for variable references.")
+@click.option("--project", help="Linked project id, or the file holding it (default: the manifest's link file).")
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+def env_check(manifest: Path | None, environments: tuple[str, ...], src: Path | None, project: str | None,
+              output_format: str) -> None:
+    """Missing, preview-only, unknown, equal-but-must-differ and wrong-format variables; client exposure."""
+    from opsbook.diagnostics import format_diagnostics
+    from opsbook.envcheck import run_env_check
+
+    pairs = []
+    for spec in environments:
+        name, separator, path = spec.partition("=")
+        if not separator or not name or not path:
+            raise click.BadParameter(f"{spec!r} is not NAME=FILE", param_hint="--env")
+        pairs.append((name, path))
+    manifest_path = manifest or _root(None) / "catalog" / "environment.yaml"
+    try:
+        diagnostics, checked = run_env_check(manifest_path, pairs, src, project)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(format_diagnostics(diagnostics, output_format, checked=checked))
+    sys.exit(1 if any(d.is_error for d in diagnostics) else 0)

@@ -16,7 +16,7 @@ from multiprocessing import get_context
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 from opsbook.diagnostics import Diagnostic, display_path
 from opsbook.facts import RecordFacts, RecordKind, incident_facts, partial_facts, runbook_facts
@@ -25,6 +25,7 @@ from opsbook.models import Config, Incident, Runbook
 from opsbook.models.catalog import ClassCatalog, ToolCatalog, WorkflowCatalog
 from opsbook.models.environment import EnvManifest
 from opsbook.rules import incident_rules, runbook_rules
+from opsbook.secretscan import scan_text
 from opsbook.validate import validate_model
 
 if TYPE_CHECKING:
@@ -130,11 +131,20 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
 
 
 def load_model_file(path: Path, model: type[Model], limits: Limits = Limits()) -> tuple[Model | None, list[Diagnostic]]:
-    result = load_file(path, display_path(path), limits)
+    record, _, diagnostics = load_located(path, model, limits)
+    return record, diagnostics
+
+
+def load_located(
+    path: Path, model: type[Model], limits: Limits = Limits()
+) -> tuple[Model | None, Document | None, list[Diagnostic]]:
+    """A model from one YAML file, with the parsed document for locating later findings."""
+    result = load_file(path, display_path(path), limits, mapping=not issubclass(model, RootModel))
     if result.document is None:
-        return None, result.diagnostics
+        return None, None, result.diagnostics
     record, errors = validate_model(result.document, model)
-    return record, result.diagnostics + errors
+    secrets = scan_text(result.document.source, result.document.path)
+    return record, result.document, result.diagnostics + errors + secrets
 
 
 def discover(root: Path, config: Config) -> list[tuple[Path, RecordKind]]:
@@ -228,8 +238,22 @@ def load_knowledge_base(
         cache.save()
     kb = KnowledgeBase(root, config, [outcomes[p] for p in order], list(config_diagnostics))
     _load_catalog(kb)
+    kb.diagnostics.extend(_scan_docs(root / config.paths.docs))
     kb.diagnostics.extend(graph_diagnostics(kb))
     return kb
+
+
+def _scan_docs(folder: Path) -> list[Diagnostic]:
+    """Hand-written pages are published too: a credential pasted into one is as bad as in a record."""
+    found: list[Diagnostic] = []
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*.md")):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            found.extend(scan_text(text, display_path(path)))
+    return found
 
 
 def _load_catalog(kb: KnowledgeBase) -> None:

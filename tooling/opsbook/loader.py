@@ -47,7 +47,7 @@ class _Marks:
 @dataclass(slots=True)
 class Document:
     path: str
-    data: dict[str, Any]
+    data: Any
     source: str = field(default="", repr=False)
     _marks: dict[int, _Marks] = field(default_factory=dict, repr=False)
 
@@ -164,7 +164,7 @@ _PositionLoader.add_constructor(None, _PositionLoader.construct_undefined)  # ty
 _FATAL_CODES = frozenset({"alias-bomb", "too-deep", "yaml-tag"})
 
 
-def load_file(path: Path, display: str, limits: Limits = Limits()) -> LoadResult:
+def load_file(path: Path, display: str, limits: Limits = Limits(), *, mapping: bool = True) -> LoadResult:
     """Read and parse one record file; every problem comes back as a located diagnostic."""
 
     def fail(code: str, message: str, hint: str | None = None) -> LoadResult:
@@ -184,10 +184,11 @@ def load_file(path: Path, display: str, limits: Limits = Limits()) -> LoadResult
             f"file is {size:,} bytes; the limit is {limits.max_file_bytes:,}",
             hint="split the record, or raise limits.max_file_bytes in opsbook.yml",
         )
-    return load_bytes(raw, display, limits)
+    return load_bytes(raw, display, limits, mapping=mapping)
 
 
-def load_bytes(raw: bytes, display: str, limits: Limits = Limits()) -> LoadResult:
+def load_bytes(raw: bytes, display: str, limits: Limits = Limits(), *, mapping: bool = True) -> LoadResult:
+    """Parse one YAML document. Records must be mappings; `mapping=False` also accepts a top-level list."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -227,7 +228,7 @@ def load_bytes(raw: bytes, display: str, limits: Limits = Limits()) -> LoadResul
             )
         )
         return LoadResult(None, diagnostics)
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) and not (not mapping and isinstance(data, list)):
         kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
         diagnostics.append(
             Diagnostic(

@@ -14,7 +14,10 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from opsbook.build import SiteBundle, build_bundle, navigation
+from mkdocs.exceptions import PluginError
+
+from opsbook.build import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
+from opsbook.knowledge import load_config
 from opsbook.pagemeta import handwritten_meta
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -28,20 +31,32 @@ class OpsbookPluginConfig(MkDocsConfigBase):
 
 class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     bundle: SiteBundle | None = None
+    public: bool = False
+    internal_folder: str | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(self.config.root or Path(config.config_file_path).parent)
-        public = self.config.public or os.environ.get("OPSBOOK_PUBLIC", "") not in ("", "0", "false")
-        self.bundle = build_bundle(root, public=public, site_url=config.site_url)
+        self.public = self.config.public or os.environ.get("OPSBOOK_PUBLIC", "") not in ("", "0", "false")
+        try:
+            self.bundle = build_bundle(root, public=self.public, site_url=config.site_url)
+        except PublicBuildRefused as refused:
+            for finding in refused.findings:
+                log.error(finding.as_text())
+            raise PluginError(str(refused)) from None
+        self.internal_folder = internal_only_pages(root, load_config(root)[0]) if self.public else None
         for diagnostic in self.bundle.diagnostics:
             (log.warning if diagnostic.is_error else log.info)(diagnostic.as_text())
         custom_dir_count = 1 if config.theme.custom_dir else 0
         config.theme.dirs.insert(custom_dir_count, THEME_DIR)
         config.extra_css.append("assets/opsbook/opsbook.css")
+        config.extra_javascript.append("assets/opsbook/opsbook.js")
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.bundle is not None
+        if self.internal_folder:
+            for file in [f for f in files if f.src_uri.startswith(self.internal_folder)]:
+                files.remove(file)
         handwritten = [f.src_uri for f in files.documentation_pages()]
         for path, content in {**self.bundle.pages, **self.bundle.files}.items():
             existing = files.get_file_from_path(path)

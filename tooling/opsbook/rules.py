@@ -10,6 +10,7 @@ from typing import Any
 from opsbook.diagnostics import Diagnostic, Severity
 from opsbook.loader import Document
 from opsbook.models import TIMESTAMP_ORDER, ActionStatus, Incident, IncidentStatus, Runbook, RunbookStatus
+from opsbook.secretscan import scan_text
 from opsbook.validate import dotted, located
 
 PLACEHOLDER = re.compile(r"<fill in:[^>]*>")
@@ -86,6 +87,7 @@ def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Itera
                 hint="add `sensitive: true` and `requires_approval: <role or person>`",
             )
     yield from placeholders(document)
+    yield from scan_text(document.source, document.path)
 
 
 def incident_rules(document: Document, incident: Incident, file: PurePath) -> Iterator[Diagnostic]:
@@ -154,6 +156,7 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
                 document, (*where, "status"), "missing-key", f"done action item {item.id!r} needs `closed: <date>`"
             )
     yield from placeholders(document)
+    yield from scan_text(document.source, document.path)
 
 
 def _id_matches_file(document: Document, record_id: str, file: PurePath) -> Iterator[Diagnostic]:

@@ -12,7 +12,7 @@ from opsbook.graph import build_graph, incidents_using
 from opsbook.incidents import FollowUp, durations, follow_ups
 from opsbook.knowledge import KnowledgeBase
 from opsbook.models import FailureClass, Incident, Runbook, RunbookStatus
-from opsbook.models.catalog import ClassGuide, Tool, Channel, Workflow
+from opsbook.models.catalog import Channel, ClassGuide, Tool, Workflow
 from opsbook.models.environment import EnvManifest
 from opsbook.models.incident import RunbookUse
 from opsbook.visibility import RedactedIncident, public_incidents, public_runbooks

@@ -183,7 +183,11 @@ def _nested_model(annotation: Any) -> Any:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    """A suggestion for a misspelt or shortened name (`mitigaton` → `mitigation`, `prod` → `production`)."""
+    options = list(candidates)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close and len(word) >= 3:
+        close = sorted(option for option in options if option.startswith(word))[:1]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

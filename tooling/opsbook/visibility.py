@@ -23,7 +23,6 @@ Model = TypeVar("Model", bound=BaseModel)
 class RedactedIncident:
     """An internal incident in a public build: only what its `public_summary` allows."""
 
-    id: str
     started: dt.date
     severity: Severity
     failure_classes: tuple[str, ...]
@@ -75,7 +74,6 @@ def public_incidents(incidents: list[Incident], runbook_ids: set[str]) -> tuple[
     ]
     redacted = [
         RedactedIncident(
-            i.id,
             i.timestamps.started.date(),
             i.severity,
             tuple(c.value if isinstance(c, FailureClass) else c for c in i.failure_classes),

@@ -54,5 +54,9 @@ class EnvManifest(Record):
         default_factory=lambda: ["components/**", "src/components/**", "app/**/*.client.*", "public/**"],
         description="Glob patterns of source files that run in the browser.",
     )
+    ignore: list[ShortText] = Field(
+        default_factory=lambda: ["VERCEL_*", "NEXT_RUNTIME", "NX_*", "TURBO_*", "NETLIFY*", "GITHUB_*"],
+        description="Name patterns set by the platform, never reported as unknown or undeclared.",
+    )
     project_link: ProjectLink | None = None
     variables: list[Variable] = Field(min_length=1)

@@ -9,6 +9,7 @@ from opsbook.models import Step
 from opsbook.render.jsonld import absolute, page_url
 from opsbook.render.text import description, plain
 from opsbook.sitemodel import IncidentView, RunbookView, SiteModel
+from opsbook.triage import TriageIndex
 
 
 def _step(step: Step) -> dict[str, Any]:
@@ -66,6 +67,7 @@ def _incident(view: IncidentView) -> dict[str, Any]:
 
 
 def knowledge_base(site: SiteModel) -> dict[str, Any]:
+    runbooks = [_runbook(site, view) for view in site.runbooks.values()]
     return {
         "name": site.name,
         "generated_for": site.today.isoformat(),
@@ -73,11 +75,10 @@ def knowledge_base(site: SiteModel) -> dict[str, Any]:
         "classes": [
             {"id": c.id, "title": c.title, "tagline": c.tagline, "url": page_url(c.path)} for c in site.classes
         ],
-        "runbooks": [_runbook(site, view) for view in site.runbooks.values()],
+        "runbooks": runbooks,
         "incidents": [_incident(view) for view in site.incidents],
         "redacted_incidents": [
             {
-                "id": r.id,
                 "started": r.started.isoformat(),
                 "severity": r.severity.value,
                 "failure_classes": list(r.failure_classes),
@@ -85,6 +86,7 @@ def knowledge_base(site: SiteModel) -> dict[str, Any]:
             }
             for r in site.redacted
         ],
+        "triage": TriageIndex.build(runbooks).export(),
     }
 
 

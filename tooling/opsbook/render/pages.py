@@ -17,8 +17,8 @@ from opsbook.models import Executor, Helped, Severity
 from opsbook.models.catalog import Tool
 from opsbook.render import jsonld
 from opsbook.render.jsonld import page_url
-from opsbook.review import WeeklyReview
 from opsbook.render.text import attribute, code, description, fence, md, md_block, relative
+from opsbook.review import WeeklyReview
 from opsbook.sitemodel import (
     ClassView,
     IncidentView,
@@ -90,8 +90,9 @@ def front_matter(values: dict[str, Any]) -> str:
 class PageRenderer:
     """Renders one site model; each method returns `{docs-relative path: markdown}`."""
 
-    def __init__(self, site: SiteModel) -> None:
+    def __init__(self, site: SiteModel, handwritten: frozenset[str] = frozenset()) -> None:
         self.site = site
+        self.handwritten = handwritten
 
     @cached_property
     def environment(self) -> Environment:
@@ -126,6 +127,7 @@ class PageRenderer:
             runbook_path_by_id=self._runbook_path_by_id,
             incident_path_by_id=lambda incident_id: f"incidents/{incident_id[:4]}/{incident_id}.md",
             has_runbook=lambda runbook_id: runbook_id in site.runbooks,
+            has_page=lambda page: page in self.handwritten,
             executor_label=lambda executor: EXECUTORS[executor],
             stale_reasons=self._stale_reasons,
             duration_definition=lambda name: DURATIONS[name][2],
@@ -203,7 +205,8 @@ class PageRenderer:
 
     def incident_indexes(self) -> dict[str, str]:
         site = self.site
-        years = sorted({v.incident.id[:4] for v in site.incidents} | {r.id[:4] for r in site.redacted}, reverse=True)
+        years = sorted({v.incident.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
+                       reverse=True)
         severities = [s.value for s in Severity]
         pages: dict[str, str] = {}
         total = len(site.incidents)
@@ -237,7 +240,7 @@ class PageRenderer:
         for year in years:
             views = [v for v in site.incidents if v.incident.id.startswith(year)]
             index(f"incidents/{year}/index.md", f"Incidents in {year}", f"{len(views)} incidents started in {year}.",
-                  views, redacted=[r for r in site.redacted if r.id.startswith(year)])
+                  views, redacted=[r for r in site.redacted if str(r.started.year) == year])
         for view in site.classes:
             index(f"incidents/by-class/{view.id}.md", f"{view.title} incidents",
                   f"{len(view.incidents)} incidents involved {view.title.lower()}.", view.incidents)
@@ -358,7 +361,7 @@ class PageRenderer:
     def reviews_index(self, reviews: list[tuple[str, str]]) -> dict[str, str]:
         summary = "Weekly incident review documents across Build, Growth and QA, newest first."
         return self._page("reviews_index.md.j2", "reviews/index.md", self._meta("Weekly reviews", summary),
-                          reviews=reviews)
+                          reviews=reviews, public=self.site.public)
 
     def metrics(self) -> dict[str, str]:
         from opsbook.periods import IsoWeek
