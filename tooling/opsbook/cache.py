@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,19 +55,19 @@ class Cache:
     def lookup(self, task: FileTask) -> FileOutcome | None:
         key = _key(task)
         try:
-            stat = os.stat(task.absolute)
-        except OSError:
+            status = os.stat(task.absolute)
+        except (OSError, RuntimeError):
             return None
         entry = self.entries.get(key)
-        if entry is not None and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns:
+        if entry is not None and entry.size == status.st_size and entry.mtime_ns == status.st_mtime_ns:
             return entry.outcome if entry.outcome.path == task.display else None
-        digest = _digest(task.absolute)
+        digest = _digest(task.absolute, task.max_bytes)
         if entry is not None and digest is not None and entry.digest == digest and entry.outcome.path == task.display:
-            self.entries[key] = _Entry(stat.st_size, stat.st_mtime_ns, digest, entry.outcome)
+            self.entries[key] = _Entry(status.st_size, status.st_mtime_ns, digest, entry.outcome)
             self.dirty = True
             return entry.outcome
         if digest is not None:
-            self._pending[task.display] = (key, stat.st_size, stat.st_mtime_ns, digest)
+            self._pending[task.display] = (key, status.st_size, status.st_mtime_ns, digest)
         return None
 
     def store(self, outcome: FileOutcome) -> None:
@@ -103,9 +104,13 @@ def _key(task: FileTask) -> str:
     return f"{task.absolute}\0{task.relative}\0{task.kind}\0{task.max_bytes}"
 
 
-def _digest(path: str) -> bytes | None:
+def _digest(path: str, limit: int) -> bytes | None:
+    """BLAKE2 of a regular file no larger than `limit`; None for anything the loader would refuse."""
     try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            return None
         with open(path, "rb") as handle:
             return hashlib.blake2b(handle.read(), digest_size=16).digest()
-    except OSError:
+    except (OSError, RuntimeError):
         return None

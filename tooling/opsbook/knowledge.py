@@ -142,7 +142,7 @@ def load_located(
     result = load_file(path, display_path(path), limits, mapping=not issubclass(model, RootModel))
     if result.document is None:
         return None, None, result.diagnostics
-    record, errors = validate_model(result.document, model)
+    record, errors = validate_model(result.document, model, result.diagnostics)
     secrets = scan_text(result.document.source, result.document.path)
     return record, result.document, result.diagnostics + errors + secrets
 
@@ -183,7 +183,7 @@ def _finish(
     model: type[Runbook] | type[Incident],
     relative: PurePath,
 ) -> FileOutcome:
-    record, errors = validate_model(document, model)
+    record, errors = validate_model(document, model, diagnostics)
     diagnostics = diagnostics + errors
     if record is None:
         return FileOutcome(task.display, diagnostics, partial_facts(document, task.kind))
@@ -197,7 +197,12 @@ def _finish(
 
 
 def _outside_root(path: Path, root: Path) -> bool:
-    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+    if not path.is_symlink():
+        return False
+    try:
+        return not path.resolve(strict=False).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False  # a link loop: reading it reports the problem
 
 
 def load_knowledge_base(

@@ -10,6 +10,7 @@ for bad input.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,13 +104,30 @@ class _PositionLoader(_BaseLoader):
                     child.start_mark, "too-deep", f"nesting deeper than {self.limits.max_depth} levels"
                 )
 
-    def construct_located_mapping(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Values PyYAML cannot build (`2026-02-30`, `!!int x`, a 5000-digit number) become diagnostics."""
+        try:
+            return super().construct_object(node, deep)
+        except CONSTRUCTION_ERRORS as error:
+            shown = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            kind = node.tag.rsplit(":", 1)[-1]
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self._problem(node.start_mark, "bad-value", f"{shown!r} is not a valid {kind}: {reason}"[:300])
+            return None
+
+    def construct_located_mapping(self, node: yaml.Node) -> Iterator[dict[Any, Any]]:
         data: dict[Any, Any] = {}
         self.container_nodes += 1
         yield data
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node.start_mark, "bad-value", f"a {node.tag} tag needs a mapping")
+            return
+        explicit = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
         self.flatten_mapping(node)
+        merged = len(node.value) - explicit
         keys: dict[Any, tuple[int, int, int, int]] = {}
-        for key_node, value_node in node.value:
+        explicit_keys: set[str] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=False)
             if not isinstance(key, str):
                 written = key_node.value if isinstance(key_node, yaml.ScalarNode) else type(key).__name__
@@ -121,7 +139,7 @@ class _PositionLoader(_BaseLoader):
                 )
                 continue
             start, value_start = key_node.start_mark, value_node.start_mark
-            if key in keys:
+            if key in explicit_keys:
                 first_line = keys[key][0]
                 self._problem(
                     start,
@@ -130,15 +148,20 @@ class _PositionLoader(_BaseLoader):
                     "remove one of them; YAML would silently keep only the last",
                 )
                 continue
+            if position >= merged:
+                explicit_keys.add(key)
             self._note_child(node, value_node)
             keys[key] = (start.line + 1, start.column + 1, value_start.line + 1, value_start.column + 1)
             data[key] = self.construct_object(value_node, deep=False)
         self.marks[id(data)] = _Marks(keys=keys)
 
-    def construct_located_sequence(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+    def construct_located_sequence(self, node: yaml.Node) -> Iterator[list[Any]]:
         data: list[Any] = []
         self.container_nodes += 1
         yield data
+        if not isinstance(node, yaml.SequenceNode):
+            self._problem(node.start_mark, "bad-value", f"a {node.tag} tag needs a list")
+            return
         items: list[Position] = []
         for child in node.value:
             self._note_child(node, child)
@@ -161,6 +184,7 @@ _PositionLoader.add_constructor("tag:yaml.org,2002:seq", _PositionLoader.constru
 _PositionLoader.add_constructor(None, _PositionLoader.construct_undefined)  # type: ignore[arg-type]
 
 
+CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 _FATAL_CODES = frozenset({"alias-bomb", "too-deep", "yaml-tag"})
 
 
@@ -171,10 +195,12 @@ def load_file(path: Path, display: str, limits: Limits = Limits(), *, mapping: b
         return _failure(display, code, message, hint=hint)
 
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return fail("unreadable", "is not a regular file (a directory, device or pipe)")
         with open(path, "rb") as handle:
             raw = handle.read(limits.max_file_bytes + 1)
-    except IsADirectoryError:
-        return fail("unreadable", "is a directory, not a record file")
+    except RuntimeError:
+        return fail("unreadable", "symbolic link loop")
     except OSError as error:
         return fail("unreadable", f"cannot read the file: {error.strerror or error}")
     if len(raw) > limits.max_file_bytes:
@@ -208,6 +234,8 @@ def load_bytes(raw: bytes, display: str, limits: Limits = Limits(), *, mapping: 
         return _syntax_failure(error, display, text)
     except yaml.YAMLError as error:
         return _failure(display, "yaml-syntax", str(error).splitlines()[0])
+    except CONSTRUCTION_ERRORS as error:
+        return _failure(display, "bad-value", f"a value cannot be read: {error}"[:300])
     except RecursionError:
         return _failure(display, "too-deep", "nesting is too deep to read")
     finally:
@@ -298,9 +326,12 @@ class _RecursiveAlias(Exception):
 
 
 def _syntax_failure(error: yaml.MarkedYAMLError, display: str, text: str) -> LoadResult:
-    mark = error.problem_mark or error.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = (error.problem or error.context or "invalid YAML").strip()
+    opened_at = error.context_mark if "end of stream" in problem and error.context_mark else None
+    mark = opened_at or error.problem_mark or error.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if opened_at is not None and error.context:
+        problem = f"{problem} {error.context.strip()} that starts here"
     code, hint = "yaml-syntax", None
     lines = text.splitlines()
     offending = lines[line - 1] if 0 < line <= len(lines) else ""

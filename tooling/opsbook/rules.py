@@ -17,15 +17,15 @@ PLACEHOLDER = re.compile(r"<fill in:[^>]*>")
 
 SENSITIVE_COMMAND = re.compile(
     r"""
-    \b(?:vercel|netlify)\s+(?:deploy\b[^|;&]*--prod|promote|rollback|redeploy|env\s+(?:add|rm|update)
+    \b(?:vercel|netlify)\s+(?:deploy\b[^|;&\n]{0,200}--prod|promote|rollback|redeploy|env\s+(?:add|rm|update)
         |env:(?:set|unset|import)|cache\s+purge)
     | \bsupabase\s+secrets\s+(?:set|unset)
     | \bgh\s+(?:secret\s+(?:set|delete)|variable\s+(?:set|delete)|run\s+cancel|api\s+-X\s*(?:DELETE|PUT|PATCH))
-    | \bstripe\s+[^|;&\n]*\b(?:create|update|delete|cancel|resend|roll)\b
+    | \bstripe\s+[^|;&\n]{0,200}\b(?:create|update|delete|cancel|resend|roll)\b
     | purge_cache | \bpurge\b
     | -X\s*(?:DELETE|PUT|PATCH)\b | --request\s+(?:DELETE|PUT|PATCH)\b
     | \bkubectl\s+(?:delete|scale|rollout\s+(?:restart|undo)|apply)
-    | \baws\s+[^|;&]*(?:delete-|put-secret-value|update-function-configuration|rotate-secret)
+    | \baws\s+[^|;&\n]{0,200}(?:delete-|put-secret-value|update-function-configuration|rotate-secret)
     | \b(?:drop|truncate)\s+table\b | \bdelete\s+from\b
     | \bgit\s+push\b
     """,

@@ -116,6 +116,6 @@ def _walk(folder: resources.abc.Traversable, prefix: str = "") -> list[str]:
     for entry in folder.iterdir():
         if entry.is_dir():
             found.extend(_walk(entry, f"{prefix}{entry.name}/"))
-        elif entry.name.endswith(".yaml"):
+        elif entry.name.endswith((".yaml", ".md")):
             found.append(f"{prefix}{entry.name}")
     return found

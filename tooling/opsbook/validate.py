@@ -17,17 +17,22 @@ Model = TypeVar("Model", bound=BaseModel)
 _UNION_TAG = re.compile(r"[\[\]]")
 
 
-def validate_model(document: Document, model: type[Model]) -> tuple[Model | None, list[Diagnostic]]:
+def validate_model(
+    document: Document, model: type[Model], already: Sequence[Diagnostic] = ()
+) -> tuple[Model | None, list[Diagnostic]]:
+    """Validate against `model`; findings at a place the loader `already` reported are not repeated."""
     try:
         return model.model_validate(document.data), []
     except ValidationError as error:
-        return None, _diagnostics_from(error, document, model)
+        reported = {(d.line, d.col) for d in already}
+        found = _diagnostics_from(error, document, model)
+        return None, [d for d in found if (d.line, d.col) not in reported]
 
 
 def _diagnostics_from(error: ValidationError, document: Document, model: type[BaseModel]) -> list[Diagnostic]:
     grouped: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}
     for item in error.errors(include_url=False):
-        location = tuple(part for part in item["loc"] if not (isinstance(part, str) and _UNION_TAG.search(part)))
+        location = _real_location(item["loc"], document.data)
         grouped.setdefault(location, []).append(dict(item))
     misspelt = _missing_explained_by_typos(grouped, model, document.data)
     return [
@@ -35,6 +40,24 @@ def _diagnostics_from(error: ValidationError, document: Document, model: type[Ba
         for location, items in grouped.items()
         if location not in misspelt
     ]
+
+
+def _real_location(location: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
+    """Drop pydantic's union-member tags (`str-enum[FailureClass]`) but keep the author's own keys, even
+    keys that contain brackets: a part is a key when the data has it at that point."""
+    kept: list[str | int] = []
+    node = data
+    for part in location:
+        present = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if present:
+            kept.append(part)
+            node = node[part]  # type: ignore[index]
+        elif not (isinstance(part, str) and _UNION_TAG.search(part)):
+            kept.append(part)
+            node = None
+    return tuple(kept)
 
 
 def _missing_explained_by_typos(
@@ -147,7 +170,8 @@ def _value_at(data: Any, location: Sequence[str | int]) -> Any:
 
 def _owner_name(model: type[BaseModel], location: tuple[str | int, ...]) -> str:
     parent = dotted(location[:-1])
-    return parent if parent else f"a {model.__name__.lower()}"
+    name = model.__name__.lower()
+    return parent if parent else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def dotted(location: Sequence[str | int]) -> str:

@@ -200,7 +200,19 @@
     out.appendChild(list);
   }
 
+  /* Wide tables scroll sideways; a scrollable region must be reachable by keyboard. */
+  function focusableScrollRegions() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (region) {
+      if (region.hasAttribute("tabindex")) return;
+      region.setAttribute("tabindex", "0");
+      region.setAttribute("role", "region");
+      var caption = region.closest("article") && region.previousElementSibling;
+      region.setAttribute("aria-label", caption && /^H[2-4]$/.test(caption.tagName) ? caption.textContent.replace("¶", "").trim() : "Table");
+    });
+  }
+
   function mount() {
+    focusableScrollRegions();
     var box = document.querySelector(".ob-triage");
     if (!box || box.dataset.mounted) return;
     box.dataset.mounted = "1";

@@ -54,16 +54,11 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
-def _no_surrounding_space(value: str) -> str:
-    return value.strip()
-
-
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_no_surrounding_space)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_surrounding_space)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=120),
-    AfterValidator(_no_surrounding_space),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
     Field(description="A team, role or person, e.g. `web-platform` or `payments-lead`."),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import posixpath
 import urllib.parse
 from collections.abc import Callable
@@ -149,7 +150,18 @@ class PageRenderer:
 
     def _page(self, template: str, page: str, meta: dict[str, Any], **values: Any) -> dict[str, str]:
         body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
-        return {page: front_matter(meta) + body.rstrip() + "\n"}
+        return {page: front_matter(self._with_breadcrumbs(page, meta)) + body.rstrip() + "\n"}
+
+    def _with_breadcrumbs(self, page: str, meta: dict[str, Any]) -> dict[str, Any]:
+        """Pages without their own JSON-LD still get a BreadcrumbList."""
+        ours = dict(meta.get("opsbook") or {})
+        if "jsonld" not in ours:
+            trail = [(self.site.name, "index.md")]
+            if page.startswith("incidents/") and page != "incidents/index.md":
+                trail.append(("Incidents", "incidents/index.md"))
+            trail.append((html.unescape(meta["title"]), page))
+            ours["jsonld"] = {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(self.site.site_url, trail)}
+        return {**meta, "opsbook": ours}
 
     def _meta(self, title: str, summary: str, **extra: Any) -> dict[str, Any]:
         return {"title": attribute(title), "description": attribute(description(summary)), **extra}
@@ -303,7 +315,8 @@ class PageRenderer:
         pages = self._page(
             "diagnostics.md.j2",
             "reference/diagnostics.md",
-            self._meta("Diagnostic codes", "Every code opsbook check reports, what it means, and the exit codes."),
+            self._meta("Diagnostic codes", "Every code opsbook check reports, what it means, and the exit codes.",
+                       search={"boost": 0.2}),
             codes=CODES,
         )
         sections = [
@@ -319,7 +332,7 @@ class PageRenderer:
             "models that validate them."
         pages.update(
             self._page("record_format.md.j2", "reference/record-format.md",
-                       self._meta("Record format", summary), sections=sections)
+                       self._meta("Record format", summary, search={"boost": 0.2}), sections=sections)
         )
         return pages
 
@@ -347,7 +360,8 @@ class PageRenderer:
     def tags(self) -> dict[str, str]:
         summary = "Runbooks and failure-class pages grouped by failure class and by provider."
         body = "# Tags\n\nRunbooks grouped by failure class and provider.\n\n<!-- material/tags -->\n"
-        return {"tags.md": front_matter(self._meta("Tags", summary, search={"exclude": True})) + body}
+        meta = self._with_breadcrumbs("tags.md", self._meta("Tags", summary, search={"exclude": True}))
+        return {"tags.md": front_matter(meta) + body}
 
     def review(self, review: WeeklyReview, page: str) -> dict[str, str]:
         summary = (

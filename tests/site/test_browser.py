@@ -1,0 +1,115 @@
+"""The built site in a real browser: search, navigation, the symptom box, incidents, mobile, offline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+SIGNATURE = "No signatures found matching the expected signature for payload"
+
+
+def search(page: Page, text: str) -> None:
+    page.goto("/")
+    page.keyboard.press("/")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(text, delay=15)
+
+
+def test_pasting_a_signature_into_search_finds_its_runbook_first(page: Page) -> None:
+    search(page, SIGNATURE)
+    first = page.locator(".md-search-result__item .md-search-result__link").first
+    expect(first).to_have_attribute("href", re.compile(r"runbooks/auth-drift/webhook-secret-wrong-environment/"),
+                                    timeout=15_000)
+    first.click()
+    expect(page).to_have_url(re.compile(r"/runbooks/auth-drift/webhook-secret-wrong-environment/"))
+    expect(page.locator("h2#mitigate")).to_be_visible()
+    expect(page.locator("h2#mitigate + ol > li").first).to_be_visible()
+
+
+def test_home_to_class_to_runbook(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Fallback & failover").first.click()
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Fallback & failover"))
+    page.locator("article").get_by_role("link", name=re.compile("^Retry storm")).first.click()
+    expect(page).to_have_url(re.compile(r"/runbooks/fallback/retry-storm/"))
+    expect(page.locator(".admonition.approval").first).to_contain_text("Approval required")
+
+
+def test_symptom_box_ranks_in_the_browser_and_links_to_the_runbook(page: Page) -> None:
+    page.goto("/")
+    page.locator("#ob-symptom").fill("Error: listen EADDRINUSE: address already in use :::3000")
+    page.get_by_role("button", name="Find runbooks").click()
+    first = page.locator(".ob-triage__results li a").first
+    expect(first).to_contain_text("port already in use")
+    expect(page.locator(".ob-triage__verdict")).to_contain_text("stale-deploy")
+    first.click()
+    expect(page).to_have_url(re.compile(r"/runbooks/stale-deploy/stale-dev-server-port-in-use/"))
+
+
+def test_symptom_box_says_so_when_nothing_fits(page: Page) -> None:
+    page.goto("/")
+    page.locator("#ob-symptom").fill("The settings page is unreadable in dark mode")
+    page.get_by_role("button", name="Find runbooks").click()
+    expect(page.locator(".ob-triage__verdict")).to_contain_text("does not look like one of the five")
+
+
+def test_incident_page_shows_its_overdue_action_item(page: Page) -> None:
+    page.goto("/incidents/2026/2026-11-11-retry-storm-on-openai-429/")
+    row = page.locator("tr", has_text="Give the summary worker its own LiteLLM virtual key")
+    expect(row.locator(".ob-badge--overdue")).to_have_text("Overdue")
+    expect(page.locator("h2#timeline")).to_be_visible()
+
+
+def test_incidents_are_reached_from_index_pages_not_the_sidebar(page: Page) -> None:
+    page.goto("/incidents/")
+    expect(page.locator(".md-sidebar--primary")).not_to_contain_text("Retry storm hit OpenAI")
+    page.locator("article").get_by_role("link", name="SEV1").click()
+    expect(page.locator("article table")).to_contain_text("SEV1")
+
+
+def test_metrics_charts_are_visible_with_text_alternatives(page: Page) -> None:
+    page.goto("/metrics/")
+    figures = page.locator("figure.ob-chart")
+    expect(figures).to_have_count(4)
+    for index in range(4):
+        figure = figures.nth(index)
+        expect(figure.locator("svg")).to_be_visible()
+        expect(figure.locator("figcaption")).not_to_be_empty()
+        assert figure.evaluate("f => f.nextElementSibling.querySelector('table') !== null || "
+                               "f.nextElementSibling.tagName === 'TABLE'")
+    expect(page.locator("article table").first).to_contain_text("Total")
+
+
+@pytest.mark.parametrize("path", ["/", "/runbooks/fallback/retry-storm/",
+                                  "/incidents/2026/2026-11-11-retry-storm-on-openai-429/", "/metrics/", "/graph/"])
+def test_phone_viewport_has_no_horizontal_scroll_or_console_errors(browser: Browser, base_url: str, path: str) -> None:
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    page, errors = context.new_page(), []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    assert page.goto(path).ok
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("label.md-header__button[for='__drawer']")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0 and errors == []
+    context.close()
+
+
+def test_no_request_leaves_localhost(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url)
+    page, outside = context.new_page(), []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    for path in ["/", "/runbooks/fallback/retry-storm/", "/incidents/", "/metrics/"]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    search(page, "rate limit")
+    page.wait_for_timeout(500)
+    assert outside == []
+    context.close()

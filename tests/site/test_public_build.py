@@ -1,0 +1,86 @@
+"""A public build carries no internal record, no internal field and refuses to run over a secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opsbook.build import PublicBuildRefused, build_bundle
+from tests.kbfactory import incident, make_kb, runbook, write
+from tests.site.conftest import build_site
+
+CANARY_INCIDENT = "canary-internal-incident-5b1f"
+CANARY_FIELD = "canary-internal-escalation-9d2e"
+CANARY_SUMMARY = "Published summary of an internal event."
+MKDOCS = """site_name: Canary
+site_url: https://canary.example.org/
+theme: {name: material, font: false}
+plugins: [search, opsbook]
+markdown_extensions: [admonition, attr_list, md_in_html, tables, toc, pymdownx.details, pymdownx.superfences]
+"""
+
+
+@pytest.fixture(scope="module")
+def canary_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_kb(tmp_path_factory.mktemp("canary"), incidents=[
+        incident(),
+        incident("2026-11-18-internal-thing", title=f"Internal {CANARY_INCIDENT}", visibility="internal",
+                 summary=f"Details {CANARY_INCIDENT}", public_summary=CANARY_SUMMARY,
+                 incident_commander=f"ic {CANARY_INCIDENT}"),
+        incident("2026-11-19-quiet-internal", title="Second internal", visibility="internal",
+                 summary=f"No public summary {CANARY_INCIDENT}"),
+    ])
+    write(root / "runbooks/auth-drift/rb-auth-drift.yaml",
+          runbook("rb-auth-drift", "auth-drift", related=["rb-session-lifecycle", "internal-only"],
+                  escalation=f"page {CANARY_FIELD}",
+                  internal_links=[{"title": CANARY_FIELD, "url": "https://wiki.internal.example/x"}]))
+    write(root / "runbooks/auth-drift/internal-only.yaml",
+          runbook("internal-only", "auth-drift", visibility="internal", title=f"Secret ops {CANARY_INCIDENT}",
+                  related=["rb-auth-drift"]))
+    write(root / "mkdocs.yml", MKDOCS)
+    write(root / "docs/reviews/2026-W47.md", f"# Weekly review 2026-W47\n\nWe talked about {CANARY_INCIDENT}.\n")
+    return root
+
+
+def all_text(folder: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+def test_public_mkdocs_build_contains_no_internal_string(canary_kb: Path, tmp_path: Path) -> None:
+    site = build_site(canary_kb, tmp_path / "site", public=True)
+    text = all_text(site)
+    assert CANARY_INCIDENT not in text and CANARY_FIELD not in text
+    assert CANARY_SUMMARY in (site / "incidents/index.html").read_text()
+    index = json.loads((site / "search/search_index.json").read_text())
+    assert not any(CANARY_INCIDENT in doc["text"] or CANARY_INCIDENT in doc["title"] for doc in index["docs"])
+    assert "internal-only" not in (site / "sitemap.xml").read_text()
+
+
+def test_public_cli_build_contains_no_internal_string(canary_kb: Path, tmp_path: Path, cli) -> None:
+    out = tmp_path / "md"
+    result = cli("build", "--public", "--out", str(out), cwd=canary_kb)
+    assert result.exit_code == 0, result.output
+    text = all_text(out)
+    assert CANARY_INCIDENT not in text and CANARY_FIELD not in text
+
+
+def test_full_build_keeps_internal_records(canary_kb: Path) -> None:
+    bundle = build_bundle(canary_kb)
+    assert CANARY_FIELD in bundle.pages["runbooks/auth-drift/rb-auth-drift.md"]
+    assert "incidents/2026/2026-11-18-internal-thing.md" in bundle.pages
+
+
+def test_public_build_refuses_to_run_over_a_secret(canary_kb: Path, tmp_path: Path, cli) -> None:
+    root = tmp_path / "kb"
+    make_kb(root)
+    key = "sk_" + "live_" + "Q8w3Zr7TpK2mXv9LbN4cYd6H"
+    write(root / "runbooks/fallback/rb-fallback.yaml",
+          runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary=f"Use {key} here."))
+    with pytest.raises(PublicBuildRefused) as refused:
+        build_bundle(root, public=True)
+    assert [d.code for d in refused.value.findings] == ["secret"]
+    result = cli("build", "--public", "--out", str(tmp_path / "out"), cwd=root)
+    assert result.exit_code == 1 and "refuses" in result.output and key not in result.output
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,173 @@
+"""GEO/SEO: every page has clean metadata and valid JSON-LD dated from its record; sitemap, robots, llms.txt."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.site.conftest import ROOT
+
+SITE_URL = "https://opsbook.example.org/"
+
+
+class Head(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.links: dict[str, str] = {}
+        self.jsonld: list[str] = []
+        self.title = ""
+        self._in: str | None = None
+        self._head_done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "meta" and ("name" in values or "property" in values):
+            self.meta[values.get("name") or values["property"]] = values.get("content", "")
+        elif tag == "link" and "rel" in values:
+            self.links[values["rel"]] = values.get("href", "")
+        elif tag == "script" and values.get("type") == "application/ld+json":
+            self._in = "jsonld"
+            self.jsonld.append("")
+        elif tag == "title" and not self._head_done:
+            self._in = "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+        if tag == "head":
+            self._head_done = True
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "jsonld":
+            self.jsonld[-1] += data
+        elif self._in == "title":
+            self.title += data
+
+
+def pages(site: Path) -> dict[str, Head]:
+    found = {}
+    for path in sorted(site.rglob("index.html")):
+        head = Head()
+        head.feed(path.read_text(encoding="utf-8"))
+        found[path.parent.relative_to(site).as_posix()] = head
+    return found
+
+
+@pytest.fixture(scope="module")
+def heads(site_dir: Path) -> dict[str, Head]:
+    return pages(site_dir)
+
+
+def graph_types(head: Head) -> dict[str, dict]:
+    types: dict[str, dict] = {}
+    for text in head.jsonld:
+        data = json.loads(text)
+        for node in data.get("@graph", [data]):
+            types[node["@type"]] = node
+    return types
+
+
+def runbook_dates() -> dict[str, str]:
+    dates = {}
+    for path in (ROOT / "runbooks").rglob("*.yaml"):
+        record = yaml.safe_load(path.read_text())
+        dates[f"runbooks/{record['failure_class']}/{record['id']}"] = str(record["last_reviewed"])
+    return dates
+
+
+def test_every_page_has_a_short_unique_plain_description(heads: dict[str, Head]) -> None:
+    descriptions = {}
+    for page, head in heads.items():
+        description = head.meta.get("description", "")
+        assert description, page
+        assert len(description) <= 160, (page, description)
+        assert "<" not in description and "`" not in description, page
+        assert description not in descriptions, (page, descriptions.get(description))
+        descriptions[description] = page
+
+
+def test_canonical_open_graph_and_twitter_tags(heads: dict[str, Head]) -> None:
+    for page, head in heads.items():
+        canonical = SITE_URL + (page + "/" if page != "." else "")
+        assert head.links.get("canonical") == canonical, page
+        assert head.meta.get("og:url") == canonical, page
+        assert head.meta.get("og:title") and head.meta.get("og:description"), page
+        assert head.meta.get("twitter:card") == "summary", page
+        assert head.title.strip().endswith("opsbook"), page
+
+
+def test_every_page_has_valid_json_ld_with_breadcrumbs(heads: dict[str, Head]) -> None:
+    for page, head in heads.items():
+        types = graph_types(head)
+        crumbs = types["BreadcrumbList"]["itemListElement"]
+        assert crumbs[0]["item"] == SITE_URL and all(c["item"].startswith(SITE_URL) for c in crumbs), page
+
+
+def test_runbook_pages_are_tech_articles_with_howto_steps(heads: dict[str, Head]) -> None:
+    dates = runbook_dates()
+    assert len(dates) >= 25
+    for page, date in dates.items():
+        types = graph_types(heads[page])
+        assert types["TechArticle"]["dateModified"] == date, page
+        assert types["TechArticle"]["headline"] and len(types["TechArticle"]["description"]) <= 160
+        steps = types["HowTo"]["step"]
+        assert len(steps) >= 2 and all(s["@type"] == "HowToStep" and s["text"] for s in steps), page
+        assert [s["position"] for s in steps] == list(range(1, len(steps) + 1))
+
+
+def test_class_pages_are_faq_pages(heads: dict[str, Head]) -> None:
+    for failure_class in ["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy"]:
+        faq = graph_types(heads[f"classes/{failure_class}"])["FAQPage"]
+        assert len(faq["mainEntity"]) >= 5
+        for question in faq["mainEntity"]:
+            assert question["@type"] == "Question" and question["acceptedAnswer"]["text"]
+            assert SITE_URL + "runbooks/" in question["acceptedAnswer"]["text"]
+
+
+def test_incident_pages_are_articles_and_home_is_a_website(heads: dict[str, Head]) -> None:
+    article = graph_types(heads["incidents/2026/2026-11-11-retry-storm-on-openai-429"])["Article"]
+    assert article["datePublished"] == "2026-11-11"
+    assert graph_types(heads["."])["WebSite"]["url"] == SITE_URL
+
+
+def test_sitemap_lastmod_comes_from_records_not_the_build(site_dir: Path) -> None:
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.parse(site_dir / "sitemap.xml").getroot()
+    lastmod = {url.findtext("s:loc", namespaces=namespace): url.findtext("s:lastmod", namespaces=namespace)
+               for url in root.findall("s:url", namespace)}
+    for page, date in runbook_dates().items():
+        assert lastmod[SITE_URL + page + "/"] == date, page
+    assert lastmod[SITE_URL + "incidents/2026/2026-11-11-retry-storm-on-openai-429/"] is not None
+
+
+def test_robots_txt_points_at_the_sitemap(site_dir: Path) -> None:
+    robots = (site_dir / "robots.txt").read_text()
+    assert "User-agent: *" in robots and f"Sitemap: {SITE_URL}sitemap.xml" in robots
+
+
+def test_llms_txt_lists_classes_and_runbooks_as_markdown_links(site_dir: Path) -> None:
+    text = (site_dir / "llms.txt").read_text()
+    lines = text.splitlines()
+    assert lines[0] == "# opsbook" and lines[2].startswith("> ")
+    links = re.findall(r"^- \[[^\]]+\]\((https://[^)]+)\): .+$", text, flags=re.MULTILINE)
+    assert sum("/runbooks/" in link for link in links) >= 25
+    assert sum("/classes/" in link for link in links) == 5
+    full = (site_dir / "llms-full.txt").read_text()
+    assert len(full) > len(text) and "Mitigate:" in full
+
+
+def test_knowledge_base_json_export_shape(site_dir: Path) -> None:
+    data = json.loads((site_dir / "api/knowledge-base.json").read_text())
+    runbook_keys = {"id", "title", "failure_class", "status", "url", "summary", "symptoms", "signatures",
+                    "diagnosis", "mitigation", "verification", "last_reviewed", "stale"}
+    incident_keys = {"id", "title", "severity", "failure_classes", "status", "started", "resolved", "url",
+                     "action_items"}
+    assert all(runbook_keys <= set(r) for r in data["runbooks"])
+    assert all(incident_keys <= set(i) for i in data["incidents"])
+    assert all((site_dir / r["url"] / "index.html").is_file() for r in data["runbooks"])

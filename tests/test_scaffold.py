@@ -1,0 +1,104 @@
+"""`opsbook new` and `opsbook init`: templates that pass check, atomic writes, nothing overwritten."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from opsbook.check import run_check
+from tests.kbfactory import make_kb
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    return make_kb(tmp_path / "kb")
+
+
+def test_new_runbook_passes_check_and_strict_reports_placeholders(kb: Path, cli) -> None:
+    result = cli("new", "runbook", "--class", "fallback", "--id", "openai-429-no-fallback", cwd=kb)
+    assert result.exit_code == 0, result.output
+    path = kb / "runbooks/fallback/openai-429-no-fallback.yaml"
+    assert path.read_text().startswith("# yaml-language-server: $schema=../../schema/runbook.schema.json")
+    report = run_check(kb, use_cache=False)
+    assert [d for d in report.diagnostics if d.is_error] == []
+    assert {d.code for d in report.diagnostics} >= {"placeholder"}
+    assert report.exit_code(strict=False) == 0 and report.exit_code(strict=True) == 1
+
+
+def test_new_incident_passes_check(kb: Path, cli) -> None:
+    result = cli("new", "incident", "--title", "Webhook 400s after deploy!", "--class", "auth-drift",
+                 "--date", "2026-11-03", cwd=kb)
+    assert result.exit_code == 0, result.output
+    path = kb / "incidents/2026/2026-11-03-webhook-400s-after-deploy.yaml"
+    assert path.is_file()
+    errors = [d for d in run_check(kb, use_cache=False).diagnostics if d.is_error]
+    assert errors == []
+
+
+def test_new_never_overwrites_without_force(kb: Path, cli) -> None:
+    target = kb / "runbooks/fallback/rb-fallback.yaml"
+    before = target.read_text()
+    result = cli("new", "runbook", "--class", "fallback", "--id", "rb-fallback", cwd=kb)
+    assert result.exit_code == 1 and "already exists; pass --force" in result.output
+    assert target.read_text() == before
+    assert cli("new", "runbook", "--class", "fallback", "--id", "rb-fallback", "--force", cwd=kb).exit_code == 0
+    assert target.read_text() != before
+
+
+def test_bad_id_and_bad_date_are_usage_errors(kb: Path, cli) -> None:
+    assert cli("new", "runbook", "--class", "fallback", "--id", "../escape", cwd=kb).exit_code == 2
+    assert cli("new", "incident", "--title", "x", "--date", "2026-13-01", cwd=kb).exit_code == 2
+    assert not list(kb.rglob("*escape*"))
+
+
+def test_concurrent_new_with_the_same_id_leaves_one_file_and_one_error(kb: Path) -> None:
+    command = [sys.executable, "-m", "opsbook", "new", "runbook", "--class", "tool-policy", "--id", "race"]
+
+    def attempt(_: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, cwd=kb, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(attempt, range(6)))
+    assert sorted(r.returncode for r in results) == [0, 1, 1, 1, 1, 1]
+    assert all("already exists" in r.stderr for r in results if r.returncode)
+    folder = kb / "runbooks/tool-policy"
+    assert sorted(p.name for p in folder.iterdir()) == ["race.yaml", "rb-tool-policy.yaml"]
+
+
+def test_written_files_are_readable_by_others(kb: Path, cli) -> None:
+    cli("new", "runbook", "--class", "fallback", "--id", "mode-check", cwd=kb)
+    mode = os.stat(kb / "runbooks/fallback/mode-check.yaml").st_mode & 0o777
+    assert mode & 0o044 == 0o044
+
+
+def test_init_refuses_a_non_empty_folder(tmp_path: Path, cli) -> None:
+    target = tmp_path / "kb"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    result = cli("init", str(target), cwd=tmp_path)
+    assert result.exit_code == 1 and "not empty" in result.output
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+
+
+def test_init_force_keeps_unrelated_files(tmp_path: Path, cli) -> None:
+    target = tmp_path / "kb"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    assert cli("init", str(target), "--force", cwd=tmp_path).exit_code == 0
+    assert (target / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_init_then_check_then_mkdocs_build(tmp_path: Path, cli) -> None:
+    target = tmp_path / "kb"
+    assert cli("init", str(target), "--name", "Acme", cwd=tmp_path).exit_code == 0
+    assert run_check(target, use_cache=False).diagnostics == []
+    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+                           cwd=target, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert build.returncode == 0, build.stderr
+    assert (tmp_path / "site/runbooks/fallback/primary-rate-limited-no-failover/index.html").is_file()
