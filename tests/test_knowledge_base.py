@@ -1,0 +1,57 @@
+"""The bundled knowledge base stays at the bar it shipped with; content cannot silently rot."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from opsbook.check import run_check
+from opsbook.knowledge import load_knowledge_base
+from opsbook.models import FailureClass, RunbookStatus
+from tests.conftest import ROOT
+
+KB = load_knowledge_base(ROOT)
+
+
+def test_repository_check_exits_zero(cli) -> None:
+    result = cli("check", "--no-cache", cwd=ROOT)
+    assert result.exit_code == 0, result.output
+    assert run_check(ROOT, use_cache=False).exit_code(strict=False) == 0
+
+
+@pytest.mark.parametrize("failure_class", list(FailureClass))
+def test_each_class_has_at_least_five_active_runbooks(failure_class: FailureClass) -> None:
+    active = [r for r in KB.runbooks.values()
+              if r.failure_class is failure_class and r.status is RunbookStatus.ACTIVE]
+    assert len(active) >= 5
+
+
+@pytest.mark.parametrize("runbook_id", sorted(KB.runbooks))
+def test_every_runbook_meets_the_content_bar(runbook_id: str) -> None:
+    runbook = KB.runbooks[runbook_id]
+    assert len(runbook.signatures) >= 2
+    assert len(runbook.diagnosis) >= 2 and len(runbook.mitigation) >= 2 and runbook.verification
+    assert runbook.follow_up and runbook.references and len(runbook.related) >= 2
+    assert all(step.requires_approval for _, _, step in runbook.steps if step.sensitive)
+    assert all(step.expected for _, _, step in runbook.steps if step.command)
+    if runbook.needs_drills and runbook_id != "model-routed-to-wrong-provider":
+        assert runbook.drills, "fallback paths carry drill records"
+
+
+def test_example_incidents_cover_every_class_and_follow_up_state() -> None:
+    incidents = list(KB.incidents.values())
+    assert len(incidents) >= 8 and all(i.example for i in incidents)
+    classes = Counter(c for i in incidents for c in i.failure_classes)
+    assert all(classes[c] >= 1 for c in FailureClass)
+    statuses = Counter(item.status.value for i in incidents for item in i.action_items)
+    assert statuses["done"] and statuses["open"]
+    diagnostics = run_check(ROOT, use_cache=False).diagnostics
+    assert any(d.code == "overdue-action" for d in diagnostics), "one overdue P0 item shows the gate"
+
+
+def test_catalog_is_complete() -> None:
+    assert KB.classes and {g.id for g in KB.classes.classes} == set(FailureClass)
+    assert KB.workflows and any(w.golden_path for w in KB.workflows.workflows)
+    assert KB.tools and KB.tools.channels and KB.tools.tools
+    assert KB.environment and KB.environment.variables
