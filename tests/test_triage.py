@@ -131,7 +131,8 @@ def test_cli_eval_rejects_a_bad_file_with_a_located_error(cli, tmp_path: Path) -
     assert result.exit_code == 1 and "cases.yaml:1:" in result.output and "bad-value" in result.output
 
 
-@pytest.mark.parametrize("dataset", ["tests/data/triage-holdout.yaml", "../shared/eval/symptoms-dev.yaml"])
+@pytest.mark.parametrize("dataset", ["tests/data/triage-holdout.yaml", "tests/data/triage-holdout-2.yaml",
+                                     "../shared/eval/symptoms-dev.yaml"])
 def test_quality_bar_on_real_texts(cli, dataset: str) -> None:
     path = (ROOT / dataset).resolve()
     if not path.exists():

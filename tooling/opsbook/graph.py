@@ -1,8 +1,8 @@
 """The knowledge base as a graph: records are nodes, references are edges.
 
-One pass over the record facts builds a networkx DiGraph; the checks (dangling and self references,
+One pass over the record facts builds the link index; the checks (dangling and self references,
 duplicate ids, orphans, deprecation cycles, class coverage, freshness, overdue follow-ups) and the
-site's backlinks all read that one graph.
+site's backlinks all read that one index.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-import networkx as nx
 
 from opsbook.diagnostics import Diagnostic, Severity, display_path
 from opsbook.facts import RecordFacts
@@ -26,29 +25,48 @@ if TYPE_CHECKING:
 Node = tuple[str, str]
 
 
-def build_graph(facts: list[RecordFacts], workflow_ids: set[str] | frozenset[str] = frozenset()) -> nx.DiGraph:
-    graph = nx.DiGraph()
+@dataclass
+class LinkIndex:
+    """Every record and every resolved reference, built in one pass over the facts.
+
+    Plain dictionaries keep `opsbook check` fast when the cache has done the parsing; networkx is
+    loaded only to find cycles among deprecations, and only when a runbook is replaced at all.
+    """
+
+    nodes: dict[Node, RecordFacts | None] = field(default_factory=dict)
+    outgoing: dict[Node, list[tuple[Node, str]]] = field(default_factory=lambda: defaultdict(list))
+    incoming: dict[Node, list[tuple[Node, str]]] = field(default_factory=lambda: defaultdict(list))
+
+    def __contains__(self, node: Node) -> bool:
+        return node in self.nodes
+
+    def ids(self, kind: str) -> list[str]:
+        return [identifier for node_kind, identifier in self.nodes if node_kind == kind]
+
+
+def build_graph(facts: list[RecordFacts], workflow_ids: set[str] | frozenset[str] = frozenset()) -> LinkIndex:
+    graph = LinkIndex()
     for record in facts:
-        graph.add_node((record.kind, record.id), facts=record)
+        graph.nodes.setdefault((record.kind, record.id), record)
     for workflow in workflow_ids:
-        graph.add_node(("workflow", workflow), facts=None)
+        graph.nodes[("workflow", workflow)] = None
     for record in facts:
+        source = (record.kind, record.id)
         for ref in record.refs:
             target = (ref.target_kind, ref.target)
-            if target in graph:
-                graph.add_edge((record.kind, record.id), target, field=ref.field)
+            if target in graph.nodes and target != source:
+                graph.outgoing[source].append((target, ref.field))
+                graph.incoming[target].append((source, ref.field))
     return graph
 
 
-def incidents_using(graph: nx.DiGraph, runbook_id: str) -> list[RecordFacts]:
-    node = ("runbook", runbook_id)
-    if node not in graph:
-        return []
-    return [
-        graph.nodes[source]["facts"]
-        for source in graph.predecessors(node)
-        if source[0] == "incident" and graph.edges[source, node]["field"] == "runbooks_used"
-    ]
+def incidents_using(graph: LinkIndex, runbook_id: str) -> list[RecordFacts]:
+    found: dict[Node, RecordFacts] = {}
+    for source, field_name in graph.incoming.get(("runbook", runbook_id), []):
+        facts = graph.nodes.get(source)
+        if source[0] == "incident" and field_name == "runbooks_used" and facts is not None:
+            found[source] = facts
+    return list(found.values())
 
 
 def graph_diagnostics(kb: KnowledgeBase, on: dt.date | None = None) -> list[Diagnostic]:
@@ -82,10 +100,8 @@ def _duplicate_ids(facts: list[RecordFacts]) -> Iterator[Diagnostic]:
             first[key] = record
 
 
-def _references(facts: list[RecordFacts], graph: nx.DiGraph, workflow_ids: set[str]) -> Iterator[Diagnostic]:
-    known: dict[str, list[str]] = defaultdict(list)
-    for node in graph.nodes:
-        known[node[0]].append(node[1])
+def _references(facts: list[RecordFacts], graph: LinkIndex, workflow_ids: set[str]) -> Iterator[Diagnostic]:
+    known = {kind: graph.ids(kind) for kind in ("runbook", "incident", "workflow")}
     for record in facts:
         for ref in record.refs:
             if ref.target_kind == record.kind and ref.target == record.id:
@@ -105,13 +121,18 @@ def _references(facts: list[RecordFacts], graph: nx.DiGraph, workflow_ids: set[s
 
 
 def _deprecation_cycles(facts: list[RecordFacts]) -> Iterator[Diagnostic]:
-    replaced = nx.DiGraph(
+    edges = [
         (record.id, ref.target)
         for record in facts
         if record.kind == "runbook"
         for ref in record.refs
         if ref.field == "replaced_by"
-    )
+    ]
+    if not edges:
+        return
+    import networkx as nx
+
+    replaced = nx.DiGraph(edges)
     by_id = {record.id: record for record in facts if record.kind == "runbook"}
     for cycle in nx.simple_cycles(replaced):
         if len(cycle) < 2:
@@ -128,13 +149,13 @@ def _deprecation_cycles(facts: list[RecordFacts]) -> Iterator[Diagnostic]:
         )
 
 
-def _orphans(facts: list[RecordFacts], graph: nx.DiGraph) -> Iterator[Diagnostic]:
+def _orphans(facts: list[RecordFacts], graph: LinkIndex) -> Iterator[Diagnostic]:
     for record in facts:
         node = ("runbook", record.id)
         if record.kind != "runbook" or record.status == "deprecated" or not record.valid:
             continue
         links_out = any(ref.target_kind != "workflow" for ref in record.refs)
-        if not links_out and graph.in_degree(node) == 0:
+        if not links_out and not graph.incoming.get(node):
             yield Diagnostic(
                 record.path,
                 record.line,
@@ -165,7 +186,7 @@ def _class_coverage(facts: list[RecordFacts], kb: KnowledgeBase) -> Iterator[Dia
             )
 
 
-def _freshness(facts: list[RecordFacts], graph: nx.DiGraph, on: dt.date) -> Iterator[Diagnostic]:
+def _freshness(facts: list[RecordFacts], graph: LinkIndex, on: dt.date) -> Iterator[Diagnostic]:
     for record in facts:
         if record.kind != "runbook" or record.status != "active" or not record.valid:
             continue

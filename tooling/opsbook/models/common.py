@@ -51,7 +51,7 @@ class ActionItemType(StrEnum):
 class Record(BaseModel):
     """Base of every record and sub-record: unknown keys are errors, values are not coerced oddly."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, defer_build=True)
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
