@@ -51,6 +51,9 @@ class SiteBundle:
     files: dict[str, str]
     site: SiteModel
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    page_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per page: JSON-LD and the content date, attached by the MkDocs plugin (not in the Markdown)."""
+    sidebar_runbook_limit: int = 150
 
 
 def build_bundle(
@@ -69,12 +72,13 @@ def build_bundle(
     renderer = PageRenderer(site, handwritten_pages(root, kb.config))
     pages = renderer.all_pages()
     pages.update(renderer.reviews_index([] if public else review_documents(root, kb.config)))
+    sidebar_limit = kb.config.site.sidebar_runbook_limit
     files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
     files["api/knowledge-base.json"] = knowledge_base_json(site)
     files["llms.txt"] = llms_txt(site)
     files["llms-full.txt"] = llms_txt(site, full=True)
     files["robots.txt"] = robots_txt(site_url)
-    return SiteBundle(pages, files, site, kb.all_diagnostics)
+    return SiteBundle(pages, files, site, kb.all_diagnostics, renderer.page_meta, sidebar_limit)
 
 
 def handwritten_pages(root: Path, config: Config) -> frozenset[str]:
@@ -149,11 +153,13 @@ def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
     reviews = sections.pop("reviews", [])
     review_index = [p for p in reviews if p == "reviews/index.md"]
     review_docs = sorted((p for p in reviews if p != "reviews/index.md"), key=str, reverse=True)
+    listed = len(site.runbooks) <= bundle.sidebar_runbook_limit
     nav: list[NavItem] = [
         {"Home": "index.md"},
         {
             "Runbooks": [
-                {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} for view in site.classes
+                {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} if listed else view.path
+                for view in site.classes
             ]
         },
         {"Incidents": ["incidents/index.md"]},

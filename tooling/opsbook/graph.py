@@ -128,13 +128,14 @@ def _deprecation_cycles(facts: list[RecordFacts]) -> Iterator[Diagnostic]:
         for ref in record.refs
         if ref.field == "replaced_by"
     ]
-    if not edges:
-        return
+    replaced = dict(edges)
+    if not any(target in replaced for target in replaced.values()):
+        return  # a cycle needs a replacement that is itself replaced
     import networkx as nx
 
-    replaced = nx.DiGraph(edges)
+    graph = nx.DiGraph(edges)
     by_id = {record.id: record for record in facts if record.kind == "runbook"}
-    for cycle in nx.simple_cycles(replaced):
+    for cycle in nx.simple_cycles(graph):
         if len(cycle) < 2:
             continue
         start = cycle.index(min(cycle))

@@ -147,21 +147,51 @@ def load_located(
     return record, result.document, result.diagnostics + errors + secrets
 
 
-def discover(root: Path, config: Config) -> list[tuple[Path, RecordKind]]:
-    """Every record file under the runbook and incident folders, sorted for stable output."""
-    found: list[tuple[Path, RecordKind]] = []
+@dataclass(frozen=True, slots=True)
+class Found:
+    absolute: str
+    display: str
+    relative: str
+    """Path below the record type's folder, e.g. `fallback/openai-429.yaml`."""
+    kind: RecordKind
+    is_link: bool
+
+
+def discover(root: Path, config: Config) -> list[Found]:
+    """Every record file under the runbook and incident folders, sorted for stable output.
+
+    Plain strings and `os.scandir` keep this cheap for ten thousand files; paths are shown relative
+    to the working directory when the knowledge base is below it.
+    """
+    shown_root = display_path(root)
+    prefix = "" if shown_root == "." else shown_root.rstrip(os.sep) + os.sep
+    found: list[Found] = []
     for folder_name, kind in ((config.paths.runbooks, "runbook"), (config.paths.incidents, "incident")):
-        folder = root / folder_name
-        if not folder.is_dir():
+        folder = os.path.join(root, folder_name)
+        if not os.path.isdir(folder):
             continue
-        for directory, subdirectories, files in os.walk(folder):
-            subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-            found.extend(
-                (Path(directory) / name, kind)  # type: ignore[misc]
-                for name in sorted(files)
-                if name.endswith(RECORD_SUFFIX) and not name.startswith(".")
-            )
+        found.extend(_walk(folder, "", prefix + folder_name.rstrip("/") + os.sep, kind))
     return found
+
+
+def _walk(folder: str, relative: str, shown: str, kind: RecordKind) -> list[Found]:
+    files: list[Found] = []
+    folders: list[tuple[str, str]] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return files
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            folders.append((entry.path, entry.name))
+        elif entry.name.endswith(RECORD_SUFFIX):
+            name = relative + entry.name
+            files.append(Found(entry.path, shown + name, name, kind, entry.is_symlink()))
+    for path, name in folders:
+        files.extend(_walk(path, f"{relative}{name}/", shown, kind))
+    return files
 
 
 def check_record_file(task: FileTask) -> FileOutcome:
@@ -219,17 +249,16 @@ def load_knowledge_base(
     tasks: list[FileTask] = []
     outcomes: dict[str, FileOutcome] = {}
     order: list[str] = []
-    for path, kind in discover(root, config):
-        display = display_path(path)
+    for found in discover(root, config):
+        display = found.display
         order.append(display)
-        if _outside_root(path, root):
+        if found.is_link and _outside_root(Path(found.absolute), root):
+            target = Path(found.absolute).resolve()
             outcomes[display] = FileOutcome(
-                display,
-                [Diagnostic(display, 1, 1, "outside-root", f"links to {path.resolve()}, outside {root}")],
+                display, [Diagnostic(display, 1, 1, "outside-root", f"links to {target}, outside {root}")]
             )
             continue
-        relative = str(path.relative_to(root / (config.paths.runbooks if kind == "runbook" else config.paths.incidents)))
-        task = FileTask(str(path), display, relative, kind, config.limits.max_file_bytes, keep_records)
+        task = FileTask(found.absolute, display, found.relative, found.kind, config.limits.max_file_bytes, keep_records)
         cached = cache.lookup(task) if cache is not None and not keep_records else None
         if cached is not None:
             outcomes[display] = cached

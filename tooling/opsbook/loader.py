@@ -93,27 +93,14 @@ class _PositionLoader(_BaseLoader):
     def _problem(self, mark: yaml.Mark, code: str, message: str, hint: str | None = None) -> None:
         self.problems.append((mark.line + 1, mark.column + 1, code, message, hint))
 
-    def _note_child(self, parent: yaml.Node, child: yaml.Node) -> None:
-        if isinstance(child, yaml.CollectionNode):
-            self.container_refs += 1
-            depth = self.depth.get(id(parent), 1) + 1
-            if depth > self.depth.get(id(child), 0):
-                self.depth[id(child)] = depth
-            if depth == self.limits.max_depth + 1:
-                self._problem(
-                    child.start_mark, "too-deep", f"nesting deeper than {self.limits.max_depth} levels"
-                )
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """Values PyYAML cannot build (`2026-02-30`, `!!int x`, a 5000-digit number) become diagnostics."""
-        try:
-            return super().construct_object(node, deep)
-        except CONSTRUCTION_ERRORS as error:
-            shown = node.value if isinstance(node, yaml.ScalarNode) else node.tag
-            kind = node.tag.rsplit(":", 1)[-1]
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self._problem(node.start_mark, "bad-value", f"{shown!r} is not a valid {kind}: {reason}"[:300])
-            return None
+    def _note_child(self, parent: yaml.Node, child: yaml.CollectionNode) -> None:
+        """Count container references (to detect aliases) and track nesting depth."""
+        self.container_refs += 1
+        depth = self.depth.get(id(parent), 1) + 1
+        if depth > self.depth.get(id(child), 0):
+            self.depth[id(child)] = depth
+        if depth == self.limits.max_depth + 1:
+            self._problem(child.start_mark, "too-deep", f"nesting deeper than {self.limits.max_depth} levels")
 
     def construct_located_mapping(self, node: yaml.Node) -> Iterator[dict[Any, Any]]:
         data: dict[Any, Any] = {}
@@ -150,7 +137,8 @@ class _PositionLoader(_BaseLoader):
                 continue
             if position >= merged:
                 explicit_keys.add(key)
-            self._note_child(node, value_node)
+            if isinstance(value_node, yaml.CollectionNode):
+                self._note_child(node, value_node)
             keys[key] = (start.line + 1, start.column + 1, value_start.line + 1, value_start.column + 1)
             data[key] = self.construct_object(value_node, deep=False)
         self.marks[id(data)] = _Marks(keys=keys)
@@ -164,7 +152,8 @@ class _PositionLoader(_BaseLoader):
             return
         items: list[Position] = []
         for child in node.value:
-            self._note_child(node, child)
+            if isinstance(child, yaml.CollectionNode):
+                self._note_child(node, child)
             items.append((child.start_mark.line + 1, child.start_mark.column + 1))
             data.append(self.construct_object(child, deep=False))
         self.marks[id(data)] = _Marks(items=items)
@@ -179,6 +168,24 @@ class _PositionLoader(_BaseLoader):
         return None
 
 
+def _reported(construct: Any) -> Any:
+    """Wrap a scalar constructor so a value PyYAML cannot build (`2026-02-30`, `!!int x`) is a diagnostic."""
+
+    def build(loader: _PositionLoader, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except CONSTRUCTION_ERRORS as error:
+            kind = node.tag.rsplit(":", 1)[-1]
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            loader._problem(node.start_mark, "bad-value", f"{node.value!r} is not a valid {kind}: {reason}"[:300])
+            return None
+
+    return build
+
+
+for _kind in ("int", "float", "bool", "timestamp", "null", "binary"):
+    _tag = f"tag:yaml.org,2002:{_kind}"
+    _PositionLoader.add_constructor(_tag, _reported(_PositionLoader.yaml_constructors[_tag]))
 _PositionLoader.add_constructor("tag:yaml.org,2002:map", _PositionLoader.construct_located_mapping)
 _PositionLoader.add_constructor("tag:yaml.org,2002:seq", _PositionLoader.construct_located_sequence)
 _PositionLoader.add_constructor(None, _PositionLoader.construct_undefined)  # type: ignore[arg-type]

@@ -68,12 +68,17 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             files.append(File.generated(config, path, content=content))
         if config.nav is None:
             config.nav = navigation(self.bundle, handwritten)
+        self.bundle.pages.clear()  # MkDocs holds the content now; at 10k pages this is ~100 MB
+        self.bundle.files.clear()
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.bundle is not None
+        generated = self.bundle.page_meta.get(page.file.src_uri)
+        if generated is not None:
+            page.meta["opsbook"] = generated
         opsbook_meta: dict[str, Any] = page.meta.get("opsbook") or {}
-        if page.file.src_uri not in self.bundle.pages:
+        if generated is None:
             source = Path(page.file.abs_src_path) if page.file.abs_src_path else None
             page.meta.update(handwritten_meta(page.file.src_uri, source, markdown, page.meta, self.bundle.site))
             opsbook_meta = page.meta.get("opsbook") or {}

@@ -15,29 +15,53 @@ from opsbook.diagnostics import Diagnostic
 class SecretPattern:
     name: str
     regex: re.Pattern[str]
-    prefix: int = 0
+    prefix: int
     """How many leading characters are a public prefix that may be shown (`sk_live_`)."""
+    hints: tuple[str, ...]
+    """Substrings one of which must occur (in lower case when the pattern ignores case) before the
+    pattern is worth running: a plain substring test is far cheaper than a regex search."""
+    anchored: bool = False
+    """Matches start at a hint, so the regex is tried only there (the common words need this)."""
+
+    def matches(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        haystack = lowered if self.regex.flags & re.IGNORECASE else text
+        if not any(hint in haystack for hint in self.hints):
+            return
+        if not self.anchored:
+            yield from self.regex.finditer(text)
+            return
+        for hint in self.hints:
+            position = haystack.find(hint)
+            while position >= 0:
+                found = self.regex.match(text, position)
+                if found:
+                    yield found
+                position = haystack.find(hint, position + 1)
 
 
 PATTERNS = [
-    SecretPattern("Anthropic API key", re.compile(r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{20,}"), 7),
-    SecretPattern("OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"), 3),
-    SecretPattern("Stripe secret key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"), 8),
-    SecretPattern("Stripe webhook signing secret", re.compile(r"\bwhsec_[A-Za-z0-9+/=]{20,}"), 6),
-    SecretPattern("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 4),
-    SecretPattern("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"), 4),
-    SecretPattern("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), 5),
-    SecretPattern("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4),
-    SecretPattern("JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 3),
-    SecretPattern("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"), 0),
+    SecretPattern("Anthropic API key", re.compile(r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{20,}"), 7, ("sk-ant-",)),
+    SecretPattern("OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"), 3, ("sk-",)),
+    SecretPattern("Stripe secret key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"), 8, ("sk_", "rk_")),
+    SecretPattern("Stripe webhook signing secret", re.compile(r"\bwhsec_[A-Za-z0-9+/=]{20,}"), 6, ("whsec_",)),
+    SecretPattern("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 4, ("AKIA", "ASIA")),
+    SecretPattern("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"), 4,
+                  ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    SecretPattern("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), 5, ("xox",)),
+    SecretPattern("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4, ("AIza",)),
+    SecretPattern("JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 3,
+                  ("eyJ",)),
+    SecretPattern("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"), 0, ("PRIVATE KEY-----",)),
     SecretPattern(
         "high-entropy value of a secret-like name",
         re.compile(
-            r"\b[A-Za-z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|APIKEY|PRIVATE_?KEY|ACCESS_?KEY|CLIENT_?SECRET)"
-            r"[A-Za-z0-9_]*[\"']?\s*[:=]\s*[\"']?(?P<value>[A-Za-z0-9+/_.=-]{20,})",
+            r"(?:secret|token|passw(?:or)?d|api_?key|private_?key|access_?key)[A-Za-z0-9_]*[\"']?[ \t]*[:=][ \t]*"
+            r"[\"']?(?P<value>[A-Za-z0-9+/_.=-]{20,})",
             re.IGNORECASE,
         ),
         0,
+        ("secret", "token", "passw", "api_key", "apikey", "private_key", "privatekey", "access_key", "accesskey"),
+        anchored=True,
     ),
 ]
 
@@ -46,7 +70,6 @@ _REFERENCE = re.compile(r"^(?:os\.environ|process\.env|import\.meta|env\.|secret
 """Values that name where a secret comes from (`os.environ/KEY`, `secrets.TOKEN`) rather than holding it."""
 _PLACEHOLDER = re.compile(r"example|x{4,}|X{4,}|\.\.\.|your[_-]|changeme|redacted|dummy|fake|placeholder|<|\$\{?",
                           re.IGNORECASE)
-_PREFILTER = re.compile("|".join(f"(?:{p.regex.pattern})" for p in PATTERNS), re.IGNORECASE)
 
 
 def entropy(value: str) -> float:
@@ -63,11 +86,10 @@ class Finding:
 
 
 def find_secrets(text: str) -> Iterator[Finding]:
-    if not _PREFILTER.search(text):
-        return
+    lowered = text.lower()
     seen: set[int] = set()
     for pattern in PATTERNS:
-        for match in pattern.regex.finditer(text):
+        for match in pattern.matches(text, lowered):
             value = match.group("value") if "value" in pattern.regex.groupindex else match.group(0)
             start = match.start("value") if "value" in pattern.regex.groupindex else match.start()
             if start in seen or _looks_like_placeholder(value, pattern):

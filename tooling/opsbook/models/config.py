@@ -30,8 +30,18 @@ class LimitsConfig(Record):
     max_file_bytes: PositiveInt = Field(1 << 20, description="Larger record files are refused.")
 
 
+class SiteSettings(Record):
+    sidebar_runbook_limit: PositiveInt = Field(
+        150,
+        description="Up to this many runbooks are listed in the sidebar; beyond it the sidebar lists the "
+        "failure-class pages only, which list their runbooks. Every sidebar entry is rendered on every "
+        "page, so a long sidebar makes the site build grow with pages × runbooks.",
+    )
+
+
 class Config(Record):
     name: ShortText = "opsbook"
     paths: Paths = Field(default_factory=Paths)
     action_items: ActionItemPolicy = Field(default_factory=ActionItemPolicy)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    site: SiteSettings = Field(default_factory=SiteSettings)

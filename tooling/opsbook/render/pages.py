@@ -85,7 +85,11 @@ def url_between(from_page: str, to_page: str) -> str:
 
 
 def front_matter(values: dict[str, Any]) -> str:
-    return "---\n" + yaml.safe_dump(values, sort_keys=False, allow_unicode=True, width=10_000) + "---\n\n"
+    text = yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+    return "---\n" + text + "---\n\n"
+
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class PageRenderer:
@@ -94,6 +98,7 @@ class PageRenderer:
     def __init__(self, site: SiteModel, handwritten: frozenset[str] = frozenset()) -> None:
         self.site = site
         self.handwritten = handwritten
+        self.page_meta: dict[str, dict[str, Any]] = {}
 
     @cached_property
     def environment(self) -> Environment:
@@ -148,9 +153,21 @@ class PageRenderer:
             reasons.append(f"{count} incident{'s' if count > 1 else ''} used it after its last review")
         return "; ".join(reasons).capitalize()
 
-    def _page(self, template: str, page: str, meta: dict[str, Any], **values: Any) -> dict[str, str]:
+    def _page(
+        self, template: str, page: str, meta: dict[str, Any], *, embed: bool = False, **values: Any
+    ) -> dict[str, str]:
+        """Render one page. Its structured data (JSON-LD, content date) goes to `page_meta`, which the
+        MkDocs plugin attaches to the page; `embed` puts it in the front matter instead, for documents
+        such as weekly reviews that are written to disk and read back later."""
         body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
-        return {page: front_matter(self._with_breadcrumbs(page, meta)) + body.rstrip() + "\n"}
+        return {page: front_matter(self._split_meta(page, meta, embed=embed)) + body.rstrip() + "\n"}
+
+    def _split_meta(self, page: str, meta: dict[str, Any], *, embed: bool = False) -> dict[str, Any]:
+        meta = self._with_breadcrumbs(page, meta)
+        if embed:
+            return meta
+        self.page_meta[page] = meta.pop("opsbook")
+        return meta
 
     def _with_breadcrumbs(self, page: str, meta: dict[str, Any]) -> dict[str, Any]:
         """Pages without their own JSON-LD still get a BreadcrumbList."""
@@ -360,7 +377,7 @@ class PageRenderer:
     def tags(self) -> dict[str, str]:
         summary = "Runbooks and failure-class pages grouped by failure class and by provider."
         body = "# Tags\n\nRunbooks grouped by failure class and provider.\n\n<!-- material/tags -->\n"
-        meta = self._with_breadcrumbs("tags.md", self._meta("Tags", summary, search={"exclude": True}))
+        meta = self._split_meta("tags.md", self._meta("Tags", summary, search={"exclude": True}))
         return {"tags.md": front_matter(meta) + body}
 
     def review(self, review: WeeklyReview, page: str) -> dict[str, str]:
@@ -370,7 +387,8 @@ class PageRenderer:
         )
         meta = self._meta(f"Weekly review {review.week}", summary,
                           opsbook={"lastmod": review.as_of.isoformat(), "review": str(review.week)})
-        return self._page("review.md.j2", page, meta, r=review, minutes=_trend_cell, helped_phrase=_helped_phrase)
+        return self._page("review.md.j2", page, meta, embed=True, r=review, minutes=_trend_cell,
+                          helped_phrase=_helped_phrase)
 
     def reviews_index(self, reviews: list[tuple[str, str]]) -> dict[str, str]:
         summary = "Weekly incident review documents across Build, Growth and QA, newest first."
