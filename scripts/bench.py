@@ -166,9 +166,7 @@ class Runner:
         self.gnu_time = _gnu_time()
         self.counter = 0
 
-    def once(
-        self, command: Sequence[str], cwd: Path, tag: str
-    ) -> tuple[float, float | None, int, Path, Path]:
+    def once(self, command: Sequence[str], cwd: Path, tag: str) -> tuple[float, float | None, int, Path, Path]:
         """Run `command`; return wall seconds, peak RSS in MB, exit code and the stdout/stderr files."""
         self.counter += 1
         stem = self.logs / f"{self.counter:03d}-{tag}"
@@ -449,9 +447,7 @@ def bench_size(
         before=lambda _: shutil.rmtree(plugin_site, ignore_errors=True),
     )
 
-    nav_seconds, _, nav_code, nav_out, nav_err = runner.once(
-        [sys.executable, "-c", NAV_SCRIPT, site_url], root, "nav"
-    )
+    nav_seconds, _, nav_code, nav_out, nav_err = runner.once([sys.executable, "-c", NAV_SCRIPT, site_url], root, "nav")
     plain_site = work / f"site-plain-{records}"
     plain = Step("site_plain", "plain `mkdocs build`, same Markdown and nav", unit="page", units=pages)
     nav_data = _diagnostics(nav_out) if nav_code in (0, 1) else None
@@ -512,9 +508,7 @@ def bench_size(
 
 def _pick_edit_target(root: Path, bad: set[str]) -> Path:
     """A good incident from the middle of the tree, so the edit is typical."""
-    incidents = sorted(
-        p for p in (root / "incidents").rglob("*.yaml") if p.relative_to(root).as_posix() not in bad
-    )
+    incidents = sorted(p for p in (root / "incidents").rglob("*.yaml") if p.relative_to(root).as_posix() not in bad)
     return incidents[len(incidents) // 2]
 
 
@@ -541,9 +535,7 @@ def _check_sanity(
         )
     if cold["warnings"]:
         codes = sorted({d["code"] for d in cold["diagnostics"] if d["severity"] == "warning"})
-        notes.append(
-            f"cold check: {cold['warnings']} warnings on a knowledge base built to have none ({codes})"
-        )
+        notes.append(f"cold check: {cold['warnings']} warnings on a knowledge base built to have none ({codes})")
     if cold["files_checked"] < counts["records"]:
         notes.append(f"cold check: {cold['files_checked']} files checked for {counts['records']} records")
 
@@ -633,9 +625,7 @@ def targets(results: list[dict[str, Any]], help_step: Step) -> list[dict[str, An
         note = "" if records == TARGET_SIZE else f" (target is set at {TARGET_SIZE:,}; largest size run)"
         return f"{records:,} records{note}"
 
-    def row(
-        target: str, where: str, measured: float | None, limit: float, shown: str, limit_shown: str
-    ) -> None:
+    def row(target: str, where: str, measured: float | None, limit: float, shown: str, limit_shown: str) -> None:
         rows.append(
             {
                 "target": target,
@@ -668,9 +658,7 @@ def targets(results: list[dict[str, Any]], help_step: Step) -> list[dict[str, An
             _seconds(warm),
             "200 ms",
         )
-        rss_steps = [
-            steps[n] for n in ("check_cold", "check_warm", "check_warm_one", "build_md", "site_plugin")
-        ]
+        rss_steps = [steps[n] for n in ("check_cold", "check_warm", "check_warm_one", "build_md", "site_plugin")]
         worst = max(rss_steps, key=lambda s: s.rss_mb or 0.0)
         row(
             f"peak RSS ≤ 1 GB (largest: {worst.label})",
@@ -746,13 +734,10 @@ def markdown_report(
     ]
     for row in target_rows:
         result = "n/a" if row["pass"] is None else ("pass" if row["pass"] else "**FAIL**")
-        lines.append(
-            f"| {_cell(row['target'])} | {row['scope']} | {row['shown']} | {row['limit_shown']} | {result} |"
-        )
+        lines.append(f"| {_cell(row['target'])} | {row['scope']} | {row['shown']} | {row['limit_shown']} | {result} |")
     lines += [
         "",
-        f"`opsbook --help`: {_seconds(help_step.seconds)} ({help_step.runs_label}), "
-        f"peak RSS {_mb(help_step.rss_mb)}.",
+        f"`opsbook --help`: {_seconds(help_step.seconds)} ({help_step.runs_label}), peak RSS {_mb(help_step.rss_mb)}.",
     ]
     for result in results:
         counts = result["counts"]
@@ -834,9 +819,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--check-jsonschema", help="Path of check-jsonschema (default: the venv, then PATH).")
     args = parser.parse_args(argv)
     try:
-        args.size_list = (
-            list(QUICK_SIZES) if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
-        )
+        args.size_list = list(QUICK_SIZES) if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         parser.error(f"--sizes: not a list of numbers: {args.sizes!r}")
     if not args.size_list or min(args.size_list) < 20:
@@ -867,9 +850,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check_jsonschema": cjs,
         "targets": TARGETS,
     }
-    print(
-        f"bench: working in {work}; {info['cpu']}, {info['cores']} cores, Python {info['python']}", flush=True
-    )
+    print(f"bench: working in {work}; {info['cpu']}, {info['cores']} cores, Python {info['python']}", flush=True)
     try:
         schema_dir = work / "schema"
         code = runner.once([*_tool("opsbook"), "schema", "--out", str(schema_dir)], work, "schema")[2]

@@ -417,9 +417,7 @@ def _runbook(
     }
     data["prerequisites"] = [text.short() for _ in range(r.randint(2, 3))]
     data["diagnosis"] = [_step(text) for _ in range(r.randint(3, 4))]
-    data["mitigation"] = [
-        _step(text, sensitive=index == 0 or r.random() < 0.4) for index in range(r.randint(2, 3))
-    ]
+    data["mitigation"] = [_step(text, sensitive=index == 0 or r.random() < 0.4) for index in range(r.randint(2, 3))]
     data["verification"] = [_step(text) for _ in range(2)]
     data["follow_up"] = [
         {
@@ -429,13 +427,9 @@ def _runbook(
         for _ in range(r.randint(2, 3))
     ]
     data["related"] = related
-    data["references"] = [
-        {"title": title, "url": url} for title, url in r.sample(REFERENCE_SITES, r.randint(2, 3))
-    ]
+    data["references"] = [{"title": title, "url": url} for title, url in r.sample(REFERENCE_SITES, r.randint(2, 3))]
     if r.random() < 0.3:
-        data["internal_links"] = [
-            {"title": "Dashboard", "url": f"https://grafana.example.internal/d/{record_id}"}
-        ]
+        data["internal_links"] = [{"title": "Dashboard", "url": f"https://grafana.example.internal/d/{record_id}"}]
     data["keywords"] = r.sample(WORDS, r.randint(4, 8))
     data["last_reviewed"] = _date_between(r, FIRST_REVIEW, LAST_REVIEW)
     data["review_interval_days"] = 90
@@ -707,9 +701,7 @@ def generate(root: Path, records: int, seed: int = 7, bad_files: int = 5) -> dic
         related = others[: rng.randint(2, 4)]
         links += len(related) + (replaced_by is not None)
         data = _runbook(text, record_id, failure_class, related, replaced_by, status)
-        written[f"runbooks/{failure_class}/{record_id}.yaml"] = _dump(
-            data, "../../schema/runbook.schema.json"
-        )
+        written[f"runbooks/{failure_class}/{record_id}.yaml"] = _dump(data, "../../schema/runbook.schema.json")
 
     # incidents: in date order, so related incidents are earlier ones
     span = (LAST_INCIDENT - FIRST_INCIDENT).days

@@ -31,18 +31,14 @@ from opsbook.build import build_bundle
 from tests.kbfactory import CLASSES, dump, incident, make_kb, runbook, write
 
 CORPUS = Path(__file__).resolve().parent / "data" / "bad"
-MANIFEST: dict[str, dict[str, dict[str, Any]]] = yaml.safe_load(
-    (CORPUS / "expected.yaml").read_text(encoding="utf-8")
-)
+MANIFEST: dict[str, dict[str, dict[str, Any]]] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
 EXPECTED: dict[str, set[tuple[str, int]]] = {
     path: {(code, line) for code, line in entry["errors"]}
     for section in ("files", "generated")
     for path, entry in MANIFEST[section].items()
 }
 CASES = sorted(EXPECTED)
-GOOD_RECORDS = [f"runbooks/{name}/rb-{name}.yaml" for name in CLASSES] + [
-    f"incidents/2026/{incident()['id']}.yaml"
-]
+GOOD_RECORDS = [f"runbooks/{name}/rb-{name}.yaml" for name in CLASSES] + [f"incidents/2026/{incident()['id']}.yaml"]
 SUBPROCESS_TIMEOUT = 120
 
 

@@ -18,7 +18,10 @@ EDITS = st.sampled_from(["typo", "dangling", "fix", "touch", "delete", "new", "b
 def apply(kb: Path, edit: str, step: int) -> None:
     target = kb / "runbooks/fallback/rb-fallback.yaml"
     if edit == "typo":
-        write(target, dump(runbook("rb-fallback", "fallback", related=["rb-auth-drift"])).replace("owner:", "ownr:"))
+        write(
+            target,
+            dump(runbook("rb-fallback", "fallback", related=["rb-auth-drift"])).replace("owner:", "ownr:"),
+        )
     elif edit == "dangling":
         write(target, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
     elif edit == "fix":
@@ -28,8 +31,10 @@ def apply(kb: Path, edit: str, step: int) -> None:
     elif edit == "delete":
         target.unlink(missing_ok=True)
     elif edit == "new":
-        write(kb / f"incidents/2026/2026-11-2{step % 8}-extra.yaml",
-              incident(f"2026-11-2{step % 8}-extra", runbooks_used=[{"runbook": "rb-fallback", "helped": "no"}]))
+        write(
+            kb / f"incidents/2026/2026-11-2{step % 8}-extra.yaml",
+            incident(f"2026-11-2{step % 8}-extra", runbooks_used=[{"runbook": "rb-fallback", "helped": "no"}]),
+        )
     elif edit == "break-yaml":
         write(target, "id: [unclosed\n")
     elif edit == "same-size" and target.exists():

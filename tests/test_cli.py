@@ -42,8 +42,10 @@ def test_misspelt_key_is_reported_with_line_col_and_suggestion(kb: Path, cli) ->
 
 def test_one_bad_file_does_not_stop_the_others(kb: Path, cli) -> None:
     write(kb / "runbooks/fallback/broken.yaml", "id: [unclosed\n")
-    write(kb / "runbooks/tool-policy/rb-tool-policy.yaml", runbook("rb-tool-policy", "tool-policy",
-          related=["rb-auth-drift"], signatures=["/(/"]))
+    write(
+        kb / "runbooks/tool-policy/rb-tool-policy.yaml",
+        runbook("rb-tool-policy", "tool-policy", related=["rb-auth-drift"], signatures=["/(/"]),
+    )
     output = cli("check", cwd=kb).output
     assert "broken.yaml:2:1: error[yaml-syntax]" in output
     assert "rb-tool-policy.yaml" in output and "bad-regex" in output
@@ -102,7 +104,11 @@ def test_console_script_runs_without_traceback_on_bad_input(kb: Path) -> None:
     write(kb / "runbooks/fallback/bad.yaml", b"\xff\xfe not utf-8".decode("latin-1"))
     (kb / "runbooks/fallback/bad.yaml").write_bytes(b"id: \xff\n")
     result = subprocess.run(
-        [sys.executable, "-m", "opsbook", "check"], cwd=kb, capture_output=True, text=True, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "opsbook", "check"],
+        cwd=kb,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 1
     assert "bad.yaml:1:5: error[encoding]" in result.stdout

@@ -42,8 +42,9 @@ GOOD_PRODUCTION = (
 
 
 def test_fixture_app_shows_every_kind_of_drift(cli, app: Path) -> None:
-    exit_code, found = run(cli, app, "--env", "preview=.env.preview", "--env", "production=.env.production",
-                           "--src", "src")
+    exit_code, found = run(
+        cli, app, "--env", "preview=.env.preview", "--env", "production=.env.production", "--src", "src"
+    )
     assert exit_code == 1
     messages = " | ".join(d["message"] for d in found)
     assert "OPENAI_API_KEY is set in preview but missing in production" in messages
@@ -84,8 +85,9 @@ def test_unknown_variable_is_a_warning_and_platform_names_are_ignored(cli, app: 
 def test_values_that_must_differ_are_compared_by_digest(cli, app: Path) -> None:
     write_env(app, "prod.env", GOOD_PRODUCTION)
     write_env(app, "prev.env", GOOD_PRODUCTION.replace("sk_live_prod_0002", "sk_test_prev_0001"))
-    _, found = run(cli, app, "--env", "preview=prev.env", "--env", "production=prod.env", "--project",
-                   "prj_fixture_prod")
+    _, found = run(
+        cli, app, "--env", "preview=prev.env", "--env", "production=prod.env", "--project", "prj_fixture_prod"
+    )
     names = sorted(d["message"].split()[0] for d in codes(found, "env-must-differ"))
     assert names == ["OPENAI_API_KEY", "STRIPE_WEBHOOK_SECRET"]
 
@@ -98,8 +100,11 @@ def test_format_mismatch_test_key_in_production(cli, app: Path) -> None:
 
 
 def test_names_only_listing_checks_presence_but_not_values(cli, app: Path) -> None:
-    write_env(app, "names.txt", "OPENAI_API_KEY\nSTRIPE_SECRET_KEY\nSUPABASE_SERVICE_ROLE_KEY\n"
-                                "NEXT_PUBLIC_SUPABASE_URL\n")
+    write_env(
+        app,
+        "names.txt",
+        "OPENAI_API_KEY\nSTRIPE_SECRET_KEY\nSUPABASE_SERVICE_ROLE_KEY\nNEXT_PUBLIC_SUPABASE_URL\n",
+    )
     _, found = run(cli, app, "--env", "production=names.txt", "--project", "prj_fixture_prod")
     assert [d["code"] for d in found] == ["env-missing"]
 
@@ -126,15 +131,18 @@ def test_server_only_name_in_server_code_is_fine(cli, app: Path) -> None:
     assert (exit_code, found) == (0, [])
 
 
-@pytest.mark.parametrize("line", [
-    "const a = process.env.MISSING_ONE;",
-    "const a = process.env['MISSING_ONE'];",
-    "const a = import.meta.env.MISSING_ONE;",
-    "a = os.environ['MISSING_ONE']",
-    "a = os.environ.get('MISSING_ONE')",
-    "a = os.getenv(\"MISSING_ONE\")",
-    "const a = Deno.env.get('MISSING_ONE');",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "const a = process.env.MISSING_ONE;",
+        "const a = process.env['MISSING_ONE'];",
+        "const a = import.meta.env.MISSING_ONE;",
+        "a = os.environ['MISSING_ONE']",
+        "a = os.environ.get('MISSING_ONE')",
+        'a = os.getenv("MISSING_ONE")',
+        "const a = Deno.env.get('MISSING_ONE');",
+    ],
+)
 def test_every_reference_style_is_found(cli, app: Path, line: str) -> None:
     shutil.rmtree(app / "src")
     (app / "src").mkdir()
@@ -157,19 +165,35 @@ def test_unknown_environment_is_a_usage_error(cli, app: Path) -> None:
 
 
 def test_values_never_appear_in_any_output(cli, app: Path) -> None:
-    write_env(app, "prod.env", f"OPENAI_API_KEY={UNIQUE}\nSTRIPE_SECRET_KEY={UNIQUE}\nNEXT_PUBLIC_OPENAI_API_KEY="
-                               f"{UNIQUE}\nEXTRA={UNIQUE}\n")
+    write_env(
+        app,
+        "prod.env",
+        f"OPENAI_API_KEY={UNIQUE}\nSTRIPE_SECRET_KEY={UNIQUE}\nNEXT_PUBLIC_OPENAI_API_KEY={UNIQUE}\nEXTRA={UNIQUE}\n",
+    )
     write_env(app, "prev.env", f"OPENAI_API_KEY={UNIQUE}\n")
     for output_format in ("text", "json", "github"):
-        result = cli("env", "check", "--manifest", "environment.yaml", "--env", "production=prod.env",
-                     "--env", "preview=prev.env", "--src", "src", "--format", output_format, cwd=app)
+        result = cli(
+            "env",
+            "check",
+            "--manifest",
+            "environment.yaml",
+            "--env",
+            "production=prod.env",
+            "--env",
+            "preview=prev.env",
+            "--src",
+            "src",
+            "--format",
+            output_format,
+            cwd=app,
+        )
         assert result.exit_code == 1 and UNIQUE not in result.output
     assert not list(app.rglob(".opsbook-cache"))
 
 
 class TestDotenvParsing:
     def test_quotes_export_comments_and_crlf(self) -> None:
-        listing = parse('# c\r\nexport A="x y" # note\r\nB=\'lit $x\'\r\nC=plain # trailing\r\n\r\nD=\n', "f")
+        listing = parse("# c\r\nexport A=\"x y\" # note\r\nB='lit $x'\r\nC=plain # trailing\r\n\r\nD=\n", "f")
         assert {n: e.line for n, e in listing.entries.items()} == {"A": 2, "B": 3, "C": 4, "D": 6}
         assert listing.entries["D"].empty and not listing.entries["C"].empty
 

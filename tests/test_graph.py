@@ -23,26 +23,44 @@ def kb(tmp_path: Path) -> Path:
 
 
 def test_dangling_reference_suggests_the_close_id(kb: Path) -> None:
-    write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", incident(runbooks_used=[
-        {"runbook": "rb-auth-drfit", "helped": "yes"}]))
+    write(
+        kb / "incidents/2026/2026-11-17-webhook-secret.yaml",
+        incident(runbooks_used=[{"runbook": "rb-auth-drfit", "helped": "yes"}]),
+    )
     [diagnostic] = found(kb, "dangling-ref")
     assert "did you mean 'rb-auth-drift'" in diagnostic.message
     assert diagnostic.line > 1 and diagnostic.severity == "error"
 
 
 def test_reference_to_unknown_workflow_is_dangling(kb: Path) -> None:
-    write(kb / "runbooks/fallback/rb-fallback.yaml", runbook("rb-fallback", "fallback",
-          related=["rb-auth-drift"], workflows=["checkout"]))
+    write(
+        kb / "runbooks/fallback/rb-fallback.yaml",
+        runbook("rb-fallback", "fallback", related=["rb-auth-drift"], workflows=["checkout"]),
+    )
     [diagnostic] = found(kb, "dangling-ref")
     assert "workflow 'checkout'" in diagnostic.message
 
 
 def test_workflow_in_catalog_resolves(kb: Path) -> None:
-    write(kb / "catalog/workflows.yaml", {"workflows": [{
-        "id": "checkout", "title": "Checkout", "description": "Pay", "owner": "growth",
-        "events": {"success": "checkout.ok", "failure": "checkout.failed"}, "how_to_observe": "dashboard"}]})
-    write(kb / "runbooks/fallback/rb-fallback.yaml", runbook("rb-fallback", "fallback",
-          related=["rb-auth-drift"], workflows=["checkout"]))
+    write(
+        kb / "catalog/workflows.yaml",
+        {
+            "workflows": [
+                {
+                    "id": "checkout",
+                    "title": "Checkout",
+                    "description": "Pay",
+                    "owner": "growth",
+                    "events": {"success": "checkout.ok", "failure": "checkout.failed"},
+                    "how_to_observe": "dashboard",
+                }
+            ]
+        },
+    )
+    write(
+        kb / "runbooks/fallback/rb-fallback.yaml",
+        runbook("rb-fallback", "fallback", related=["rb-auth-drift"], workflows=["checkout"]),
+    )
     assert found(kb, "dangling-ref") == []
 
 
@@ -52,7 +70,10 @@ def test_self_reference(kb: Path) -> None:
 
 
 def test_duplicate_ids_across_folders(kb: Path) -> None:
-    write(kb / "runbooks/tool-policy/rb-fallback.yaml", runbook("rb-fallback", "tool-policy", related=["rb-auth-drift"]))
+    write(
+        kb / "runbooks/tool-policy/rb-fallback.yaml",
+        runbook("rb-fallback", "tool-policy", related=["rb-auth-drift"]),
+    )
     [diagnostic] = found(kb, "duplicate-id")
     assert "also used by" in diagnostic.message
 
@@ -71,22 +92,28 @@ def test_deprecation_cycle(kb: Path) -> None:
 
 
 def test_every_class_needs_an_active_runbook(kb: Path) -> None:
-    write(kb / "runbooks/fallback/rb-fallback.yaml", runbook("rb-fallback", "fallback", status="draft",
-          related=["rb-auth-drift"]))
+    write(
+        kb / "runbooks/fallback/rb-fallback.yaml",
+        runbook("rb-fallback", "fallback", status="draft", related=["rb-auth-drift"]),
+    )
     [diagnostic] = found(kb, "class-uncovered")
     assert "'fallback'" in diagnostic.message and diagnostic.severity == "error"
 
 
 def test_runbook_used_after_its_review_is_stale(kb: Path) -> None:
-    write(kb / "runbooks/auth-drift/rb-auth-drift.yaml", runbook("rb-auth-drift", "auth-drift",
-          related=["rb-session-lifecycle"], last_reviewed="2026-11-10"))
+    write(
+        kb / "runbooks/auth-drift/rb-auth-drift.yaml",
+        runbook("rb-auth-drift", "auth-drift", related=["rb-session-lifecycle"], last_reviewed="2026-11-10"),
+    )
     [diagnostic] = found(kb, "stale-runbook")
     assert "2026-11-17-webhook-secret" in diagnostic.message
 
 
 def test_fallback_never_drilled(kb: Path) -> None:
-    write(kb / "runbooks/fallback/rb-fallback.yaml", runbook("rb-fallback", "fallback",
-          related=["rb-auth-drift"], drills=[]))
+    write(
+        kb / "runbooks/fallback/rb-fallback.yaml",
+        runbook("rb-fallback", "fallback", related=["rb-auth-drift"], drills=[]),
+    )
     [diagnostic] = found(kb, "never-drilled")
     assert "never been drilled" in diagnostic.message
 
@@ -105,9 +132,22 @@ def test_only_gated_priorities_are_reported_overdue_by_check(kb: Path) -> None:
 
 
 def facts(**changes: object) -> RecordFacts:
-    base = dict(kind="runbook", id="r", path="r.yaml", line=1, col=1, title="t", failure_classes=("fallback",),
-                status="active", visibility="public", refs=(), last_reviewed=dt.date(2026, 8, 1),
-                review_interval_days=90, needs_drills=True, last_drill=dt.date(2026, 8, 2))
+    base = dict(
+        kind="runbook",
+        id="r",
+        path="r.yaml",
+        line=1,
+        col=1,
+        title="t",
+        failure_classes=("fallback",),
+        status="active",
+        visibility="public",
+        refs=(),
+        last_reviewed=dt.date(2026, 8, 1),
+        review_interval_days=90,
+        needs_drills=True,
+        last_drill=dt.date(2026, 8, 2),
+    )
     base.update(changes)
     return RecordFacts(**base)  # type: ignore[arg-type]
 
@@ -127,8 +167,19 @@ def test_drill_states() -> None:
 
 
 def action(**changes: object) -> ActionFacts:
-    base = dict(id="a", title="t", owner="o", priority="P1", status="open", opened=dt.date(2026, 11, 1),
-                due=None, closed=None, type="prevent", line=1, col=1)
+    base = dict(
+        id="a",
+        title="t",
+        owner="o",
+        priority="P1",
+        status="open",
+        opened=dt.date(2026, 11, 1),
+        due=None,
+        closed=None,
+        type="prevent",
+        line=1,
+        col=1,
+    )
     base.update(changes)
     return ActionFacts(**base)  # type: ignore[arg-type]
 

@@ -22,8 +22,7 @@ def test_repository_check_exits_zero(cli) -> None:
 
 @pytest.mark.parametrize("failure_class", list(FailureClass))
 def test_each_class_has_at_least_five_active_runbooks(failure_class: FailureClass) -> None:
-    active = [r for r in KB.runbooks.values()
-              if r.failure_class is failure_class and r.status is RunbookStatus.ACTIVE]
+    active = [r for r in KB.runbooks.values() if r.failure_class is failure_class and r.status is RunbookStatus.ACTIVE]
     assert len(active) >= 5
 
 

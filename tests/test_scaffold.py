@@ -31,8 +31,17 @@ def test_new_runbook_passes_check_and_strict_reports_placeholders(kb: Path, cli)
 
 
 def test_new_incident_passes_check(kb: Path, cli) -> None:
-    result = cli("new", "incident", "--title", "Webhook 400s after deploy!", "--class", "auth-drift",
-                 "--date", "2026-11-03", cwd=kb)
+    result = cli(
+        "new",
+        "incident",
+        "--title",
+        "Webhook 400s after deploy!",
+        "--class",
+        "auth-drift",
+        "--date",
+        "2026-11-03",
+        cwd=kb,
+    )
     assert result.exit_code == 0, result.output
     path = kb / "incidents/2026/2026-11-03-webhook-400s-after-deploy.yaml"
     assert path.is_file()
@@ -98,7 +107,12 @@ def test_init_then_check_then_mkdocs_build(tmp_path: Path, cli) -> None:
     target = tmp_path / "kb"
     assert cli("init", str(target), "--name", "Acme", cwd=tmp_path).exit_code == 0
     assert run_check(target, use_cache=False).diagnostics == []
-    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
-                           cwd=target, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert build.returncode == 0, build.stderr
     assert (tmp_path / "site/runbooks/fallback/primary-rate-limited-no-failover/index.html").is_file()

@@ -36,7 +36,7 @@ FAKE_SECRETS = {
 
 LOOK_ALIKES = [
     "Set STRIPE_SECRET_KEY to a key that starts with sk_live_ in production",
-    "curl -H \"Authorization: Bearer $OPENAI_API_KEY\" https://api.openai.com/v1/models",
+    'curl -H "Authorization: Bearer $OPENAI_API_KEY" https://api.openai.com/v1/models',
     "export OPENAI_API_KEY=sk-<your key>",
     "the key looks like sk-...",
     "AWS documents AKIAIOSFODNN7EXAMPLE as its example key id",
@@ -44,7 +44,7 @@ LOOK_ALIKES = [
     "api_key: os.environ/ANTHROPIC_API_KEY",
     "jq '{tokens: .usage.input_tokens, max_tokens: .model_info.max_input_tokens}'",
     "STRIPE_WEBHOOK_SECRET=${{ secrets.STRIPE_WEBHOOK_SECRET }}",
-    "printf %s \"$STRIPE_WEBHOOK_SECRET\" | sha256sum | cut -c1-12",
+    'printf %s "$STRIPE_WEBHOOK_SECRET" | sha256sum | cut -c1-12',
     "whsec_ secrets are per endpoint",
 ]
 

@@ -15,22 +15,53 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tooling" / "opsbook" / "assets" / "opsbook.js"
 
 RUNBOOKS = [
-    {"id": "webhook-secret", "title": "Webhook signature verification fails in production", "status": "active",
-     "failure_class": "auth-drift", "url": "runbooks/auth-drift/webhook-secret/",
-     "signatures": ["No signatures found matching the expected signature for payload"],
-     "symptoms": ["Stripe shows failed deliveries"], "keywords": ["whsec"], "summary": "Signing secret differs.",
-     "providers": ["stripe"]},
-    {"id": "rate-limited", "title": "Primary model returns 429 and the fallback never fires", "status": "active",
-     "failure_class": "fallback", "url": "runbooks/fallback/rate-limited/",
-     "signatures": ["rate_limit_exceeded", "/Rate limit reached for \\S+/"],
-     "symptoms": ["requests fail with 429 during peaks"], "keywords": ["retry-after"],
-     "summary": "The provider throttles requests; failover should take over.", "providers": ["openai"]},
-    {"id": "port-in-use", "title": "Local dev server shows old code: port already in use", "status": "active",
-     "failure_class": "stale-deploy", "url": "runbooks/stale-deploy/port-in-use/",
-     "signatures": ["EADDRINUSE"], "symptoms": ["my change does not show up locally"],
-     "keywords": ["lsof", "dev server"], "summary": "An old process still holds the port.", "providers": []},
-    {"id": "old", "title": "Old runbook", "status": "deprecated", "failure_class": "fallback",
-     "signatures": ["rate_limit_exceeded"], "symptoms": [], "keywords": [], "summary": "", "providers": []},
+    {
+        "id": "webhook-secret",
+        "title": "Webhook signature verification fails in production",
+        "status": "active",
+        "failure_class": "auth-drift",
+        "url": "runbooks/auth-drift/webhook-secret/",
+        "signatures": ["No signatures found matching the expected signature for payload"],
+        "symptoms": ["Stripe shows failed deliveries"],
+        "keywords": ["whsec"],
+        "summary": "Signing secret differs.",
+        "providers": ["stripe"],
+    },
+    {
+        "id": "rate-limited",
+        "title": "Primary model returns 429 and the fallback never fires",
+        "status": "active",
+        "failure_class": "fallback",
+        "url": "runbooks/fallback/rate-limited/",
+        "signatures": ["rate_limit_exceeded", "/Rate limit reached for \\S+/"],
+        "symptoms": ["requests fail with 429 during peaks"],
+        "keywords": ["retry-after"],
+        "summary": "The provider throttles requests; failover should take over.",
+        "providers": ["openai"],
+    },
+    {
+        "id": "port-in-use",
+        "title": "Local dev server shows old code: port already in use",
+        "status": "active",
+        "failure_class": "stale-deploy",
+        "url": "runbooks/stale-deploy/port-in-use/",
+        "signatures": ["EADDRINUSE"],
+        "symptoms": ["my change does not show up locally"],
+        "keywords": ["lsof", "dev server"],
+        "summary": "An old process still holds the port.",
+        "providers": [],
+    },
+    {
+        "id": "old",
+        "title": "Old runbook",
+        "status": "deprecated",
+        "failure_class": "fallback",
+        "signatures": ["rate_limit_exceeded"],
+        "symptoms": [],
+        "keywords": [],
+        "summary": "",
+        "providers": [],
+    },
 ]
 
 
@@ -47,8 +78,9 @@ def test_tokeniser_keeps_identifiers_whole_and_split() -> None:
 
 
 def test_exact_signature_wins_and_is_named_in_why(index: TriageIndex) -> None:
-    verdict = index.triage("Error: No signatures found matching the expected signature for payload. Are you passing "
-                           "the raw request body?")
+    verdict = index.triage(
+        "Error: No signatures found matching the expected signature for payload. Are you passing the raw request body?"
+    )
     assert verdict.failure_class == "auth-drift"
     assert verdict.matches[0].id == "webhook-secret"
     assert any(reason.startswith("signature: No signatures found") for reason in verdict.matches[0].why)
@@ -69,11 +101,14 @@ def test_deprecated_runbooks_are_not_suggested(index: TriageIndex) -> None:
     assert all(m.id != "old" for m in index.triage("rate_limit_exceeded").matches)
 
 
-@pytest.mark.parametrize("text", [
-    "The settings page is unreadable in dark mode",
-    "langchain 0.1 requires langchain-core<0.2, but you have langchain-core 0.2.10 which is incompatible",
-    "Please add a button to export conversations as PDF",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The settings page is unreadable in dark mode",
+        "langchain 0.1 requires langchain-core<0.2, but you have langchain-core 0.2.10 which is incompatible",
+        "Please add a button to export conversations as PDF",
+    ],
+)
 def test_unrelated_text_gets_no_class(index: TriageIndex, text: str) -> None:
     assert index.triage(text).failure_class is None
 
@@ -92,11 +127,14 @@ def test_json_shape(index: TriageIndex) -> None:
 
 
 def test_evaluation_counts_top1_and_top3(index: TriageIndex) -> None:
-    result = evaluate(index, [
-        {"text": "EADDRINUSE: address already in use", "expected": "stale-deploy"},
-        {"text": "the theme has low contrast", "expected": "none"},
-        {"text": "EADDRINUSE: address already in use", "expected": "fallback"},
-    ])
+    result = evaluate(
+        index,
+        [
+            {"text": "EADDRINUSE: address already in use", "expected": "stale-deploy"},
+            {"text": "the theme has low contrast", "expected": "none"},
+            {"text": "EADDRINUSE: address already in use", "expected": "fallback"},
+        ],
+    )
     assert (result["top1"], result["cases"]) == (2 / 3, 3)
     assert [m["expected"] for m in result["misses"]] == ["fallback"]
 
@@ -118,8 +156,10 @@ def test_cli_triage_json_and_stdin(cli) -> None:
 
 def test_cli_eval_prints_accuracy_and_misses(cli, tmp_path: Path) -> None:
     cases = tmp_path / "cases.yaml"
-    cases.write_text("- {text: 'Error: listen EADDRINUSE: address already in use', expected: stale-deploy}\n"
-                     "- {text: 'Error: listen EADDRINUSE: address already in use', expected: tool-policy}\n")
+    cases.write_text(
+        "- {text: 'Error: listen EADDRINUSE: address already in use', expected: stale-deploy}\n"
+        "- {text: 'Error: listen EADDRINUSE: address already in use', expected: tool-policy}\n"
+    )
     output = cli("triage", "--eval", str(cases), cwd=ROOT).output
     assert "2 cases: top-1 50.0%" in output and "miss: expected tool-policy, got stale-deploy" in output
 
@@ -131,8 +171,14 @@ def test_cli_eval_rejects_a_bad_file_with_a_located_error(cli, tmp_path: Path) -
     assert result.exit_code == 1 and "cases.yaml:1:" in result.output and "bad-value" in result.output
 
 
-@pytest.mark.parametrize("dataset", ["tests/data/triage-holdout.yaml", "tests/data/triage-holdout-2.yaml",
-                                     "../shared/eval/symptoms-dev.yaml"])
+@pytest.mark.parametrize(
+    "dataset",
+    [
+        "tests/data/triage-holdout.yaml",
+        "tests/data/triage-holdout-2.yaml",
+        "../shared/eval/symptoms-dev.yaml",
+    ],
+)
 def test_quality_bar_on_real_texts(cli, dataset: str) -> None:
     path = (ROOT / dataset).resolve()
     if not path.exists():
@@ -161,8 +207,12 @@ def test_browser_script_ranks_exactly_like_python(tmp_path: Path) -> None:
         "const qs = JSON.parse(fs.readFileSync(process.argv[4], 'utf8'));\n"
         "console.log(JSON.stringify(qs.map(q => api.triage(kb.triage, q, 5))));\n"
     )
-    result = subprocess.run([node, str(runner), str(SCRIPT), str(tmp_path / "kb.json"), str(tmp_path / "q.json")],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [node, str(runner), str(SCRIPT), str(tmp_path / "kb.json"), str(tmp_path / "q.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     browser = json.loads(result.stdout)
     for query, js in zip(queries, browser, strict=True):
         assert js == index.triage(query, top=5).as_dict(), query

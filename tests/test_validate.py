@@ -12,7 +12,7 @@ def check(data: dict | str, model: type = Runbook) -> list:
     raw = (data if isinstance(data, str) else dump(data)).encode()
     result = load_bytes(raw, "r.yaml")
     assert result.document is not None
-    record, diagnostics = validate_model(result.document, model)
+    _, diagnostics = validate_model(result.document, model)
     return diagnostics
 
 

@@ -13,7 +13,11 @@ from tests.site.conftest import CHROMIUM, ROOT
 
 pytestmark = pytest.mark.slow
 
-LIGHTHOUSE_PAGES = ["", "runbooks/fallback/retry-storm/", "incidents/2026/2026-11-11-retry-storm-on-openai-429/"]
+LIGHTHOUSE_PAGES = [
+    "",
+    "runbooks/fallback/retry-storm/",
+    "incidents/2026/2026-11-11-retry-storm-on-openai-429/",
+]
 REQUIRED = {"accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}
 SITE_URL = "https://opsbook.example.org/"
 
@@ -22,17 +26,35 @@ def node_tool(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str
     if not (ROOT / "node_modules" / ".bin" / args[0]).exists():
         pytest.fail(f"{args[0]} is not installed: run `make test` (it runs `npm ci`)")
     scratch = ROOT / ".cache"
-    env = {**os.environ, "CHROME_PATH": CHROMIUM, "TMPDIR": str(scratch / "tmp"),
-           "XDG_CONFIG_HOME": str(scratch / "config"), "XDG_CACHE_HOME": str(scratch / "xdg")}
+    env = {
+        **os.environ,
+        "CHROME_PATH": CHROMIUM,
+        "TMPDIR": str(scratch / "tmp"),
+        "XDG_CONFIG_HOME": str(scratch / "config"),
+        "XDG_CACHE_HOME": str(scratch / "xdg"),
+    }
     for key in ("TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         Path(env[key]).mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["npx", "--no-install", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        ["npx", "--no-install", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def lighthouse(url: str, preset: str, out: Path) -> dict:
-    args = ["lighthouse", url, "--quiet", "--output=json", f"--output-path={out}",
-            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"]
+    args = [
+        "lighthouse",
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
+    ]
     if preset == "desktop":
         args.append("--preset=desktop")
     result = node_tool(*args, timeout=300)
@@ -52,16 +74,27 @@ def failing_audits(report: dict, category: str) -> list[str]:
 
 @pytest.mark.parametrize("preset", ["mobile", "desktop"])
 @pytest.mark.parametrize("path", LIGHTHOUSE_PAGES)
-def test_lighthouse_scores_100_for_accessibility_best_practices_and_seo(base_url: str, path: str, preset: str,
-                                                                        tmp_path: Path) -> None:
+def test_lighthouse_scores_100_for_accessibility_best_practices_and_seo(
+    base_url: str, path: str, preset: str, tmp_path: Path
+) -> None:
     report = lighthouse(base_url + path, preset, tmp_path / "report.json")
     scores = {name: report["categories"][name]["score"] for name in REQUIRED}
     assert scores == REQUIRED, {name: failing_audits(report, name) for name in REQUIRED if scores[name] != 1}
 
 
 def test_pa11y_finds_no_wcag_aa_errors_on_any_page(base_url: str) -> None:
-    result = node_tool("pa11y-ci", "--config", ".pa11yci.json", "--sitemap", base_url + "sitemap.xml",
-                       "--sitemap-find", SITE_URL, "--sitemap-replace", base_url, timeout=1200)
+    result = node_tool(
+        "pa11y-ci",
+        "--config",
+        ".pa11yci.json",
+        "--sitemap",
+        base_url + "sitemap.xml",
+        "--sitemap-find",
+        SITE_URL,
+        "--sitemap-replace",
+        base_url,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stdout[-6000:]
     assert "URLs passed" in result.stdout
 

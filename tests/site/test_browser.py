@@ -23,8 +23,9 @@ def search(page: Page, text: str) -> None:
 def test_pasting_a_signature_into_search_finds_its_runbook_first(page: Page) -> None:
     search(page, SIGNATURE)
     first = page.locator(".md-search-result__item .md-search-result__link").first
-    expect(first).to_have_attribute("href", re.compile(r"runbooks/auth-drift/webhook-secret-wrong-environment/"),
-                                    timeout=15_000)
+    expect(first).to_have_attribute(
+        "href", re.compile(r"runbooks/auth-drift/webhook-secret-wrong-environment/"), timeout=15_000
+    )
     first.click()
     expect(page).to_have_url(re.compile(r"/runbooks/auth-drift/webhook-secret-wrong-environment/"))
     expect(page.locator("h2#mitigate")).to_be_visible()
@@ -80,16 +81,30 @@ def test_metrics_charts_are_visible_with_text_alternatives(page: Page) -> None:
         figure = figures.nth(index)
         expect(figure.locator("svg")).to_be_visible()
         expect(figure.locator("figcaption")).not_to_be_empty()
-        assert figure.evaluate("f => f.nextElementSibling.querySelector('table') !== null || "
-                               "f.nextElementSibling.tagName === 'TABLE'")
+        assert figure.evaluate(
+            "f => f.nextElementSibling.querySelector('table') !== null || f.nextElementSibling.tagName === 'TABLE'"
+        )
     expect(page.locator("article table").first).to_contain_text("Total")
 
 
-@pytest.mark.parametrize("path", ["/", "/runbooks/fallback/retry-storm/",
-                                  "/incidents/2026/2026-11-11-retry-storm-on-openai-429/", "/metrics/", "/graph/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/runbooks/fallback/retry-storm/",
+        "/incidents/2026/2026-11-11-retry-storm-on-openai-429/",
+        "/metrics/",
+        "/graph/",
+    ],
+)
 def test_phone_viewport_has_no_horizontal_scroll_or_console_errors(browser: Browser, base_url: str, path: str) -> None:
-    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        base_url=base_url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     page, errors = context.new_page(), []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -104,8 +119,12 @@ def test_phone_viewport_has_no_horizontal_scroll_or_console_errors(browser: Brow
 def test_no_request_leaves_localhost(browser: Browser, base_url: str) -> None:
     context = browser.new_context(base_url=base_url)
     page, outside = context.new_page(), []
-    page.on("request", lambda request: outside.append(request.url)
-            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None
+        ),
+    )
     for path in ["/", "/runbooks/fallback/retry-storm/", "/incidents/", "/metrics/"]:
         page.goto(path)
         page.wait_for_load_state("networkidle")

@@ -17,18 +17,26 @@ HOSTILE = [
     "<img src=x onerror=alert(1)>",
     "[click me](javascript:alert(1))",
     "{{ config.site_name }} {% if true %}jinja{% endif %}",
-    "{: onclick=\"alert(1)\" }",
-    "<a href=\"javascript:alert(2)\">link</a>",
+    '{: onclick="alert(1)" }',
+    '<a href="javascript:alert(2)">link</a>',
 ]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_kb(tmp_path_factory.mktemp("hostile"), incidents=[
-        incident(summary=" ".join(HOSTILE), title="Hostile <b>title</b> {{ 7*7 }}",
-                 went_wrong=HOSTILE)])
-    record = runbook("rb-fallback", "fallback", related=["rb-auth-drift"], title="Fallback <script>x</script>",
-                     summary="Summary " + " ".join(HOSTILE), symptoms=HOSTILE, signatures=HOSTILE[:3])
+    root = make_kb(
+        tmp_path_factory.mktemp("hostile"),
+        incidents=[incident(summary=" ".join(HOSTILE), title="Hostile <b>title</b> {{ 7*7 }}", went_wrong=HOSTILE)],
+    )
+    record = runbook(
+        "rb-fallback",
+        "fallback",
+        related=["rb-auth-drift"],
+        title="Fallback <script>x</script>",
+        summary="Summary " + " ".join(HOSTILE),
+        symptoms=HOSTILE,
+        signatures=HOSTILE[:3],
+    )
     record["mitigation"][0]["command"] = "echo '</code></pre><script>alert(3)</script>' ```"
     record["mitigation"][1]["requires_approval"] = 'lead" onmouseover="alert(4)'
     write(root / "runbooks/fallback/rb-fallback.yaml", record)
@@ -48,8 +56,10 @@ class Elements(HTMLParser):
         self.tags.append((tag, {k: v or "" for k, v in attrs}))
 
 
-@pytest.mark.parametrize("page", ["runbooks/fallback/rb-fallback/index.html",
-                                  "incidents/2026/2026-11-17-webhook-secret/index.html"])
+@pytest.mark.parametrize(
+    "page",
+    ["runbooks/fallback/rb-fallback/index.html", "incidents/2026/2026-11-17-webhook-secret/index.html"],
+)
 def test_no_field_becomes_markup(site: Path, page: str) -> None:
     html = (site / page).read_text()
     article = html.split('<article class="md-content__inner md-typeset">', 1)[1].split("</article>", 1)[0]

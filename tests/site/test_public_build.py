@@ -24,21 +24,46 @@ markdown_extensions: [admonition, attr_list, md_in_html, tables, toc, pymdownx.d
 
 @pytest.fixture(scope="module")
 def canary_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_kb(tmp_path_factory.mktemp("canary"), incidents=[
-        incident(),
-        incident("2026-11-18-internal-thing", title=f"Internal {CANARY_INCIDENT}", visibility="internal",
-                 summary=f"Details {CANARY_INCIDENT}", public_summary=CANARY_SUMMARY,
-                 incident_commander=f"ic {CANARY_INCIDENT}"),
-        incident("2026-11-19-quiet-internal", title="Second internal", visibility="internal",
-                 summary=f"No public summary {CANARY_INCIDENT}"),
-    ])
-    write(root / "runbooks/auth-drift/rb-auth-drift.yaml",
-          runbook("rb-auth-drift", "auth-drift", related=["rb-session-lifecycle", "internal-only"],
-                  escalation=f"page {CANARY_FIELD}",
-                  internal_links=[{"title": CANARY_FIELD, "url": "https://wiki.internal.example/x"}]))
-    write(root / "runbooks/auth-drift/internal-only.yaml",
-          runbook("internal-only", "auth-drift", visibility="internal", title=f"Secret ops {CANARY_INCIDENT}",
-                  related=["rb-auth-drift"]))
+    root = make_kb(
+        tmp_path_factory.mktemp("canary"),
+        incidents=[
+            incident(),
+            incident(
+                "2026-11-18-internal-thing",
+                title=f"Internal {CANARY_INCIDENT}",
+                visibility="internal",
+                summary=f"Details {CANARY_INCIDENT}",
+                public_summary=CANARY_SUMMARY,
+                incident_commander=f"ic {CANARY_INCIDENT}",
+            ),
+            incident(
+                "2026-11-19-quiet-internal",
+                title="Second internal",
+                visibility="internal",
+                summary=f"No public summary {CANARY_INCIDENT}",
+            ),
+        ],
+    )
+    write(
+        root / "runbooks/auth-drift/rb-auth-drift.yaml",
+        runbook(
+            "rb-auth-drift",
+            "auth-drift",
+            related=["rb-session-lifecycle", "internal-only"],
+            escalation=f"page {CANARY_FIELD}",
+            internal_links=[{"title": CANARY_FIELD, "url": "https://wiki.internal.example/x"}],
+        ),
+    )
+    write(
+        root / "runbooks/auth-drift/internal-only.yaml",
+        runbook(
+            "internal-only",
+            "auth-drift",
+            visibility="internal",
+            title=f"Secret ops {CANARY_INCIDENT}",
+            related=["rb-auth-drift"],
+        ),
+    )
     write(root / "mkdocs.yml", MKDOCS)
     write(root / "docs/reviews/2026-W47.md", f"# Weekly review 2026-W47\n\nWe talked about {CANARY_INCIDENT}.\n")
     return root
@@ -76,8 +101,10 @@ def test_public_build_refuses_to_run_over_a_secret(canary_kb: Path, tmp_path: Pa
     root = tmp_path / "kb"
     make_kb(root)
     key = "sk_" + "live_" + "Q8w3Zr7TpK2mXv9LbN4cYd6H"
-    write(root / "runbooks/fallback/rb-fallback.yaml",
-          runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary=f"Use {key} here."))
+    write(
+        root / "runbooks/fallback/rb-fallback.yaml",
+        runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary=f"Use {key} here."),
+    )
     with pytest.raises(PublicBuildRefused) as refused:
         build_bundle(root, public=True)
     assert [d.code for d in refused.value.findings] == ["secret"]

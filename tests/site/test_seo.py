@@ -139,8 +139,10 @@ def test_incident_pages_are_articles_and_home_is_a_website(heads: dict[str, Head
 def test_sitemap_lastmod_comes_from_records_not_the_build(site_dir: Path) -> None:
     namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     root = ET.parse(site_dir / "sitemap.xml").getroot()
-    lastmod = {url.findtext("s:loc", namespaces=namespace): url.findtext("s:lastmod", namespaces=namespace)
-               for url in root.findall("s:url", namespace)}
+    lastmod = {
+        url.findtext("s:loc", namespaces=namespace): url.findtext("s:lastmod", namespaces=namespace)
+        for url in root.findall("s:url", namespace)
+    }
     for page, date in runbook_dates().items():
         assert lastmod[SITE_URL + page + "/"] == date, page
     assert lastmod[SITE_URL + "incidents/2026/2026-11-11-retry-storm-on-openai-429/"] is not None
@@ -164,10 +166,32 @@ def test_llms_txt_lists_classes_and_runbooks_as_markdown_links(site_dir: Path) -
 
 def test_knowledge_base_json_export_shape(site_dir: Path) -> None:
     data = json.loads((site_dir / "api/knowledge-base.json").read_text())
-    runbook_keys = {"id", "title", "failure_class", "status", "url", "summary", "symptoms", "signatures",
-                    "diagnosis", "mitigation", "verification", "last_reviewed", "stale"}
-    incident_keys = {"id", "title", "severity", "failure_classes", "status", "started", "resolved", "url",
-                     "action_items"}
+    runbook_keys = {
+        "id",
+        "title",
+        "failure_class",
+        "status",
+        "url",
+        "summary",
+        "symptoms",
+        "signatures",
+        "diagnosis",
+        "mitigation",
+        "verification",
+        "last_reviewed",
+        "stale",
+    }
+    incident_keys = {
+        "id",
+        "title",
+        "severity",
+        "failure_classes",
+        "status",
+        "started",
+        "resolved",
+        "url",
+        "action_items",
+    }
     assert all(runbook_keys <= set(r) for r in data["runbooks"])
     assert all(incident_keys <= set(i) for i in data["incidents"])
     assert all((site_dir / r["url"] / "index.html").is_file() for r in data["runbooks"])

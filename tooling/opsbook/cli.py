@@ -105,8 +105,12 @@ def new() -> None:
 
 
 @new.command("runbook")
-@click.option("--class", "failure_class", required=True, type=click.Choice(
-    ["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy"]))
+@click.option(
+    "--class",
+    "failure_class",
+    required=True,
+    type=click.Choice(["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy"]),
+)
 @click.option("--id", "record_id", required=True, help="Lower-case words joined by hyphens.")
 @click.option("--title", help="States the symptom (default: from the id).")
 @click.option("--owner", default="<fill in: owning team>", show_default=False)
@@ -128,10 +132,19 @@ def new_runbook(failure_class: str, record_id: str, title: str | None, owner: st
 
 @new.command("incident")
 @click.option("--title", required=True)
-@click.option("--class", "failure_class", default="other", show_default=True, type=click.Choice(
-    ["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy", "other"]))
-@click.option("--severity", default="SEV3", show_default=True, type=click.Choice(
-    ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]))
+@click.option(
+    "--class",
+    "failure_class",
+    default="other",
+    show_default=True,
+    type=click.Choice(["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy", "other"]),
+)
+@click.option(
+    "--severity",
+    default="SEV3",
+    show_default=True,
+    type=click.Choice(["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]),
+)
 @click.option("--date", "started", help="Start date YYYY-MM-DD (default: today).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def new_incident(title: str, failure_class: str, severity: str, started: str | None, force: bool) -> None:
@@ -168,8 +181,13 @@ def init(directory: Path, name: str, force: bool) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/docs"),
-              show_default=True, help="Folder for the generated Markdown and data files.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/docs"),
+    show_default=True,
+    help="Folder for the generated Markdown and data files.",
+)
 @click.option("--public", is_flag=True, help="Leave out internal records and fields.")
 @click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
 def build(out: Path, public: bool, force: bool) -> None:
@@ -240,8 +258,11 @@ def _site_url(root: Path) -> str | None:
 @main.command()
 @click.option("--week", help="ISO week such as 2026-W47 (default: the last complete week).")
 @click.option("--format", "output_format", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default for md: <reviews folder>/<week>.md; json prints to stdout).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default for md: <reviews folder>/<week>.md; json prints to stdout).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing review document.")
 def review(week: str | None, output_format: str, out: Path | None, force: bool) -> None:
     """Prepare the weekly incident review (Build, Growth, QA) for one ISO week."""
@@ -269,8 +290,11 @@ def review(week: str | None, output_format: str, out: Path | None, force: bool) 
     else:
         out = out or root / kb.config.paths.reviews / f"{iso_week}.md"
         docs = root / kb.config.paths.docs
-        page = out.resolve().relative_to(docs.resolve()).as_posix() if out.resolve().is_relative_to(
-            docs.resolve()) else f"reviews/{iso_week}.md"
+        page = (
+            out.resolve().relative_to(docs.resolve()).as_posix()
+            if out.resolve().is_relative_to(docs.resolve())
+            else f"reviews/{iso_week}.md"
+        )
         text = next(iter(PageRenderer(weekly.site).review(weekly, page).values()))
     try:
         write_text(out, text, force=force)
@@ -330,8 +354,12 @@ def stats(output_format: str) -> None:
 @click.argument("text", required=False)
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True, help="How many runbooks to list.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--eval", "eval_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="YAML list of {text, expected}: print top-1/top-3 class accuracy and the misses.")
+@click.option(
+    "--eval",
+    "eval_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML list of {text, expected}: print top-1/top-3 class accuracy and the misses.",
+)
 def triage(text: str | None, top: int, output_format: str, eval_file: Path | None) -> None:
     """Paste an error (argument or stdin) and get the failure class and runbooks to open, with reasons."""
     import json
@@ -347,8 +375,10 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
         else:
             click.echo(f"{result['cases']} cases: top-1 {result['top1']:.1%}, top-3 {result['top3']:.1%}")
             for miss in result["misses"]:
-                click.echo(f"  miss: expected {miss['expected']}, got {miss['predicted']} "
-                           f"(top classes {', '.join(miss['top_classes']) or '-'}): {miss['text'][:110]}")
+                click.echo(
+                    f"  miss: expected {miss['expected']}, got {miss['predicted']} "
+                    f"(top classes {', '.join(miss['top_classes']) or '-'}): {miss['text'][:110]}"
+                )
         return
     if text is None:
         if sys.stdin.isatty():
@@ -361,8 +391,10 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
         click.echo(json.dumps(verdict.as_dict(), indent=2, ensure_ascii=False))
         return
     if verdict.failure_class is None:
-        click.echo("No failure class: this does not look like auth drift, session lifecycle, fallback, stale "
-                   "deploy or tool policy.")
+        click.echo(
+            "No failure class: this does not look like auth drift, session lifecycle, fallback, stale "
+            "deploy or tool policy."
+        )
     else:
         click.echo(f"Failure class: {verdict.failure_class} (confidence {verdict.confidence:.2f})")
     for number, match in enumerate(verdict.matches, 1):
@@ -399,17 +431,33 @@ def env() -> None:
 
 
 @env.command("check")
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Environment manifest (default: <root>/catalog/environment.yaml).")
-@click.option("--env", "environments", multiple=True, metavar="NAME=FILE",
-              help="An environment and its dotenv file, KEY=VALUE listing or list of names; FILE '-' reads the "
-                   "process environment. Repeat for each environment.")
-@click.option("--src", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Source folder to scan for variable references.")
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Environment manifest (default: <root>/catalog/environment.yaml).",
+)
+@click.option(
+    "--env",
+    "environments",
+    multiple=True,
+    metavar="NAME=FILE",
+    help="An environment and its dotenv file, KEY=VALUE listing or list of names; FILE '-' reads the "
+    "process environment. Repeat for each environment.",
+)
+@click.option(
+    "--src",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Source folder to scan for variable references.",
+)
 @click.option("--project", help="Linked project id, or the file holding it (default: the manifest's link file).")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
-def env_check(manifest: Path | None, environments: tuple[str, ...], src: Path | None, project: str | None,
-              output_format: str) -> None:
+def env_check(
+    manifest: Path | None,
+    environments: tuple[str, ...],
+    src: Path | None,
+    project: str | None,
+    output_format: str,
+) -> None:
     """Missing, preview-only, unknown, equal-but-must-differ and wrong-format variables; client exposure."""
     from opsbook.diagnostics import format_diagnostics
     from opsbook.envcheck import run_env_check

@@ -50,8 +50,7 @@ CODES: dict[str, str] = {
     "timestamp-order": "Incident timestamps are not in the order started <= detected <= acknowledged "
     "<= mitigated <= resolved.",
     "approval-missing": "A sensitive step does not name who approves it.",
-    "sensitive-unflagged": "A step whose command looks sensitive (deploys, purges, rotates, deletes) "
-    "has no approver.",
+    "sensitive-unflagged": "A step whose command looks sensitive (deploys, purges, rotates, deletes) has no approver.",
     "action-item-owner": "An action item that is not done has no owner or no due date.",
     "deprecated-without-replacement": "A deprecated runbook does not name its replacement.",
     "placeholder": "Scaffolded placeholder text (<...>) is still in the record.",

@@ -22,9 +22,35 @@ from opsbook.dotenv import Listing, read
 from opsbook.loader import Document
 from opsbook.models.environment import EnvManifest, Variable
 
-SOURCE_SUFFIXES = {".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte", ".astro", ".py"}
-SKIPPED_FOLDERS = {"node_modules", ".next", ".git", "dist", "build", ".venv", "venv", "__pycache__", ".vercel",
-                   ".turbo", ".output", ".svelte-kit", "coverage"}
+SOURCE_SUFFIXES = {
+    ".js",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".mjs",
+    ".cjs",
+    ".mts",
+    ".cts",
+    ".vue",
+    ".svelte",
+    ".astro",
+    ".py",
+}
+SKIPPED_FOLDERS = {
+    "node_modules",
+    ".next",
+    ".git",
+    "dist",
+    "build",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".vercel",
+    ".turbo",
+    ".output",
+    ".svelte-kit",
+    "coverage",
+}
 REFERENCE = re.compile(
     r"""process\.env\.([A-Za-z_]\w*)
       | process\.env\[\s*["']([A-Za-z_]\w*)["']\s*\]
@@ -48,8 +74,15 @@ class Reference:
     client: bool
 
 
-def _diagnostic(path: str, line: int, col: int, code: str, message: str, hint: str | None = None,
-                severity: Severity = Severity.ERROR) -> Diagnostic:
+def _diagnostic(
+    path: str,
+    line: int,
+    col: int,
+    code: str,
+    message: str,
+    hint: str | None = None,
+    severity: Severity = Severity.ERROR,
+) -> Diagnostic:
     return Diagnostic(path, line, col, code, message, severity=severity, hint=hint)
 
 
@@ -71,7 +104,7 @@ class EnvCheck:
         return tuple(sorted({f.pattern for v in self.manifest.variables for f in v.formats}))
 
     def environments_check(self, listings: dict[str, Listing]) -> Iterator[Diagnostic]:
-        for environment, listing in listings.items():
+        for listing in listings.values():
             for line, problem in listing.problems:
                 yield _diagnostic(listing.source, line, 1, "bad-value", problem)
         yield from self._presence(listings)
@@ -84,24 +117,42 @@ class EnvCheck:
         for variable in self.manifest.variables:
             line, col = self._at_variable(variable)
             required = [e for e in listings if e in variable.required_in]
-            present = [e for e, listing in listings.items()
-                       if variable.name in listing.entries and not listing.entries[variable.name].empty]
+            present = [
+                e
+                for e, listing in listings.items()
+                if variable.name in listing.entries and not listing.entries[variable.name].empty
+            ]
             for environment in required:
                 listing = listings[environment]
                 entry = listing.entries.get(variable.name)
                 if entry is not None and entry.empty:
-                    yield _diagnostic(listing.source, entry.line, 1, "env-missing",
-                                      f"{variable.name} is required in {environment} but its value is empty",
-                                      hint=self._hint(variable))
+                    yield _diagnostic(
+                        listing.source,
+                        entry.line,
+                        1,
+                        "env-missing",
+                        f"{variable.name} is required in {environment} but its value is empty",
+                        hint=self._hint(variable),
+                    )
                 elif entry is None and present:
                     yield _diagnostic(
-                        manifest_path, line, col, "env-only-in",
+                        manifest_path,
+                        line,
+                        col,
+                        "env-only-in",
                         f"{variable.name} is set in {', '.join(present)} but missing in {environment} "
-                        f"({listing.source})", hint=self._hint(variable))
+                        f"({listing.source})",
+                        hint=self._hint(variable),
+                    )
                 elif entry is None:
-                    yield _diagnostic(manifest_path, line, col, "env-missing",
-                                      f"{variable.name} is required in {environment} but missing from "
-                                      f"{listing.source}", hint=self._hint(variable))
+                    yield _diagnostic(
+                        manifest_path,
+                        line,
+                        col,
+                        "env-missing",
+                        f"{variable.name} is required in {environment} but missing from {listing.source}",
+                        hint=self._hint(variable),
+                    )
 
     def _hint(self, variable: Variable) -> str:
         where = f"; runbook: {variable.runbook}" if variable.runbook else ""
@@ -115,17 +166,27 @@ class EnvCheck:
                     continue
                 bare = _strip_prefix(name, prefixes)
                 if bare != name and bare in self.variables and self.variables[bare].server_only:
-                    yield _diagnostic(listing.source, entry.line, 1, "env-client-exposed",
-                                      f"{name} puts the server-only {bare} behind a public prefix in {environment}: "
-                                      "the build inlines it into the client bundle",
-                                      hint="delete this variable and rotate the key it held")
+                    yield _diagnostic(
+                        listing.source,
+                        entry.line,
+                        1,
+                        "env-client-exposed",
+                        f"{name} puts the server-only {bare} behind a public prefix in {environment}: "
+                        "the build inlines it into the client bundle",
+                        hint="delete this variable and rotate the key it held",
+                    )
                     continue
                 if listing.source == "(process environment)":
                     continue
-                yield _diagnostic(listing.source, entry.line, 1, "env-unknown",
-                                  f"{name} is set in {environment} but not declared in the manifest",
-                                  hint="declare it (with owner and environments) or remove it",
-                                  severity=Severity.WARNING)
+                yield _diagnostic(
+                    listing.source,
+                    entry.line,
+                    1,
+                    "env-unknown",
+                    f"{name} is set in {environment} but not declared in the manifest",
+                    hint="declare it (with owner and environments) or remove it",
+                    severity=Severity.WARNING,
+                )
 
     def _must_differ(self, listings: dict[str, Listing]) -> Iterator[Diagnostic]:
         for variable in self.manifest.variables:
@@ -137,10 +198,15 @@ class EnvCheck:
                 if entry is None or entry.digest is None or entry.empty:
                     continue
                 if entry.digest in seen:
-                    yield _diagnostic(listing.source, entry.line, 1, "env-must-differ",
-                                      f"{variable.name} has the same value in {seen[entry.digest]} and "
-                                      f"{environment}; the manifest says they must differ",
-                                      hint="compared by SHA-256 digest; the values are not shown")
+                    yield _diagnostic(
+                        listing.source,
+                        entry.line,
+                        1,
+                        "env-must-differ",
+                        f"{variable.name} has the same value in {seen[entry.digest]} and "
+                        f"{environment}; the manifest says they must differ",
+                        hint="compared by SHA-256 digest; the values are not shown",
+                    )
                 else:
                     seen[entry.digest] = environment
 
@@ -152,10 +218,15 @@ class EnvCheck:
                     continue
                 for value_format in variable.formats:
                     if environment in value_format.environments and value_format.pattern not in entry.value_matches:
-                        yield _diagnostic(listing.source, entry.line, 1, "env-format",
-                                          f"{variable.name} in {environment} is not a {value_format.description} "
-                                          f"(expected to match {value_format.pattern!r})",
-                                          hint=self._hint(variable))
+                        yield _diagnostic(
+                            listing.source,
+                            entry.line,
+                            1,
+                            "env-format",
+                            f"{variable.name} in {environment} is not a {value_format.description} "
+                            f"(expected to match {value_format.pattern!r})",
+                            hint=self._hint(variable),
+                        )
 
     def source_check(self, source: Path) -> Iterator[Diagnostic]:
         references = list(scan_source(source, self.manifest.client_paths))
@@ -164,9 +235,14 @@ class EnvCheck:
         for variable in self.manifest.variables:
             if variable.server_only and variable.name.startswith(prefixes):
                 line, col = self._at_variable(variable)
-                yield _diagnostic(self.document.path, line, col, "env-client-exposed",
-                                  f"{variable.name} is server-only but its public prefix inlines it into the "
-                                  "client bundle", hint="rename it without the public prefix and rotate the value")
+                yield _diagnostic(
+                    self.document.path,
+                    line,
+                    col,
+                    "env-client-exposed",
+                    f"{variable.name} is server-only but its public prefix inlines it into the client bundle",
+                    hint="rename it without the public prefix and rotate the value",
+                )
         reported: set[tuple[str, str, int]] = set()
         for reference in references:
             key = (reference.name, reference.path, reference.line)
@@ -175,17 +251,32 @@ class EnvCheck:
             reported.add(key)
             bare = _strip_prefix(reference.name, prefixes)
             if bare != reference.name and bare in server_only:
-                yield _diagnostic(reference.path, reference.line, reference.col, "env-client-exposed",
-                                  f"{reference.name} puts the server-only {bare} behind a public prefix: it ships "
-                                  "to every browser", hint="use it only in server code, under its own name")
+                yield _diagnostic(
+                    reference.path,
+                    reference.line,
+                    reference.col,
+                    "env-client-exposed",
+                    f"{reference.name} puts the server-only {bare} behind a public prefix: it ships to every browser",
+                    hint="use it only in server code, under its own name",
+                )
             elif reference.name in server_only and reference.client:
-                yield _diagnostic(reference.path, reference.line, reference.col, "env-client-exposed",
-                                  f"server-only {reference.name} is read in client code",
-                                  hint="move the call to a server route or server action")
+                yield _diagnostic(
+                    reference.path,
+                    reference.line,
+                    reference.col,
+                    "env-client-exposed",
+                    f"server-only {reference.name} is read in client code",
+                    hint="move the call to a server route or server action",
+                )
             elif reference.name not in self.variables and not self._ignored(reference.name):
-                yield _diagnostic(reference.path, reference.line, reference.col, "env-undeclared-use",
-                                  f"{reference.name} is read here but not declared in the manifest",
-                                  hint="declare it with the environments that need it")
+                yield _diagnostic(
+                    reference.path,
+                    reference.line,
+                    reference.col,
+                    "env-undeclared-use",
+                    f"{reference.name} is read here but not declared in the manifest",
+                    hint="declare it with the environments that need it",
+                )
 
     def project_check(self, observed: str | None, source: str) -> Iterator[Diagnostic]:
         link = self.manifest.project_link
@@ -193,16 +284,21 @@ class EnvCheck:
             return
         if observed != link.expected:
             line, col = self.document.locate(("project_link", "expected"), value=True)
-            yield _diagnostic(source, 1, 1, "env-project",
-                              f"this checkout is linked to {observed!r}, not to {link.expected!r} "
-                              f"(expected at {self.document.path}:{line}:{col})",
-                              hint="vercel link --project <name>, then check again before deploying")
+            yield _diagnostic(
+                source,
+                1,
+                1,
+                "env-project",
+                f"this checkout is linked to {observed!r}, not to {link.expected!r} "
+                f"(expected at {self.document.path}:{line}:{col})",
+                hint="vercel link --project <name>, then check again before deploying",
+            )
 
 
 def _strip_prefix(name: str, prefixes: tuple[str, ...]) -> str:
     for prefix in prefixes:
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 

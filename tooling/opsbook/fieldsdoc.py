@@ -83,5 +83,11 @@ def type_name(annotation: Any) -> str:
             return "mapping (below)"
         if annotation is dt.datetime:
             return "timestamp with timezone"
-    names = {str: "text", int: "whole number", float: "number", bool: "true or false", dt.date: "date"}
-    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+    plain_names: dict[Any, str] = {
+        str: "text",
+        int: "whole number",
+        float: "number",
+        bool: "true or false",
+        dt.date: "date",
+    }
+    return plain_names.get(annotation, getattr(annotation, "__name__", str(annotation)))

@@ -106,7 +106,11 @@ def _references(facts: list[RecordFacts], graph: LinkIndex, workflow_ids: set[st
         for ref in record.refs:
             if ref.target_kind == record.kind and ref.target == record.id:
                 yield Diagnostic(
-                    record.path, ref.line, ref.col, "self-ref", f"{ref.field} refers to this {record.kind} itself"
+                    record.path,
+                    ref.line,
+                    ref.col,
+                    "self-ref",
+                    f"{ref.field} refers to this {record.kind} itself",
                 )
             elif (ref.target_kind, ref.target) not in graph:
                 where = "catalog/workflows.yaml" if ref.target_kind == "workflow" else f"any {ref.target_kind}"
@@ -203,8 +207,10 @@ def _freshness(facts: list[RecordFacts], graph: LinkIndex, on: dt.date) -> Itera
                 hint="review it, then set last_reviewed to today",
             )
         if freshness.drill in (DrillState.NEVER, DrillState.OVERDUE):
-            detail = "has never been drilled" if freshness.drill is DrillState.NEVER else "was last drilled on " + (
-                record.last_drill.isoformat() if record.last_drill else "?"
+            detail = (
+                "has never been drilled"
+                if freshness.drill is DrillState.NEVER
+                else "was last drilled on " + (record.last_drill.isoformat() if record.last_drill else "?")
             )
             yield Diagnostic(
                 record.path,

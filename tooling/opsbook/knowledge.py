@@ -166,7 +166,11 @@ def discover(root: Path, config: Config) -> list[Found]:
     shown_root = display_path(root)
     prefix = "" if shown_root == "." else shown_root.rstrip(os.sep) + os.sep
     found: list[Found] = []
-    for folder_name, kind in ((config.paths.runbooks, "runbook"), (config.paths.incidents, "incident")):
+    kinds: tuple[tuple[str, RecordKind], ...] = (
+        (config.paths.runbooks, "runbook"),
+        (config.paths.incidents, "incident"),
+    )
+    for folder_name, kind in kinds:
         folder = os.path.join(root, folder_name)
         if not os.path.isdir(folder):
             continue

@@ -158,7 +158,7 @@ class _PositionLoader(_BaseLoader):
             data.append(self.construct_object(child, deep=False))
         self.marks[id(data)] = _Marks(items=items)
 
-    def construct_undefined(self, node: yaml.Node) -> None:
+    def construct_undefined(self, node: yaml.Node) -> None:  # type: ignore[override]
         self._problem(
             node.start_mark,
             "yaml-tag",
@@ -188,7 +188,7 @@ for _kind in ("int", "float", "bool", "timestamp", "null", "binary"):
     _PositionLoader.add_constructor(_tag, _reported(_PositionLoader.yaml_constructors[_tag]))
 _PositionLoader.add_constructor("tag:yaml.org,2002:map", _PositionLoader.construct_located_mapping)
 _PositionLoader.add_constructor("tag:yaml.org,2002:seq", _PositionLoader.construct_located_sequence)
-_PositionLoader.add_constructor(None, _PositionLoader.construct_undefined)  # type: ignore[arg-type]
+_PositionLoader.add_constructor(None, _PositionLoader.construct_undefined)
 
 
 CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
@@ -249,8 +249,7 @@ def load_bytes(raw: bytes, display: str, limits: Limits = Limits(), *, mapping: 
         loader.dispose()
 
     diagnostics = [
-        Diagnostic(display, line, col, code, message, hint=hint)
-        for line, col, code, message, hint in loader.problems
+        Diagnostic(display, line, col, code, message, hint=hint) for line, col, code, message, hint in loader.problems
     ]
     if loader.container_refs + 1 > loader.container_nodes:
         diagnostics.extend(_alias_diagnostics(data, display, limits))
@@ -258,9 +257,7 @@ def load_bytes(raw: bytes, display: str, limits: Limits = Limits(), *, mapping: 
         return LoadResult(None, diagnostics)
     if data is None:
         diagnostics.append(
-            Diagnostic(
-                display, 1, 1, "empty-file", "the file holds no record", hint="start from `opsbook new`"
-            )
+            Diagnostic(display, 1, 1, "empty-file", "the file holds no record", hint="start from `opsbook new`")
         )
         return LoadResult(None, diagnostics)
     if not isinstance(data, dict) and not (not mapping and isinstance(data, list)):
@@ -307,9 +304,7 @@ def _alias_diagnostics(data: Any, display: str, limits: Limits) -> list[Diagnost
         return total
 
     def bomb(message: str) -> list[Diagnostic]:
-        return [
-            Diagnostic(display, 1, 1, "alias-bomb", message, hint="write the values out instead of aliasing")
-        ]
+        return [Diagnostic(display, 1, 1, "alias-bomb", message, hint="write the values out instead of aliasing")]
 
     try:
         total = expanded(data)
@@ -322,9 +317,7 @@ def _alias_diagnostics(data: Any, display: str, limits: Limits) -> list[Diagnost
     return []
 
 
-def _failure(
-    display: str, code: str, message: str, line: int = 1, col: int = 1, hint: str | None = None
-) -> LoadResult:
+def _failure(display: str, code: str, message: str, line: int = 1, col: int = 1, hint: str | None = None) -> LoadResult:
     return LoadResult(None, [Diagnostic(display, line, col, code, message, hint=hint)])
 
 

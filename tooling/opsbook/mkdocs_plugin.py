@@ -10,11 +10,10 @@ from typing import Any
 from mkdocs.config import config_options
 from mkdocs.config.base import Config as MkDocsConfigBase
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-
-from mkdocs.exceptions import PluginError
 
 from opsbook.build import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
 from opsbook.knowledge import load_config

@@ -1,10 +1,11 @@
 """Metadata for hand-written docs pages: a description from their first paragraph, a content date, a
-breadcrumb. Generated pages carry theirs in front matter already."""
+breadcrumb. Generated pages get theirs from the bundle."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def first_paragraph(markdown: str) -> str:
     return ""
 
 
-def _title(markdown: str, meta: dict[str, Any], fallback: str) -> str:
+def _title(markdown: str, meta: Mapping[str, Any], fallback: str) -> str:
     match = re.search(r"^#\s+(.+)$", markdown, flags=re.MULTILINE)
     return str(meta.get("title") or (match.group(1).strip() if match else fallback))
 
@@ -48,7 +49,7 @@ def content_date(path: Path) -> str:
 
 
 def handwritten_meta(
-    page: str, source: Path | None, markdown: str, meta: dict[str, Any], site: SiteModel
+    page: str, source: Path | None, markdown: str, meta: Mapping[str, Any], site: SiteModel
 ) -> dict[str, Any]:
     title = _title(markdown, meta, Path(page).stem.replace("-", " ").capitalize())
     updates: dict[str, Any] = {}
@@ -57,8 +58,13 @@ def handwritten_meta(
         if paragraph:
             updates["description"] = attribute(description(paragraph))
     opsbook_meta = dict(meta.get("opsbook") or {})
-    opsbook_meta.setdefault("jsonld", {"@context": "https://schema.org", **breadcrumbs(
-        site.site_url, [(site.name, "index.md"), (title, page)])})
+    opsbook_meta.setdefault(
+        "jsonld",
+        {
+            "@context": "https://schema.org",
+            **breadcrumbs(site.site_url, [(site.name, "index.md"), (title, page)]),
+        },
+    )
     if "lastmod" not in opsbook_meta and source is not None:
         date = content_date(source)
         if date:

@@ -114,9 +114,7 @@ def build_review(kb: KnowledgeBase, week: IsoWeek, *, today: dt.date, site_url: 
         overdue_by_owner=dict(sorted(overdue.items())),
         feedback=feedback,
         stale=[v for v in site.runbooks.values() if v.freshness.stale and v.runbook.status.value == "active"],
-        undrilled=[
-            v for v in site.runbooks.values() if v.freshness.drill in (DrillState.NEVER, DrillState.OVERDUE)
-        ],
+        undrilled=[v for v in site.runbooks.values() if v.freshness.drill in (DrillState.NEVER, DrillState.OVERDUE)],
         workflows=touches,
     )
 
@@ -166,22 +164,32 @@ def review_json(review: WeeklyReview) -> dict[str, Any]:
             },
         },
         "runbook_feedback": [
-            {"incident": fb.incident.incident.id, "runbook": fb.use.runbook, "helped": fb.use.helped.value,
-             "note": fb.use.note}
+            {
+                "incident": fb.incident.incident.id,
+                "runbook": fb.use.runbook,
+                "helped": fb.use.helped.value,
+                "note": fb.use.note,
+            }
             for fb in review.feedback
         ],
-        "stale_runbooks": [
-            {"id": v.runbook.id, "reasons": v.freshness.reasons} for v in review.stale
-        ],
+        "stale_runbooks": [{"id": v.runbook.id, "reasons": v.freshness.reasons} for v in review.stale],
         "fallback_drills_due": [
-            {"id": v.runbook.id, "state": v.freshness.drill.value,
-             "last_drill": v.runbook.last_drill.date.isoformat() if v.runbook.last_drill else None}
+            {
+                "id": v.runbook.id,
+                "state": v.freshness.drill.value,
+                "last_drill": v.runbook.last_drill.date.isoformat() if v.runbook.last_drill else None,
+            }
             for v in review.undrilled
         ],
         "workflows_touched": [
-            {"id": t.workflow.id, "p0": t.workflow.p0, "golden_path": t.workflow.golden_path,
-             "incidents": [v.incident.id for v in t.incidents],
-             "tests_or_evals": [follow_up(f) for f in t.tests], "guarded": t.guarded}
+            {
+                "id": t.workflow.id,
+                "p0": t.workflow.p0,
+                "golden_path": t.workflow.golden_path,
+                "incidents": [v.incident.id for v in t.incidents],
+                "tests_or_evals": [follow_up(f) for f in t.tests],
+                "guarded": t.guarded,
+            }
             for t in review.workflows
         ],
     }

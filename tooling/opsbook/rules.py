@@ -65,7 +65,10 @@ def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Itera
                 re.compile(pattern)
             except re.error as error:
                 yield located(
-                    document, ("signatures", index), "bad-regex", f"signature {signature!r} does not compile: {error}"
+                    document,
+                    ("signatures", index),
+                    "bad-regex",
+                    f"signature {signature!r} does not compile: {error}",
                 )
     for section, index, step in runbook.steps:
         where = (section, index)
@@ -110,12 +113,13 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
             value=False,
         )
     if "other" in incident.failure_classes and not incident.other_class_note:
-        yield located(
-            document, ("failure_classes",), "missing-key", "failure class `other` needs `other_class_note`"
-        )
+        yield located(document, ("failure_classes",), "missing-key", "failure class `other` needs `other_class_note`")
     if incident.excluded_from_metrics and not incident.exclusion_reason:
         yield located(
-            document, ("excluded_from_metrics",), "missing-key", "excluded_from_metrics needs `exclusion_reason`"
+            document,
+            ("excluded_from_metrics",),
+            "missing-key",
+            "excluded_from_metrics needs `exclusion_reason`",
         )
     seen: dict[str, int] = {}
     for index, item in enumerate(incident.action_items):
@@ -149,11 +153,17 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
             )
         elif item.status is ActionStatus.NOT_DOING and not item.reason:
             yield located(
-                document, (*where, "status"), "missing-key", f"action item {item.id!r} is not_doing without a reason"
+                document,
+                (*where, "status"),
+                "missing-key",
+                f"action item {item.id!r} is not_doing without a reason",
             )
         elif item.status is ActionStatus.DONE and item.closed is None:
             yield located(
-                document, (*where, "status"), "missing-key", f"done action item {item.id!r} needs `closed: <date>`"
+                document,
+                (*where, "status"),
+                "missing-key",
+                f"done action item {item.id!r} needs `closed: <date>`",
             )
     yield from placeholders(document)
     yield from scan_text(document.source, document.path)

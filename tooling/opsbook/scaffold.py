@@ -24,9 +24,7 @@ class ScaffoldError(ValueError):
 
 
 def _environment() -> Environment:
-    environment = Environment(
-        loader=None, undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
-    )
+    environment = Environment(loader=None, undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     environment.filters["yaml_str"] = lambda value: json.dumps(str(value), ensure_ascii=False)
     return environment
 

@@ -45,12 +45,20 @@ PATTERNS = [
     SecretPattern("Stripe secret key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"), 8, ("sk_", "rk_")),
     SecretPattern("Stripe webhook signing secret", re.compile(r"\bwhsec_[A-Za-z0-9+/=]{20,}"), 6, ("whsec_",)),
     SecretPattern("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 4, ("AKIA", "ASIA")),
-    SecretPattern("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"), 4,
-                  ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    SecretPattern(
+        "GitHub token",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"),
+        4,
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
     SecretPattern("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), 5, ("xox",)),
     SecretPattern("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4, ("AIza",)),
-    SecretPattern("JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 3,
-                  ("eyJ",)),
+    SecretPattern(
+        "JSON Web Token",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        3,
+        ("eyJ",),
+    ),
     SecretPattern("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"), 0, ("PRIVATE KEY-----",)),
     SecretPattern(
         "high-entropy value of a secret-like name",
@@ -60,7 +68,17 @@ PATTERNS = [
             re.IGNORECASE,
         ),
         0,
-        ("secret", "token", "passw", "api_key", "apikey", "private_key", "privatekey", "access_key", "accesskey"),
+        (
+            "secret",
+            "token",
+            "passw",
+            "api_key",
+            "apikey",
+            "private_key",
+            "privatekey",
+            "access_key",
+            "accesskey",
+        ),
         anchored=True,
     ),
 ]
@@ -68,8 +86,9 @@ PATTERNS = [
 GENERIC = PATTERNS[-1]
 _REFERENCE = re.compile(r"^(?:os\.environ|process\.env|import\.meta|env\.|secrets\.|vars\.|\.)")
 """Values that name where a secret comes from (`os.environ/KEY`, `secrets.TOKEN`) rather than holding it."""
-_PLACEHOLDER = re.compile(r"example|x{4,}|X{4,}|\.\.\.|your[_-]|changeme|redacted|dummy|fake|placeholder|<|\$\{?",
-                          re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"example|x{4,}|X{4,}|\.\.\.|your[_-]|changeme|redacted|dummy|fake|placeholder|<|\$\{?", re.IGNORECASE
+)
 
 
 def entropy(value: str) -> float:
@@ -104,7 +123,9 @@ def _looks_like_placeholder(value: str, pattern: SecretPattern) -> bool:
         return False
     if _PLACEHOLDER.search(value):
         return True
-    if pattern is GENERIC and (_REFERENCE.match(value) or not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value))):
+    if pattern is GENERIC and (
+        _REFERENCE.match(value) or not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value))
+    ):
         return True
     body = value[pattern.prefix :]
     threshold = 3.5 if pattern.prefix == 0 else 3.0

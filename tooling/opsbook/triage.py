@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +41,7 @@ STOPWORDS = frozenset(
     same should such very can't isn't it's i'm we're there's still even""".split()
 )
 
+
 @dataclass(frozen=True, slots=True)
 class Cue:
     """A pattern that points at a class (or at `none`) whatever the runbook. Must also be valid JavaScript."""
@@ -58,26 +59,46 @@ ENV_NAME = r"\b[A-Z][A-Z0-9]+_[A-Z0-9_]+\b"
 CUES: list[Cue] = [
     Cue(r"\b401\b|unauthori[sz]ed|authentication[_ ]error|invalid[_ ]api[_ ]key|incorrect api key", 3, "auth-drift"),
     Cue(r"api[_ ]?key|secret|credential|token (?:has )?expired|expired token|oauth", 1.5, "auth-drift"),
-    Cue(ENV_NAME + r"[^.]{0,60}\b(?:missing|undefined|not set|not seen|empty|not found|not defined)"
-        r"|\b(?:missing|undefined|not set)\b[^.]{0,40}" + ENV_NAME, 3, "auth-drift", case_sensitive=True),
+    Cue(
+        ENV_NAME + r"[^.]{0,60}\b(?:missing|undefined|not set|not seen|empty|not found|not defined)"
+        r"|\b(?:missing|undefined|not set)\b[^.]{0,40}" + ENV_NAME,
+        3,
+        "auth-drift",
+        case_sensitive=True,
+    ),
     Cue(r"env(?:ironment)? var(?:iable)?s?|\.env\b|process\.env|import\.meta\.env|os\.environ", 1.5, "auth-drift"),
     Cue(r"works? (?:fine )?local(?:ly)?|in production|on (?:vercel|netlify)|preview (?:deploy|env)", 1, "auth-drift"),
     Cue(r"service[_ -]?role|server[- ]only|client bundle|NEXT_PUBLIC_|VITE_|EXPO_PUBLIC_", 2, "auth-drift"),
-    Cue(r"wrong (?:project|account|team|scope)|linked to (?:another|the wrong)|\b(?:team|project|account)[- ]scoped",
-        2, "auth-drift"),
-    Cue(r"secrets? (?:are |is )?(?:not available|empty|missing|undefined|not set|not passed)|dependabot"
-        r"|from (?:an? )?(?:external )?fork|input required and not supplied", 3, "auth-drift"),
+    Cue(
+        r"wrong (?:project|account|team|scope)|linked to (?:another|the wrong)|\b(?:team|project|account)[- ]scoped",
+        2,
+        "auth-drift",
+    ),
+    Cue(
+        r"secrets? (?:are |is )?(?:not available|empty|missing|undefined|not set|not passed)|dependabot"
+        r"|from (?:an? )?(?:external )?fork|input required and not supplied",
+        3,
+        "auth-drift",
+    ),
     Cue(r"\b429\b|rate[_ -]?limit|too many requests|overloaded|\b529\b|quota", 3, "fallback"),
     Cue(r"fallback|fall back|failover|fail over|secondary model|backup model|primary model", 3, "fallback"),
     Cue(r"retr(?:y|ies|ied)|backoff|circuit breaker|load balanc", 1.5, "fallback"),
-    Cue(r"routed? to|wrong provider|model[_ ]not[_ ]found|provider not provided|litellm|openrouter|bedrock", 1.5,
-        "fallback"),
-    Cue(r"context[_ ](?:length|window)|prompt is too long|maximum context|too many tokens|tokens? > ?\d", 2,
-        "session-lifecycle"),
-    Cue(r"compact(?:ion|ed)?|summari[sz](?:ed|ation)|forgets?|forgot|lost (?:context|instructions)", 2.5,
-        "session-lifecycle"),
-    Cue(r"session|resume|--continue|thread|checkpoint(?:er)?|conversation history|transcript", 2,
-        "session-lifecycle"),
+    Cue(
+        r"routed? to|wrong provider|model[_ ]not[_ ]found|provider not provided|litellm|openrouter|bedrock",
+        1.5,
+        "fallback",
+    ),
+    Cue(
+        r"context[_ ](?:length|window)|prompt is too long|maximum context|too many tokens|tokens? > ?\d",
+        2,
+        "session-lifecycle",
+    ),
+    Cue(
+        r"compact(?:ion|ed)?|summari[sz](?:ed|ation)|forgets?|forgot|lost (?:context|instructions)",
+        2.5,
+        "session-lifecycle",
+    ),
+    Cue(r"session|resume|--continue|thread|checkpoint(?:er)?|conversation history|transcript", 2, "session-lifecycle"),
     Cue(r"expired|idle|respawn|already running|previous[_ ]response", 1, "session-lifecycle"),
     Cue(r"stale|old version|cached?|cache hit|hard refresh|incognito|still (?:there|shows?|see)", 2, "stale-deploy"),
     Cue(r"EADDRINUSE|address already in use|port \d{4}|localhost:\d{4}|dev server", 3, "stale-deploy"),
@@ -89,8 +110,11 @@ CUES: list[Cue] = [
     Cue(r"dark mode|light theme|\btheme\b|contrast|unreadable text", 4, "none"),
     Cue(r"\blag(?:s|gy)?\b|stutter|unresponsive|freez|memory leak|high cpu|slow(?:ly|er|ness)?\b", 3, "none"),
     Cue(r"hallucinat|wrong information|made up|incorrect answer|answer quality", 4, "none"),
-    Cue(r"requires [\w.-]+[<>=!~]|is incompatible|dependency conflict|resolution(?:impossible| failed)|peer dep", 4,
-        "none"),
+    Cue(
+        r"requires [\w.-]+[<>=!~]|is incompatible|dependency conflict|resolution(?:impossible| failed)|peer dep",
+        4,
+        "none",
+    ),
     Cue(r"markdown|render(?:s|ing)? (?:code|block|table)|code blocks?|syntax highlight", 3, "none"),
 ]
 
@@ -155,8 +179,14 @@ class Match:
     url: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "failure_class": self.failure_class,
-                "score": round(self.score, 3), "why": self.why, **({"url": self.url} if self.url else {})}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "failure_class": self.failure_class,
+            "score": round(self.score, 3),
+            "why": self.why,
+            **({"url": self.url} if self.url else {}),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +197,12 @@ class Verdict:
     matches: list[Match]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "failure_class": self.failure_class, "confidence": round(self.confidence, 3),
-                "matches": [m.as_dict() for m in self.matches]}
+        return {
+            "query": self.query,
+            "failure_class": self.failure_class,
+            "confidence": round(self.confidence, 3),
+            "matches": [m.as_dict() for m in self.matches],
+        }
 
 
 @dataclass
@@ -239,8 +273,9 @@ class TriageIndex:
 
     @classmethod
     def from_export(cls, data: Mapping[str, Any]) -> TriageIndex:
-        return cls(list(data["documents"]), dict(data["idf"]), float(data["average_length"]),
-                   dict(data["signature_share"]))
+        return cls(
+            list(data["documents"]), dict(data["idf"]), float(data["average_length"]), dict(data["signature_share"])
+        )
 
     def _bm25(self, document: Mapping[str, Any], query_terms: Sequence[str]) -> tuple[float, list[str]]:
         frequencies = document["tf"]
@@ -257,7 +292,7 @@ class TriageIndex:
     def triage(self, text: str, top: int = 3) -> Verdict:
         query = normalise(text)
         query_terms = list(dict.fromkeys(tokenize(text)))
-        cue_scores: Counter[str] = Counter()
+        cue_scores: dict[str, float] = defaultdict(float)
         cue_reasons: dict[str, list[str]] = {}
         for cue in CUES:
             found = cue.search(text)
@@ -269,11 +304,11 @@ class TriageIndex:
             signature_score, why = self._signatures(document, text, query, self.signature_share)
             term_score, terms = self._bm25(document, query_terms)
             failure_class = document["failure_class"]
-            cue = min(cue_scores[failure_class], 8.0) * CUE_SHARE
-            total = signature_score + term_score + cue
+            cue_bonus = min(cue_scores[failure_class], 8.0) * CUE_SHARE
+            total = signature_score + term_score + cue_bonus
             if terms:
                 why.append("terms: " + ", ".join(terms[:8]))
-            if cue:
+            if cue_bonus:
                 why.append(f"{failure_class} cues: " + ", ".join(f"'{r}'" for r in cue_reasons[failure_class][:3]))
             if total > 0:
                 match = Match(document["id"], document["title"], failure_class, total, why, document.get("url"))
@@ -325,7 +360,7 @@ class TriageIndex:
         text_evidence = terms >= MIN_TERM_SCORE * 2 and specific >= MIN_SPECIFIC_TERMS
         evidence = signature > 0 or cues.get(top_class, 0) >= 2 or text_evidence
         against = cues.get("none", 0)
-        if not evidence or against >= max(cues.get(top_class, 0), 1) and signature == 0:
+        if not evidence or (against >= max(cues.get(top_class, 0), 1) and signature == 0):
             return None, 0.0
         strength = 1 - math.exp(-top / 8)
         margin = (top - second) / top if top else 0.0
@@ -359,7 +394,14 @@ def evaluate(index: TriageIndex, cases: Sequence[Mapping[str, Any]]) -> dict[str
         top1 += hit1
         top3 += hit3
         if not hit1:
-            misses.append({"text": case["text"], "expected": expected, "predicted": predicted,
-                           "top_classes": classes, "confidence": round(verdict.confidence, 3)})
+            misses.append(
+                {
+                    "text": case["text"],
+                    "expected": expected,
+                    "predicted": predicted,
+                    "top_classes": classes,
+                    "confidence": round(verdict.confidence, 3),
+                }
+            )
     total = len(cases) or 1
     return {"cases": len(cases), "top1": top1 / total, "top3": top3 / total, "misses": misses}

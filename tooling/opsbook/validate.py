@@ -53,7 +53,7 @@ def _real_location(location: Sequence[str | int], data: Any) -> tuple[str | int,
         )
         if present:
             kept.append(part)
-            node = node[part]  # type: ignore[index]
+            node = node[part]
         elif not (isinstance(part, str) and _UNION_TAG.search(part)):
             kept.append(part)
             node = None
@@ -99,7 +99,11 @@ def _one_diagnostic(
         line, col = document.locate(location[:-1])
         parent = dotted(location[:-1]) or "the record"
         return Diagnostic(
-            document.path, line, col, "missing-key", f"{parent} is missing the required field {location[-1]!r}"
+            document.path,
+            line,
+            col,
+            "missing-key",
+            f"{parent} is missing the required field {location[-1]!r}",
         )
     line, col = document.locate(location, value=True)
     value = _value_at(document.data, location)

@@ -31,9 +31,7 @@ class RedactedIncident:
 
 @cache
 def internal_fields(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(
-        name for name, field in model.model_fields.items() if field.json_schema_extra == INTERNAL
-    )
+    return frozenset(name for name, field in model.model_fields.items() if field.json_schema_extra == INTERNAL)
 
 
 def strip_internal(record: Model) -> Model:
@@ -54,9 +52,7 @@ def strip_internal(record: Model) -> Model:
 def public_runbooks(runbooks: list[Runbook]) -> list[Runbook]:
     visible = [r for r in runbooks if r.visibility is Visibility.PUBLIC]
     ids = {r.id for r in visible}
-    return [
-        strip_internal(r).model_copy(update={"related": [x for x in r.related if x in ids]}) for r in visible
-    ]
+    return [strip_internal(r).model_copy(update={"related": [x for x in r.related if x in ids]}) for r in visible]
 
 
 def public_incidents(incidents: list[Incident], runbook_ids: set[str]) -> tuple[list[Incident], list[RedactedIncident]]:

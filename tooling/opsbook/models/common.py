@@ -7,8 +7,9 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
-INTERNAL = {"x-visibility": "internal"}
+INTERNAL: JsonDict = {"x-visibility": "internal"}
 """Marks a field that a public build strips (see `opsbook.visibility`)."""
 
 

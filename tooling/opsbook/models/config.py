@@ -35,7 +35,7 @@ class SiteSettings(Record):
         150,
         description="Up to this many runbooks are listed in the sidebar; beyond it the sidebar lists the "
         "failure-class pages only, which list their runbooks. Every sidebar entry is rendered on every "
-        "page, so a long sidebar makes the site build grow with pages × runbooks.",
+        "page, so a long sidebar makes the site build grow with pages times runbooks.",
     )
 
 

@@ -224,9 +224,7 @@ class Incident(Record):
     internal_links: list[Reference] = Field(default_factory=list, json_schema_extra=INTERNAL)
     last_updated: dt.date | None = Field(None, description="When the write-up last changed.")
     visibility: Visibility = Visibility.INTERNAL
-    public_summary: Text | None = Field(
-        None, description="The redacted summary an internal incident may publish."
-    )
+    public_summary: Text | None = Field(None, description="The redacted summary an internal incident may publish.")
 
     @property
     def in_metrics(self) -> bool:

@@ -82,8 +82,7 @@ class Runbook(Record):
         None, description="Who to page when the runbook does not work.", json_schema_extra=INTERNAL
     )
     summary: Text = Field(
-        description="One paragraph: what this is and when to use it. Its first sentence becomes the "
-        "page's description."
+        description="One paragraph: what this is and when to use it. Its first sentence becomes the page's description."
     )
     symptoms: list[Text] = Field(min_length=1, description="What a person sees, in their own words.")
     signatures: list[ShortText] = Field(

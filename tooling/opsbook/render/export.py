@@ -118,17 +118,18 @@ def llms_txt(site: SiteModel, *, full: bool = False) -> str:
     lines.append("## Optional")
     lines.append("")
     lines.append(f"- [All incidents]({absolute(site, 'incidents/index.md')}): blameless postmortems, newest first")
-    lines.append(
-        f"- [Knowledge base as JSON]({absolute(site, 'api/knowledge-base.json')}): every runbook and incident"
-    )
+    lines.append(f"- [Knowledge base as JSON]({absolute(site, 'api/knowledge-base.json')}): every runbook and incident")
     return "\n".join(lines) + "\n"
 
 
 def _runbook_detail(view: RunbookView) -> list[str]:
     record = view.runbook
     lines = ["", f"  {plain(record.summary)}", "", "  Signatures: " + "; ".join(record.signatures)]
-    for section, steps in (("Diagnose", record.diagnosis), ("Mitigate", record.mitigation),
-                           ("Verify", record.verification)):
+    for section, steps in (
+        ("Diagnose", record.diagnosis),
+        ("Mitigate", record.mitigation),
+        ("Verify", record.verification),
+    ):
         lines.append(f"  {section}:")
         for number, step in enumerate(steps, 1):
             text = f"  {number}. {plain(step.action)}"

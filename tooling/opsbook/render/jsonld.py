@@ -50,8 +50,7 @@ def home(site: SiteModel) -> dict[str, Any]:
         "@type": "WebSite",
         "name": site.name,
         "url": absolute(site, "index.md"),
-        "description": "Runbooks and blameless postmortems for the five recurring failure classes of AI-agent "
-        "systems.",
+        "description": "Runbooks and blameless postmortems for the five recurring failure classes of AI-agent systems.",
         "publisher": _publisher(site),
     }
     return _graph(website, _publisher(site), breadcrumbs(site.site_url, [(site.name, "index.md")]))

@@ -234,8 +234,10 @@ class PageRenderer:
 
     def incident_indexes(self) -> dict[str, str]:
         site = self.site
-        years = sorted({v.incident.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
-                       reverse=True)
+        years = sorted(
+            {v.incident.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
+            reverse=True,
+        )
         severities = [s.value for s in Severity]
         pages: dict[str, str] = {}
         total = len(site.incidents)
@@ -268,23 +270,38 @@ class PageRenderer:
         )
         for year in years:
             views = [v for v in site.incidents if v.incident.id.startswith(year)]
-            index(f"incidents/{year}/index.md", f"Incidents in {year}", f"{len(views)} incidents started in {year}.",
-                  views, redacted=[r for r in site.redacted if str(r.started.year) == year])
+            index(
+                f"incidents/{year}/index.md",
+                f"Incidents in {year}",
+                f"{len(views)} incidents started in {year}.",
+                views,
+                redacted=[r for r in site.redacted if str(r.started.year) == year],
+            )
         for view in site.classes:
-            index(f"incidents/by-class/{view.id}.md", f"{view.title} incidents",
-                  f"{len(view.incidents)} incidents involved {view.title.lower()}.", view.incidents)
+            index(
+                f"incidents/by-class/{view.id}.md",
+                f"{view.title} incidents",
+                f"{len(view.incidents)} incidents involved {view.title.lower()}.",
+                view.incidents,
+            )
         for severity in severities:
             views = [v for v in site.incidents if v.incident.severity.value == severity]
-            index(f"incidents/by-severity/{severity.lower()}.md", f"{severity} incidents",
-                  f"{len(views)} incidents were rated {severity}.", views)
+            index(
+                f"incidents/by-severity/{severity.lower()}.md",
+                f"{severity} incidents",
+                f"{len(views)} incidents were rated {severity}.",
+                views,
+            )
         return pages
 
     def tool_capabilities(self) -> dict[str, str]:
         if not self.site.tools and not self.site.channels:
             return {}
         places = list(dict.fromkeys(g.where for t in self.site.tools for g in t.grants))
-        summary = "Which agent tools are available in each environment and channel, which need approval, and " \
+        summary = (
+            "Which agent tools are available in each environment and channel, which need approval, and "
             "what each channel can carry: streaming, buttons, file upload, message limits."
+        )
         return self._page(
             "tool_capabilities.md.j2",
             "operating/tool-capabilities.md",
@@ -298,8 +315,10 @@ class PageRenderer:
         site = self.site
         if not site.workflows:
             return {}
-        summary = "The core workflows of the golden path, with the success, failure and delivery events each " \
+        summary = (
+            "The core workflows of the golden path, with the success, failure and delivery events each "
             "emits and the P0 tests and evals that guard them."
+        )
         return self._page(
             "workflows.md.j2",
             "operating/workflows.md",
@@ -313,8 +332,10 @@ class PageRenderer:
         manifest = self.site.environment
         if manifest is None:
             return {}
-        summary = "Every environment variable the system needs in local, preview and production, which are " \
+        summary = (
+            "Every environment variable the system needs in local, preview and production, which are "
             "server-only, and the checks to run before each production deploy."
+        )
         return self._page(
             "environment_checklist.md.j2",
             "operating/environment-checklist.md",
@@ -332,8 +353,11 @@ class PageRenderer:
         pages = self._page(
             "diagnostics.md.j2",
             "reference/diagnostics.md",
-            self._meta("Diagnostic codes", "Every code opsbook check reports, what it means, and the exit codes.",
-                       search={"boost": 0.2}),
+            self._meta(
+                "Diagnostic codes",
+                "Every code opsbook check reports, what it means, and the exit codes.",
+                search={"boost": 0.2},
+            ),
             codes=CODES,
         )
         sections = [
@@ -345,11 +369,17 @@ class PageRenderer:
             ("Environment manifest: catalog/environment.yaml", field_rows(EnvManifest)),
             ("Configuration: opsbook.yml", field_rows(Config)),
         ]
-        summary = "Every field of opsbook runbooks, incidents, catalogs and configuration, generated from the " \
+        summary = (
+            "Every field of opsbook runbooks, incidents, catalogs and configuration, generated from the "
             "models that validate them."
+        )
         pages.update(
-            self._page("record_format.md.j2", "reference/record-format.md",
-                       self._meta("Record format", summary, search={"boost": 0.2}), sections=sections)
+            self._page(
+                "record_format.md.j2",
+                "reference/record-format.md",
+                self._meta("Record format", summary, search={"boost": 0.2}),
+                sections=sections,
+            )
         )
         return pages
 
@@ -361,18 +391,31 @@ class PageRenderer:
         column = {c.id: index for index, c in enumerate(site.classes)}
         runbook_nodes = [
             GraphNode(v.runbook.id, v.runbook.id, url_between(page, v.path), column[v.runbook.failure_class.value])
-            for c in site.classes for v in c.runbooks
+            for c in site.classes
+            for v in c.runbooks
         ]
         shown = site.incidents[:limit]
         incident_nodes = [GraphNode(v.incident.id, v.incident.id, url_between(page, v.path), 0) for v in shown]
         edges = [(v.incident.id, use.runbook, "used") for v in shown for use in v.incident.runbooks_used]
         edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
-        svg = link_graph([c.title for c in site.classes], runbook_nodes, incident_nodes, edges,
-                         label="Runbooks by failure class and the incidents that used them")
-        summary = "How opsbook runbooks link to each other and which incidents used which runbooks, as a " \
-            "drawing and as text."
-        return self._page("graph.md.j2", page, self._meta("Runbook graph", summary, search={"exclude": True}),
-                          svg=svg, incidents_shown=len(shown), incidents_total=len(site.incidents))
+        svg = link_graph(
+            [c.title for c in site.classes],
+            runbook_nodes,
+            incident_nodes,
+            edges,
+            label="Runbooks by failure class and the incidents that used them",
+        )
+        summary = (
+            "How opsbook runbooks link to each other and which incidents used which runbooks, as a drawing and as text."
+        )
+        return self._page(
+            "graph.md.j2",
+            page,
+            self._meta("Runbook graph", summary, search={"exclude": True}),
+            svg=svg,
+            incidents_shown=len(shown),
+            incidents_total=len(site.incidents),
+        )
 
     def tags(self) -> dict[str, str]:
         summary = "Runbooks and failure-class pages grouped by failure class and by provider."
@@ -385,15 +428,30 @@ class PageRenderer:
             f"Weekly incident review for {review.week} ({review.week.start.isoformat()} to "
             f"{review.week.end.isoformat()}): incidents, response times, overdue follow-ups, stale runbooks."
         )
-        meta = self._meta(f"Weekly review {review.week}", summary,
-                          opsbook={"lastmod": review.as_of.isoformat(), "review": str(review.week)})
-        return self._page("review.md.j2", page, meta, embed=True, r=review, minutes=_trend_cell,
-                          helped_phrase=_helped_phrase)
+        meta = self._meta(
+            f"Weekly review {review.week}",
+            summary,
+            opsbook={"lastmod": review.as_of.isoformat(), "review": str(review.week)},
+        )
+        return self._page(
+            "review.md.j2",
+            page,
+            meta,
+            embed=True,
+            r=review,
+            minutes=_trend_cell,
+            helped_phrase=_helped_phrase,
+        )
 
     def reviews_index(self, reviews: list[tuple[str, str]]) -> dict[str, str]:
         summary = "Weekly incident review documents across Build, Growth and QA, newest first."
-        return self._page("reviews_index.md.j2", "reviews/index.md", self._meta("Weekly reviews", summary),
-                          reviews=reviews, public=self.site.public)
+        return self._page(
+            "reviews_index.md.j2",
+            "reviews/index.md",
+            self._meta("Weekly reviews", summary),
+            reviews=reviews,
+            public=self.site.public,
+        )
 
     def metrics(self) -> dict[str, str]:
         from opsbook.periods import IsoWeek
@@ -405,20 +463,30 @@ class PageRenderer:
         last = IsoWeek.last_complete(site.today)
         weeks, per_class = weekly_counts(site, last, 12)
         labels = [f"W{w.week:02d}" for w in weeks]
-        weekly_svg = bar_chart(labels, [Series(c, v) for c, v in per_class.items()],
-                               label="Incidents per week by failure class")
+        weekly_svg = bar_chart(
+            labels, [Series(c, v) for c, v in per_class.items()], label="Incidents per week by failure class"
+        )
         months = summary_stats["incidents"]["by_month"]
         hours = {key: [(s["TTR"][key] or 0) / 60 for s in months.values()] for key in ("median_minutes", "p90_minutes")}
-        ttr_svg = line_chart(list(months), [Series("median", hours["median_minutes"]), Series("p90", hours["p90_minutes"])],
-                             label="Time to resolve by month", unit="h")
+        ttr_svg = line_chart(
+            list(months),
+            [Series("median", hours["median_minutes"]), Series("p90", hours["p90_minutes"])],
+            label="Time to resolve by month",
+            unit="h",
+        )
         owners: dict[str, list[int]] = {}
         for follow_up in site.open_follow_ups:
             counts = owners.setdefault(follow_up.item.owner or "(no owner)", [0, 0])
             counts[1 if follow_up.overdue else 0] += 1
         owners = dict(sorted(owners.items()))
-        actions_svg = bar_chart(list(owners), [Series("open, on time", [c[0] for c in owners.values()]),
-                                              Series("overdue", [c[1] for c in owners.values()])],
-                                label="Open and overdue action items by owner")
+        actions_svg = bar_chart(
+            list(owners),
+            [
+                Series("open, on time", [c[0] for c in owners.values()]),
+                Series("overdue", [c[1] for c in owners.values()]),
+            ],
+            label="Open and overdue action items by owner",
+        )
         freshness = {
             c.id: [
                 sum(not r.freshness.stale for r in c.active_runbooks),
@@ -427,18 +495,36 @@ class PageRenderer:
             ]
             for c in site.classes
         }
-        freshness_svg = bar_chart([c.id for c in site.classes],
-                                  [Series(name, [freshness[c.id][k] for c in site.classes])
-                                   for k, name in enumerate(["fresh", "stale", "drill missing"])],
-                                  label="Runbook freshness by class", stacked=False)
+        freshness_svg = bar_chart(
+            [c.id for c in site.classes],
+            [
+                Series(name, [freshness[c.id][k] for c in site.classes])
+                for k, name in enumerate(["fresh", "stale", "drill missing"])
+            ],
+            label="Runbook freshness by class",
+            stacked=False,
+        )
         totals = [sum(values[i] for values in per_class.values()) for i in range(len(weeks))]
-        summary = "Incidents per week by class, time to resolve, open and overdue action items, and runbook " \
+        summary = (
+            "Incidents per week by class, time to resolve, open and overdue action items, and runbook "
             "freshness, with the numbers as tables."
-        return self._page("metrics.md.j2", "metrics.md", self._meta("Metrics", summary, search={"exclude": True}),
-                          stats=summary_stats, weeks=[str(w) for w in weeks], per_class=per_class,
-                          week_totals=totals, weekly_svg=weekly_svg, ttr_svg=ttr_svg, actions_svg=actions_svg,
-                          owners=owners, freshness=freshness, freshness_svg=freshness_svg,
-                          minutes=_stat_cell)
+        )
+        return self._page(
+            "metrics.md.j2",
+            "metrics.md",
+            self._meta("Metrics", summary, search={"exclude": True}),
+            stats=summary_stats,
+            weeks=[str(w) for w in weeks],
+            per_class=per_class,
+            week_totals=totals,
+            weekly_svg=weekly_svg,
+            ttr_svg=ttr_svg,
+            actions_svg=actions_svg,
+            owners=owners,
+            freshness=freshness,
+            freshness_svg=freshness_svg,
+            minutes=_stat_cell,
+        )
 
     def all_pages(self) -> dict[str, str]:
         pages: dict[str, str] = {}
@@ -462,4 +548,3 @@ class PageRenderer:
         for incident_view in self.site.incidents:
             pages.update(self.incident(incident_view))
         return pages
-

@@ -35,8 +35,10 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, label: str, st
     """Stacked (or grouped) vertical bars, one group per label, with a legend."""
     width, height, left, bottom, top = 720, 300, 48, 56, 16
     plot_w, plot_h = width - left - 16, height - top - bottom
-    totals = [sum(s.values[i] for s in series) if stacked else max((s.values[i] for s in series), default=0)
-              for i in range(len(labels))]
+    totals = [
+        sum(s.values[i] for s in series) if stacked else max((s.values[i] for s in series), default=0)
+        for i in range(len(labels))
+    ]
     peak = max(totals, default=0) or 1
     slot = plot_w / max(len(labels), 1)
     parts = [_open(width, height, label), _axis(left, top, plot_w, plot_h, peak)]
@@ -75,7 +77,9 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, label: str, u
     for k, s in enumerate(series):
         colour = PALETTE[k % len(PALETTE)]
         points = [
-            (left + i * step, top + plot_h - plot_h * v / peak) for i, v in enumerate(s.values) if v == v  # not NaN
+            (left + i * step, top + plot_h - plot_h * v / peak)
+            for i, v in enumerate(s.values)
+            if v == v  # not NaN
         ]
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
@@ -131,8 +135,12 @@ class GraphNode:
 
 
 def link_graph(
-    columns: Sequence[str], runbooks: Sequence[GraphNode], incidents: Sequence[GraphNode],
-    edges: Sequence[tuple[str, str, str]], *, label: str,
+    columns: Sequence[str],
+    runbooks: Sequence[GraphNode],
+    incidents: Sequence[GraphNode],
+    edges: Sequence[tuple[str, str, str]],
+    *,
+    label: str,
 ) -> str:
     """Incidents along the top, runbooks in one column per failure class; `edges` are (from, to, kind)."""
     column_w, box_h, gap = 230, 26, 8
@@ -160,7 +168,7 @@ def link_graph(
     for source, target, kind in edges:
         if source not in centre or target not in centre:
             continue
-        (x1, top1, bottom1), (x2, top2, _) = centre[source], centre[target]
+        (x1, _, bottom1), (x2, top2, _) = centre[source], centre[target]
         dash = ' stroke-dasharray="4 3"' if kind == "related" else ""
         lines.append(
             f'<path d="M{x1:.1f},{bottom1:.1f} C{x1:.1f},{bottom1 + 40:.1f} {x2:.1f},{top2 - 40:.1f} '
@@ -172,7 +180,14 @@ def link_graph(
         for c, name in enumerate(columns)
     )
     top_header = f'<text x="10" y="28" font-size="12" font-weight="bold" {TEXT}>Incidents</text>'
-    return _open(width, height, label, interactive=True) + top_header + headers + "".join(lines) + "".join(boxes) + "</svg>"
+    return (
+        _open(width, height, label, interactive=True)
+        + top_header
+        + headers
+        + "".join(lines)
+        + "".join(boxes)
+        + "</svg>"
+    )
 
 
 def _box(node: GraphNode, x: float, y: float, w: float, h: float, colour: str) -> str:
