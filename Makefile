@@ -39,8 +39,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check tooling tests scripts
 	$(BIN)/mypy
 
-bench: $(INSTALLED)
-	$(BIN)/python scripts/bench.py
+$(VENV)/.bench-installed: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf site build reports .cache .opsbook-cache .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,9 @@ class OpsbookPluginConfig(MkDocsConfigBase):
 
 class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     bundle: SiteBundle | None = None
+    page_meta: dict[str, dict[str, Any]] = {}
+    site_name: str = ""
+    site_url: str | None = None
     public: bool = False
     internal_folder: str | None = None
 
@@ -67,19 +70,22 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             files.append(File.generated(config, path, content=content))
         if config.nav is None:
             config.nav = navigation(self.bundle, handwritten)
-        self.bundle.pages.clear()  # MkDocs holds the content now; at 10k pages this is ~100 MB
-        self.bundle.files.clear()
+        # MkDocs holds the pages now; keep only what later events need (at 10k pages the rest is ~400 MB).
+        self.page_meta = self.bundle.page_meta
+        self.site_name, self.site_url = self.bundle.site.name, self.bundle.site.site_url
+        self.bundle = None
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        assert self.bundle is not None
-        generated = self.bundle.page_meta.get(page.file.src_uri)
+        generated = self.page_meta.get(page.file.src_uri)
         if generated is not None:
             page.meta["opsbook"] = generated
         opsbook_meta: dict[str, Any] = page.meta.get("opsbook") or {}
         if generated is None:
             source = Path(page.file.abs_src_path) if page.file.abs_src_path else None
-            page.meta.update(handwritten_meta(page.file.src_uri, source, markdown, page.meta, self.bundle.site))
+            page.meta.update(
+                handwritten_meta(page.file.src_uri, source, markdown, page.meta, self.site_name, self.site_url)
+            )
             opsbook_meta = page.meta.get("opsbook") or {}
         page.update_date = opsbook_meta.get("lastmod", "")
         return markdown

@@ -11,7 +11,6 @@ from typing import Any
 
 from opsbook.render.jsonld import breadcrumbs
 from opsbook.render.text import attribute, description
-from opsbook.sitemodel import SiteModel
 
 _MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`]|<[^>]+>")
 
@@ -49,7 +48,7 @@ def content_date(path: Path) -> str:
 
 
 def handwritten_meta(
-    page: str, source: Path | None, markdown: str, meta: Mapping[str, Any], site: SiteModel
+    page: str, source: Path | None, markdown: str, meta: Mapping[str, Any], site_name: str, site_url: str | None
 ) -> dict[str, Any]:
     title = _title(markdown, meta, Path(page).stem.replace("-", " ").capitalize())
     updates: dict[str, Any] = {}
@@ -62,7 +61,7 @@ def handwritten_meta(
         "jsonld",
         {
             "@context": "https://schema.org",
-            **breadcrumbs(site.site_url, [(site.name, "index.md"), (title, page)]),
+            **breadcrumbs(site_url, [(site_name, "index.md"), (title, page)]),
         },
     )
     if "lastmod" not in opsbook_meta and source is not None:

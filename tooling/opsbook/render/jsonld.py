@@ -37,6 +37,10 @@ def breadcrumbs(site_url: str | None, trail: list[tuple[str, str]]) -> dict[str,
     }
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _graph(*nodes: dict[str, Any]) -> dict[str, Any]:
     return {"@context": CONTEXT, "@graph": list(nodes)}
 
@@ -71,7 +75,9 @@ def runbook(site: SiteModel, view: RunbookView) -> dict[str, Any]:
         "author": {"@type": "Organization", "name": record.owner},
         "publisher": _publisher(site),
         "about": class_view.title,
-        "keywords": ", ".join([record.failure_class.value, *record.keywords, *record.applicability.providers]),
+        "keywords": ", ".join(
+            dict.fromkeys([record.failure_class.value, *record.keywords, *record.applicability.providers])
+        ),
         "proficiencyLevel": "Expert",
     }
     howto = {
@@ -84,14 +90,16 @@ def runbook(site: SiteModel, view: RunbookView) -> dict[str, Any]:
             {
                 "@type": "HowToStep",
                 "position": position,
-                "name": plain(step.action),
+                "name": description(step.action, 110),
                 "text": " ".join(
                     part
                     for part in (
-                        plain(step.action),
-                        f"Run: {step.command.strip()}" if step.command else "",
-                        f"Expected: {plain(step.expected)}" if step.expected else "",
-                        f"Requires approval from {step.requires_approval}." if step.requires_approval else "",
+                        _sentence(plain(step.action)),
+                        f"Run: {' '.join(step.command.split())}" if step.command else "",
+                        _sentence(f"You should see: {plain(step.expected)}") if step.expected else "",
+                        f"Requires approval from {step.requires_approval or 'a named approver'}."
+                        if step.needs_approval
+                        else "",
                     )
                     if part
                 ),

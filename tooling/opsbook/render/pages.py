@@ -18,7 +18,7 @@ from opsbook.models import Executor, Helped, Severity
 from opsbook.models.catalog import Tool
 from opsbook.render import jsonld
 from opsbook.render.jsonld import page_url
-from opsbook.render.text import attribute, code, description, fence, md, md_block, relative
+from opsbook.render.text import attribute, code, description, fence, md, md_block, relative, script_json
 from opsbook.review import WeeklyReview
 from opsbook.sitemodel import (
     ClassView,
@@ -166,7 +166,8 @@ class PageRenderer:
         meta = self._with_breadcrumbs(page, meta)
         if embed:
             return meta
-        self.page_meta[page] = meta.pop("opsbook")
+        ours = meta.pop("opsbook")
+        self.page_meta[page] = {**ours, "jsonld": script_json(ours["jsonld"])}
         return meta
 
     def _with_breadcrumbs(self, page: str, meta: dict[str, Any]) -> dict[str, Any]:
