@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,13 @@ from mkdocs.config import config_options
 from mkdocs.config.base import Config as MkDocsConfigBase
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from opsbook.build import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
-from opsbook.knowledge import load_config
+from opsbook.knowledge import CONFIG_FILE, load_config
 from opsbook.pagemeta import handwritten_meta
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -29,6 +31,7 @@ class OpsbookPluginConfig(MkDocsConfigBase):
 
 
 class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
+    root: Path = Path()
     bundle: SiteBundle | None = None
     page_meta: dict[str, dict[str, Any]] = {}
     site_name: str = ""
@@ -37,7 +40,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     internal_folder: str | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        root = Path(self.config.root or Path(config.config_file_path).parent)
+        root = self.root = Path(self.config.root or Path(config.config_file_path).parent)
         self.public = self.config.public or os.environ.get("OPSBOOK_PUBLIC", "") not in ("", "0", "false")
         try:
             self.bundle = build_bundle(root, public=self.public, site_url=config.site_url)
@@ -89,3 +92,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             opsbook_meta = page.meta.get("opsbook") or {}
         page.update_date = opsbook_meta.get("lastmod", "")
         return markdown
+
+    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Callable[[], None]) -> None:
+        """`mkdocs serve` rebuilds when a record, the catalog or opsbook.yml changes, not only docs/."""
+        paths = load_config(self.root)[0].paths
+        for watched in (paths.runbooks, paths.incidents, paths.catalog, CONFIG_FILE):
+            if (self.root / watched).exists():
+                server.watch(str(self.root / watched))
