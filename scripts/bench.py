@@ -47,6 +47,7 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 
+import lighthouse_perf  # noqa: E402
 from kbgen import TODAY, generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -863,7 +864,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         results = [bench_size(records, args, runner, work, schema_dir, cjs) for records in args.size_list]
         target_rows = targets(results, help_step)
+        print("\n== Lighthouse performance of the bundled site", flush=True)
+        site = lighthouse_perf.build_bundled_site(work / "bundled-site")
+        lighthouse_rows = lighthouse_perf.measure(site) if site else []
         text = markdown_report(info, results, help_step, target_rows, settings)
+        text += "\n## Lighthouse performance\n\n" + "\n".join(lighthouse_perf.markdown(lighthouse_rows)) + "\n"
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -873,6 +878,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "help": help_step.as_json(),
             "sizes": [_strip(r) for r in results],
             "targets": target_rows,
+            "lighthouse": lighthouse_rows,
         }
         args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
         print("\n" + text)
