@@ -108,6 +108,7 @@ class PageRenderer:
             autoescape=False,
             keep_trailing_newline=True,
             trim_blocks=False,
+            auto_reload=False,
         )
         environment.filters.update(
             md=md,

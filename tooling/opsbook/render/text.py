@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import posixpath
 import re
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
@@ -94,5 +93,14 @@ def script_json(value: object) -> str:
 
 
 def relative(from_page: str, to_page: str) -> str:
-    """A Markdown link target from one docs-relative page path to another."""
-    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    """A Markdown link target from one docs-relative page path to another (both plain, no `..`).
+
+    Called for every link on every page, so it avoids `posixpath.relpath`, which normalises and
+    resolves against the working directory each time.
+    """
+    source = from_page.split("/")[:-1]
+    target = to_page.split("/")
+    common = 0
+    while common < len(source) and common < len(target) - 1 and source[common] == target[common]:
+        common += 1
+    return "../" * (len(source) - common) + "/".join(target[common:])
