@@ -35,13 +35,13 @@ class _Entry(NamedTuple):
 
     size: int
     mtime_ns: int
-    digest: bytes
+    digest: bytes | None
     path: str
     diagnostics: tuple[Diagnostic, ...]
     facts: Row | None
 
     @classmethod
-    def of(cls, size: int, mtime_ns: int, digest: bytes, outcome: FileOutcome) -> _Entry:
+    def of(cls, size: int, mtime_ns: int, digest: bytes | None, outcome: FileOutcome) -> _Entry:
         facts = to_row(outcome.facts) if outcome.facts is not None else None
         return cls(size, mtime_ns, digest, outcome.path, tuple(outcome.diagnostics), facts)
 
@@ -61,7 +61,7 @@ class Cache:
     fingerprint: str
     entries: dict[str, _Entry] = field(default_factory=dict)
     changed: dict[str, _Entry] = field(default_factory=dict)
-    _pending: dict[str, tuple[str, int, int, bytes]] = field(default_factory=dict)
+    _pending: dict[str, tuple[str, int, int, bytes | None]] = field(default_factory=dict)
     dirty: bool = False
 
     @classmethod
@@ -93,12 +93,12 @@ class Cache:
         entry = self.entries.get(key)
         if entry is not None and entry.size == status.st_size and entry.mtime_ns == status.st_mtime_ns:
             return entry.outcome() if entry.path == task.display else None
-        digest = _digest(task.absolute, task.max_bytes)
+        # A new file is read once, by the parser; its digest is taken the first time its time changes.
+        digest = _digest(task.absolute, task.max_bytes) if entry is not None else None
         if entry is not None and digest is not None and entry.digest == digest and entry.path == task.display:
             self._put(key, entry._replace(size=status.st_size, mtime_ns=status.st_mtime_ns))
             return entry.outcome()
-        if digest is not None:
-            self._pending[task.display] = (key, status.st_size, status.st_mtime_ns, digest)
+        self._pending[task.display] = (key, status.st_size, status.st_mtime_ns, digest)
         return None
 
     def store(self, outcome: FileOutcome) -> None:

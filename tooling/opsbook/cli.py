@@ -246,7 +246,8 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
 def _public_bundle(public: bool, progress: Any) -> Any:
     from opsbook.build import build_bundle
 
-    return build_bundle(_root(None), public=public, site_url=_site_url(_root(None)), progress=progress)
+    root = _root(None)
+    return build_bundle(root, public=public, site_url=_site_url(root), progress=progress)
 
 
 def _site_url(root: Path) -> str | None:

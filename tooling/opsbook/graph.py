@@ -72,10 +72,9 @@ def incidents_using(graph: LinkIndex, runbook_id: str) -> list[RecordFacts]:
 def graph_diagnostics(kb: KnowledgeBase, on: dt.date | None = None) -> list[Diagnostic]:
     on = on or today()
     facts = kb.facts
-    workflow_ids = {w.id for w in kb.workflows.workflows} if kb.workflows else set()
-    graph = build_graph(facts, workflow_ids)
+    graph = kb.links
     diagnostics = list(_duplicate_ids(facts))
-    diagnostics += _references(facts, graph, workflow_ids)
+    diagnostics += _references(facts, graph)
     diagnostics += _deprecation_cycles(facts)
     diagnostics += _orphans(facts, graph)
     diagnostics += _class_coverage(facts, kb)
@@ -100,7 +99,7 @@ def _duplicate_ids(facts: list[RecordFacts]) -> Iterator[Diagnostic]:
             first[key] = record
 
 
-def _references(facts: list[RecordFacts], graph: LinkIndex, workflow_ids: set[str]) -> Iterator[Diagnostic]:
+def _references(facts: list[RecordFacts], graph: LinkIndex) -> Iterator[Diagnostic]:
     known = {kind: graph.ids(kind) for kind in ("runbook", "incident", "workflow")}
     for record in facts:
         for ref in record.refs:

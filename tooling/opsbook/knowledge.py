@@ -30,6 +30,7 @@ from opsbook.validate import validate_model
 
 if TYPE_CHECKING:
     from opsbook.cache import Cache
+    from opsbook.graph import LinkIndex
 
 CONFIG_FILE = "opsbook.yml"
 RECORD_SUFFIX = ".yaml"
@@ -72,6 +73,14 @@ class KnowledgeBase:
     def facts(self) -> list[RecordFacts]:
         """Facts of every identifiable record, including invalid ones (`valid=False`) so links resolve."""
         return [o.facts for o in self.outcomes if o.facts is not None]
+
+    @cached_property
+    def links(self) -> LinkIndex:
+        """Records and their resolved references, built once for the checks and for the site."""
+        from opsbook.graph import build_graph
+
+        workflow_ids = {w.id for w in self.workflows.workflows} if self.workflows else set()
+        return build_graph(self.facts, workflow_ids)
 
     @cached_property
     def runbooks(self) -> dict[str, Runbook]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from opsbook.facts import RecordFacts
 from opsbook.freshness import Freshness, runbook_freshness
-from opsbook.graph import build_graph, incidents_using
+from opsbook.graph import incidents_using
 from opsbook.incidents import FollowUp, durations, follow_ups
 from opsbook.knowledge import KnowledgeBase
 from opsbook.models import FailureClass, Incident, Runbook, RunbookStatus
@@ -110,7 +110,7 @@ def build_site_model(kb: KnowledgeBase, *, public: bool, today: dt.date, site_ur
     visible_ids = {("runbook", r.id) for r in runbooks} | {("incident", i.id) for i in incidents}
     facts = [f for f in kb.facts if f.valid]
     facts_by_id: dict[str, RecordFacts] = {f.id: f for f in facts if f.kind == "runbook"}
-    graph = build_graph(facts)
+    graph = kb.links
     incident_by_id = {i.id: i for i in incidents}
     runbook_by_id = {r.id: r for r in runbooks}
     workflows = kb.workflows.workflows if kb.workflows else []
