@@ -397,6 +397,17 @@ def bench_size(
         after=keep_report("warm_one"),
     )
     steps["check_warm_one"].extra["changed_file"] = edited.relative_to(root).as_posix()
+    steps["check_warm_one_single"] = runner.measure(
+        Step(
+            "check_warm_one_single",
+            "`opsbook check --jobs 1`, warm, one file changed (no pre-forked checker)",
+            units=records,
+        ),
+        [*check, "--jobs", "1"],
+        root,
+        before=edit,
+        after=keep_report("warm_one"),
+    )
     edited.write_text(original, encoding="utf-8")
     notes += _check_sanity(reports, bad, counts, steps)
 
@@ -705,6 +716,7 @@ def markdown_report(
     info: dict[str, Any],
     results: list[dict[str, Any]],
     help_step: Step,
+    validator_step: Step,
     target_rows: list[dict[str, Any]],
     settings: dict[str, Any],
 ) -> str:
@@ -739,6 +751,12 @@ def markdown_report(
     lines += [
         "",
         f"`opsbook --help`: {_seconds(help_step.seconds)} ({help_step.runs_label}), peak RSS {_mb(help_step.rss_mb)}.",
+        "",
+        f"A fresh interpreter importing the record validator (`python -c 'import opsbook.recordcheck'`: "
+        f"pydantic, the models, PyYAML) takes {_seconds(validator_step.seconds)} ({validator_step.runs_label}). "
+        "Any run that has to check a changed file pays at least that; a warm `opsbook check` hides it by "
+        "forking a checker that does those imports while the parent looks for changes (compare the rows "
+        "with and without `--jobs 1`).",
     ]
     for result in results:
         counts = result["counts"]
@@ -862,12 +880,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help_step = runner.measure(
             Step("help", "`opsbook --help`", unit="call", units=1), [*_tool("opsbook"), "--help"], work
         )
+        validator_step = runner.measure(
+            Step("validator_import", "`python -c 'import opsbook.recordcheck'`", unit="call", units=1),
+            [sys.executable, "-c", "import opsbook.recordcheck"],
+            work,
+        )
         results = [bench_size(records, args, runner, work, schema_dir, cjs) for records in args.size_list]
         target_rows = targets(results, help_step)
         print("\n== Lighthouse performance of the bundled site", flush=True)
         site = lighthouse_perf.build_bundled_site(work / "bundled-site")
         lighthouse_rows = lighthouse_perf.measure(site) if site else []
-        text = markdown_report(info, results, help_step, target_rows, settings)
+        text = markdown_report(info, results, help_step, validator_step, target_rows, settings)
         text += "\n## Lighthouse performance\n\n" + "\n".join(lighthouse_perf.markdown(lighthouse_rows)) + "\n"
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
@@ -876,6 +899,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": info,
             "settings": settings,
             "help": help_step.as_json(),
+            "validator_import": validator_step.as_json(),
             "sizes": [_strip(r) for r in results],
             "targets": target_rows,
             "lighthouse": lighthouse_rows,

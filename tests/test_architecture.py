@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tooling" / "opsbook"
 # rank of each module; a module may import modules of the same or a lower rank only
 LAYERS: dict[str, int] = {
     "opsbook": 0,
-    "opsbook.__main__": 9,
+    "opsbook.__main__": 10,
     "opsbook.diagnostics": 0,
     "opsbook.fsio": 0,
     "opsbook.progress": 0,
@@ -30,7 +30,11 @@ LAYERS: dict[str, int] = {
     "opsbook.fieldsdoc": 4,
     "opsbook.knowledge": 5,
     "opsbook.graph": 5,
+    "opsbook.files": 1,
     "opsbook.cache": 5,
+    "opsbook.incremental": 5,
+    "opsbook.prefork": 5,
+    "opsbook.recordcheck": 4,
     "opsbook.check": 6,
     "opsbook.scaffold": 6,
     "opsbook.envcheck": 6,
@@ -46,6 +50,7 @@ LAYERS: dict[str, int] = {
     "opsbook.siteconfig": 1,
     "opsbook.build": 8,
     "opsbook.cli": 9,
+    "opsbook.launch": 10,
     "opsbook.mkdocs_plugin": 9,
 }
 

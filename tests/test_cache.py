@@ -3,20 +3,47 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opsbook.cache import BASE, CACHE_DIR, DELTA, Cache
+from opsbook.cache import BASE, DELTA, Cache
 from opsbook.check import run_check
+from opsbook.files import CACHE_DIR, FileTask
+from opsbook.prefork import Checker
 from tests.kbfactory import dump, incident, make_kb, runbook, write
 
-EDITS = st.sampled_from(["typo", "dangling", "fix", "touch", "delete", "new", "break-yaml", "same-size"])
+EDITS = st.sampled_from(
+    [
+        "typo",
+        "dangling",
+        "fix",
+        "touch",
+        "delete",
+        "new",
+        "break-yaml",
+        "same-size",
+        "rename",
+        "duplicate",
+        "self-ref",
+        "late-incident",
+        "overdue",
+        "config",
+        "docs-secret",
+        "catalog",
+        "shift",
+        "shift-incident",
+    ]
+)
+FALLBACK = "runbooks/fallback/rb-fallback.yaml"
 
 
 def apply(kb: Path, edit: str, step: int) -> None:
-    target = kb / "runbooks/fallback/rb-fallback.yaml"
+    target = kb / FALLBACK
     if edit == "typo":
         write(
             target,
@@ -40,13 +67,41 @@ def apply(kb: Path, edit: str, step: int) -> None:
     elif edit == "same-size" and target.exists():
         text = target.read_text()
         write(target, text.replace("platform", "plotform", 1))
+    elif edit == "rename":
+        write(target, runbook("rb-fallbak", "fallback", related=["rb-auth-drift"]))
+    elif edit == "duplicate":
+        write(kb / "runbooks/fallback/a-copy.yaml", runbook("rb-fallback", "fallback", status="deprecated"))
+    elif edit == "self-ref":
+        write(target, runbook("rb-fallback", "fallback", related=["rb-fallback"]))
+    elif edit == "late-incident":
+        late = incident(
+            "2026-11-23-late",
+            timestamps={"started": "2026-11-23T10:00:00Z", "resolved": "2026-11-23T12:00:00Z"},
+            runbooks_used=[{"runbook": "rb-fallback", "helped": "partly"}],
+        )
+        write(kb / "incidents/2026/2026-11-23-late.yaml", late)
+    elif edit == "overdue":
+        items = [{"id": "p0-fix", "title": "Fix it", "type": "prevent", "priority": "P0", "due": "2026-11-01"}]
+        write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", incident(action_items=items))
+    elif edit == "config":
+        gate = "[P0, P1]" if step % 2 else "[P0]"
+        write(kb / "opsbook.yml", f"name: test\naction_items:\n  strict_gate: {gate}\n")
+    elif edit == "docs-secret":
+        write(kb / "docs/notes.md", f"# Notes {step}\n\nOPENAI_API_KEY=sk-proj-{'Ab3x' * 12}\n")
+    elif edit == "shift" and target.exists():
+        write(target, "# moved down\n" * (step % 3 + 1) + target.read_text())
+    elif edit == "shift-incident":
+        path = kb / "incidents/2026/2026-11-17-webhook-secret.yaml"
+        write(path, "# moved down\n" + path.read_text())
+    elif edit == "catalog":
+        write(kb / "catalog/workflows.yaml", "workflows: [" if step % 2 else "workflows: []\n")
 
 
 def diagnostics(kb: Path, cached: bool) -> list[str]:
     return [d.as_text() for d in sorted(run_check(kb, use_cache=cached).diagnostics)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(EDITS, min_size=1, max_size=6))
 def test_warm_runs_equal_cold_runs_after_any_edits(tmp_path_factory, edits: list[str]) -> None:
     kb = make_kb(tmp_path_factory.mktemp("kb"))
@@ -88,3 +143,48 @@ def test_unreadable_cache_folder_still_checks(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
     (kb / CACHE_DIR).write_text("a file where the folder should be")
     assert diagnostics(kb, cached=True) == diagnostics(kb, cached=False)
+
+
+def test_a_new_day_reruns_the_date_dependent_checks(tmp_path: Path, monkeypatch) -> None:
+    kb = make_kb(tmp_path)
+    diagnostics(kb, cached=True)
+    monkeypatch.setenv("OPSBOOK_TODAY", "2027-06-01")
+    warm = diagnostics(kb, cached=True)
+    assert warm == diagnostics(kb, cached=False)
+    assert any("stale-runbook" in line for line in warm)
+
+
+def test_a_failed_pre_forked_checker_only_means_checking_in_process(tmp_path: Path, monkeypatch) -> None:
+    kb = make_kb(tmp_path)
+    diagnostics(kb, cached=True)
+    monkeypatch.setattr("opsbook.prefork._serve", lambda tasks, results: os._exit(1))
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    warm = diagnostics(kb, cached=True)
+    assert warm == diagnostics(kb, cached=False)
+    assert any("dangling-ref" in line for line in warm)
+
+
+def test_an_unchanged_knowledge_base_is_answered_without_the_validator(tmp_path: Path, monkeypatch) -> None:
+    kb = make_kb(tmp_path)
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    monkeypatch.chdir(kb)
+    diagnostics(kb, cached=True)
+    script = (
+        "import sys; from pathlib import Path; from opsbook.check import run_check; "
+        f"report = run_check(Path({str(kb)!r})); "
+        "assert any(d.code == 'dangling-ref' for d in report.diagnostics); "
+        "loaded = [m for m in ('pydantic', 'yaml') if m in sys.modules]; "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=kb)
+
+
+def test_the_pre_forked_checker_checks_the_files_it_is_given(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    checker = Checker.start()
+    if checker is None:
+        pytest.skip("one core: no checker is forked")
+    path = kb / FALLBACK
+    outcomes = checker.check([FileTask(str(path), FALLBACK, "fallback/rb-fallback.yaml", "runbook", 1 << 20, False)])
+    assert outcomes is not None and outcomes[0].facts is not None
+    assert (outcomes[0].path, outcomes[0].facts.id) == (FALLBACK, "rb-fallback")

@@ -1,4 +1,4 @@
-from opsbook.cli import main
+from opsbook.launch import main
 
 if __name__ == "__main__":
     main()

@@ -15,9 +15,10 @@ from typing import Any
 from opsbook.diagnostics import Diagnostic
 from opsbook.freshness import today as current_day
 from opsbook.fsio import write_text
-from opsbook.knowledge import Progress, load_knowledge_base
+from opsbook.knowledge import load_knowledge_base
 from opsbook.models import Config
 from opsbook.periods import IsoWeek
+from opsbook.progress import Progress
 from opsbook.render.export import knowledge_base_json, llms_txt
 from opsbook.render.pages import PageRenderer
 from opsbook.sitemodel import SiteModel, build_site_model

@@ -2,113 +2,225 @@
 
 An entry is reused when the file's size and modification time are unchanged, or, when only the time
 changed, when its BLAKE2 digest is unchanged. The key also holds the tool version and the settings that
-change per-file results, so an upgrade or a config change means a cold run. A missing, unreadable or
-corrupt cache is simply ignored; it never holds values beyond what diagnostics already print.
+change per-file results, so an upgrade or a config change means a cold run. Next to the entries the
+cache keeps the last run's answer (`RunState`), which `opsbook.incremental` brings up to date. A
+missing, unreadable or corrupt cache is simply ignored; it never holds values beyond what diagnostics
+already print.
 """
 
 from __future__ import annotations
 
-import hashlib
+import gc
 import os
 import pickle
 import stat
-import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 from opsbook import __version__
 from opsbook.diagnostics import Diagnostic
-from opsbook.facts import Row, from_row, to_row
-from opsbook.knowledge import FileOutcome, FileTask
+from opsbook.facts import RecordFacts, Row, anchors, from_row, link_row, to_row, without_positions
+from opsbook.files import CACHE_DIR, FileOutcome, Found
+from opsbook.graph import LinkContext
 
-CACHE_DIR = ".opsbook-cache"
-FORMAT = 4
+FORMAT = 5
 BASE = f"check-{FORMAT}-{__version__}.pickle"
 DELTA = f"check-{FORMAT}-{__version__}.delta.pickle"
 DELTA_LIMIT = 500
 
+StoredFacts = tuple[Row, bytes] | None
+"""A file's link row, for building the link index, and all its facts pickled, unpickled only when needed."""
 
-class _Entry(NamedTuple):
-    """One file's result. Stored as a plain tuple with plain-tuple facts: ten thousand of these are read on
-    every warm run, and plain tuples unpickle several times faster than dataclasses or named tuples."""
+
+class Entry(NamedTuple):
+    """One file's result, stored as a plain tuple: ten thousand of these are read on every warm run."""
 
     size: int
     mtime_ns: int
     digest: bytes | None
     path: str
     diagnostics: tuple[Diagnostic, ...]
-    facts: Row | None
+    links: tuple[Diagnostic, ...]
+    """The file's cross-record findings as of the last run."""
+    anchors: tuple[tuple[int, int], ...]
+    """Where those findings can point (see `opsbook.facts.anchors`)."""
+    semantics: bytes | None
+    """Digest of the record's facts without positions (see `opsbook.facts.without_positions`)."""
 
     @classmethod
-    def of(cls, size: int, mtime_ns: int, digest: bytes | None, outcome: FileOutcome) -> _Entry:
-        facts = to_row(outcome.facts) if outcome.facts is not None else None
-        return cls(size, mtime_ns, digest, outcome.path, tuple(outcome.diagnostics), facts)
+    def of(cls, size: int, mtime_ns: int, digest: bytes | None, outcome: FileOutcome) -> Entry:
+        facts = outcome.facts
+        return cls(
+            size,
+            mtime_ns,
+            digest,
+            outcome.path,
+            tuple(outcome.diagnostics),
+            tuple(outcome.links),
+            anchors(facts) if facts is not None else (),
+            _semantics(facts),
+        )
 
-    def outcome(self) -> FileOutcome:
-        return FileOutcome(self.path, list(self.diagnostics), from_row(self.facts) if self.facts else None)
+
+class Scope(NamedTuple):
+    """The settings a warm run needs without reading opsbook.yml and the catalog again."""
+
+    runbooks: str
+    incidents: str
+    catalog: str
+    docs: str
+    max_bytes: int
+    workflow_ids: tuple[str, ...]
+    catalog_files: int
+    context: LinkContext
 
 
-@dataclass(slots=True)
+class RunState(NamedTuple):
+    """The last run's answer and everything it depended on besides the record files themselves."""
+
+    cwd: str
+    inputs: tuple[tuple[str, int, int], ...]
+    """Size and modification time of opsbook.yml, the catalog files and the docs pages (-1 if absent)."""
+    scope: Scope
+    keys: tuple[str, ...]
+    """Cache keys of the record files, in order."""
+    side: tuple[Diagnostic, ...]
+    """Findings in opsbook.yml, the catalog and the docs pages."""
+    overall: tuple[Diagnostic, ...]
+    """Findings about the knowledge base as a whole (class coverage, deprecation cycles)."""
+
+
 class Cache:
     """A base file with every entry, and a small delta file with the entries changed since.
 
-    Saving after a one-file edit writes only the delta; the base is rewritten once the delta grows
-    past `DELTA_LIMIT` entries. Both files carry the code fingerprint and are replaced atomically.
+    Each file holds two pickles: the entries and the last run's state first, then the files' facts
+    (plain tuples, see `opsbook.facts.to_row`), which are read only when a record changed. Saving after
+    a one-file edit writes only the delta; the base is rewritten once the delta grows past
+    `DELTA_LIMIT` entries. Both files carry the code fingerprint and are replaced atomically.
     """
 
-    folder: Path
-    fingerprint: str
-    entries: dict[str, _Entry] = field(default_factory=dict)
-    changed: dict[str, _Entry] = field(default_factory=dict)
-    _pending: dict[str, tuple[str, int, int, bytes | None]] = field(default_factory=dict)
-    dirty: bool = False
+    def __init__(self, folder: Path, fingerprint: str) -> None:
+        self.folder = folder
+        self.fingerprint = fingerprint
+        self.entries: dict[str, Entry] = {}
+        self.changed: dict[str, Entry] = {}
+        self.run: RunState | None = None
+        self.dirty = False
+        self._facts: dict[str, StoredFacts] | None = None
+        self._changed_facts: dict[str, StoredFacts] = {}
+        self._facts_sections: dict[str, int] = {}
+        self._pending: dict[str, tuple[str, int, int, bytes | None]] = {}
 
     @classmethod
     def open(cls, root: Path) -> Cache:
-        folder = root / CACHE_DIR
-        cache = cls(folder, _code_fingerprint())
-        cache.entries = cache._read(BASE)
-        if cache.entries:
-            cache.changed = cache._read(DELTA)
+        cache = cls(root / CACHE_DIR, _code_fingerprint())
+        base = cache._read(BASE)
+        if base is not None:
+            cache.entries = base
+            cache.changed = cache._read(DELTA) or {}
             cache.entries.update(cache.changed)
         return cache
 
-    def _read(self, name: str) -> dict[str, _Entry]:
+    def _read(self, name: str) -> dict[str, Entry] | None:
+        """The entries of one file; None if it is missing, foreign or corrupt (a cold run, never an error)."""
         try:
-            with open(self.folder / name, "rb") as handle:
-                fingerprint, rows = pickle.load(handle)
-            if fingerprint != self.fingerprint or not isinstance(rows, dict):
-                return {}
-            return {key: _Entry(*row) for key, row in rows.items()}
-        except Exception:  # a corrupt or foreign cache is only a cold run, never an error
-            return {}
+            with open(self.folder / name, "rb") as handle, _collector_paused():
+                fingerprint, rows, run = pickle.load(handle)
+                offset = handle.tell()
+            if fingerprint != self.fingerprint or not isinstance(rows, dict) or not isinstance(run, RunState | None):
+                return None
+            entries = {key: Entry(*row) for key, row in rows.items()}
+        except Exception:
+            return None
+        self.run = run or self.run
+        self._facts_sections[name] = offset
+        return entries
 
-    def lookup(self, task: FileTask) -> FileOutcome | None:
-        key = _key(task)
+    def load_facts(self) -> bool:
+        """Read the stored facts; False (and no entries left) if they cannot be read."""
+        if self._facts is None:
+            self._facts = {}
+            for name in (BASE, DELTA):
+                stored = self._read_facts(name)
+                if stored is None:
+                    self.entries, self.changed, self.run, self._facts = {}, {}, None, {}
+                    return False
+                self._facts.update(stored)
+            self._facts.update(self._changed_facts)
+        return True
+
+    def _read_facts(self, name: str) -> dict[str, StoredFacts] | None:
+        if name not in self._facts_sections:
+            return {}
         try:
-            status = os.stat(task.absolute)
-        except (OSError, RuntimeError):
+            with open(self.folder / name, "rb") as handle, _collector_paused():
+                handle.seek(self._facts_sections[name])
+                stored = pickle.load(handle)
+        except Exception:
+            return None
+        return stored if isinstance(stored, dict) else None
+
+    def link_row(self, key: str) -> Row | None:
+        """What the link index needs of a file's facts (see `opsbook.facts.link_row`); `load_facts` first."""
+        assert self._facts is not None, "load_facts() first"
+        stored = self._facts.get(key)
+        return stored[0] if stored else None
+
+    def facts(self, key: str) -> Row | None:
+        """All the facts stored for a file; `load_facts` first."""
+        assert self._facts is not None, "load_facts() first"
+        stored = self._facts.get(key)
+        return pickle.loads(stored[1]) if stored else None
+
+    def outcome(self, key: str, entry: Entry) -> FileOutcome:
+        row = self.facts(key)
+        facts = from_row(row) if row else None
+        return FileOutcome(entry.path, list(entry.diagnostics), facts, links=list(entry.links))
+
+    def lookup(self, key: str, file: Found, max_bytes: int) -> Entry | None:
+        """The stored result for a file under `key` (see `key_of`), if the file has not changed since."""
+        if file.size < 0:
             return None
         entry = self.entries.get(key)
-        if entry is not None and entry.size == status.st_size and entry.mtime_ns == status.st_mtime_ns:
-            return entry.outcome() if entry.path == task.display else None
+        if entry is not None and entry.size == file.size and entry.mtime_ns == file.mtime_ns:
+            return entry if entry.path == file.display else None
         # A new file is read once, by the parser; its digest is taken the first time its time changes.
-        digest = _digest(task.absolute, task.max_bytes) if entry is not None else None
-        if entry is not None and digest is not None and entry.digest == digest and entry.path == task.display:
-            self._put(key, entry._replace(size=status.st_size, mtime_ns=status.st_mtime_ns))
-            return entry.outcome()
-        self._pending[task.display] = (key, status.st_size, status.st_mtime_ns, digest)
+        digest = _digest(file.absolute, max_bytes) if entry is not None else None
+        if entry is not None and digest is not None and entry.digest == digest and entry.path == file.display:
+            entry = entry._replace(size=file.size, mtime_ns=file.mtime_ns)
+            self._put(key, entry)
+            return entry
+        self._pending[file.display] = (key, file.size, file.mtime_ns, digest)
         return None
 
-    def store(self, outcome: FileOutcome) -> None:
+    def store(self, outcome: FileOutcome) -> Entry | None:
+        """Keep the outcome of a file that `lookup` did not find; the new entry, or None if it is not kept."""
         pending = self._pending.pop(outcome.path, None)
         if pending is None:
-            return
+            return None
         key, size, mtime_ns, digest = pending
-        self._put(key, _Entry.of(size, mtime_ns, digest, outcome))
+        entry = Entry.of(size, mtime_ns, digest, outcome)
+        self._put(key, entry)
+        row = to_row(outcome.facts) if outcome.facts is not None else None
+        stored = (link_row(row), pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)) if row else None
+        self._changed_facts[key] = stored
+        if self._facts is not None:
+            self._facts[key] = stored
+        return entry
 
-    def _put(self, key: str, entry: _Entry) -> None:
+    def set_links(self, key: str, links: tuple[Diagnostic, ...]) -> None:
+        entry = self.entries.get(key)
+        if entry is not None and entry.links != links:
+            self._put(key, entry._replace(links=links))
+
+    def remember(self, run: RunState) -> None:
+        if run != self.run:
+            self.run = run
+            self.dirty = True
+
+    def _put(self, key: str, entry: Entry) -> None:
         self.entries[key] = entry
         self.changed[key] = entry
         self.dirty = True
@@ -118,23 +230,41 @@ class Cache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / ".gitignore").write_text("*\n", encoding="utf-8")
-            if len(self.changed) <= DELTA_LIMIT and (self.folder / BASE).exists():
-                self._write(DELTA, self.changed)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            delta_facts = self._read_facts(DELTA) if len(self.changed) <= DELTA_LIMIT else None
+            if delta_facts is not None and (self.folder / BASE).exists():
+                self._write(DELTA, self.changed, delta_facts | self._changed_facts)
             else:
-                self._write(BASE, self.entries)
+                self.load_facts()
+                facts = self._facts or {}
+                self._write(BASE, self.entries, {key: facts.get(key) for key in self.entries})
                 (self.folder / DELTA).unlink(missing_ok=True)
                 self.changed = {}
         except OSError:
             return  # a read-only checkout still checks, only more slowly
         self.dirty = False
 
-    def _write(self, name: str, entries: dict[str, _Entry]) -> None:
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
+    def _write(self, name: str, entries: dict[str, Entry], facts: dict[str, StoredFacts]) -> None:
+        temporary = self.folder / f".{name}.{os.getpid()}.tmp"  # one writer per process; replaced atomically
+        with open(temporary, "wb") as stream:
             rows = {key: tuple(entry) for key, entry in entries.items()}
-            pickle.dump((self.fingerprint, rows), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((self.fingerprint, rows, self.run), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(facts, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, self.folder / name)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling ten thousand tuples triggers the cyclic garbage collector over and over, for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _code_fingerprint() -> str:
@@ -144,12 +274,18 @@ def _code_fingerprint() -> str:
     return f"{len(stats)}:{sum(s.st_size for s in stats)}:{max(s.st_mtime_ns for s in stats)}"
 
 
-def _key(task: FileTask) -> str:
-    return f"{task.absolute}\0{task.relative}\0{task.kind}\0{task.max_bytes}"
+def _semantics(facts: RecordFacts | None) -> bytes | None:
+    if facts is None:
+        return None
+    import hashlib
+
+    return hashlib.blake2b(repr(without_positions(to_row(facts))).encode(), digest_size=16).digest()
 
 
 def _digest(path: str, limit: int) -> bytes | None:
     """BLAKE2 of a regular file no larger than `limit`; None for anything the loader would refuse."""
+    import hashlib
+
     try:
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode) or status.st_size > limit:

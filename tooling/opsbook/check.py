@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opsbook.diagnostics import Diagnostic, display_path, format_diagnostics
-from opsbook.knowledge import find_root, load_knowledge_base
+from opsbook.files import CACHE_DIR, find_root
 from opsbook.progress import ProgressLine
 
 
@@ -25,18 +25,31 @@ class CheckReport:
 
 def run_check(path: Path, *, jobs: int | None = None, use_cache: bool = True) -> CheckReport:
     """Check the knowledge base containing `path`; a file path narrows the report to that file."""
-    from opsbook.cache import Cache
-
     root = find_root(path)
-    cache = Cache.open(root) if use_cache else None
     progress = ProgressLine("checking")
     try:
-        kb = load_knowledge_base(root, keep_records=False, jobs=jobs, cache=cache, progress=progress)
+        if use_cache:
+            from opsbook.prefork import Checker, take_early
+
+            # Forked as early as possible: the child's imports are the longest step of a warm run.
+            checker = take_early()
+            if jobs == 1 or not (root / CACHE_DIR).is_dir():
+                if checker is not None:
+                    checker.cancel()
+                checker = None
+            elif checker is None:
+                checker = Checker.start()
+            from opsbook.incremental import check_with_cache
+
+            diagnostics, files_checked = check_with_cache(root, jobs=jobs, progress=progress, checker=checker)
+        else:
+            from opsbook.knowledge import load_knowledge_base
+
+            kb = load_knowledge_base(root, keep_records=False, jobs=jobs, progress=progress)
+            diagnostics, files_checked = kb.all_diagnostics, kb.files_checked
     finally:
         progress.close()
-    diagnostics = kb.all_diagnostics
     if path.is_file():
         only = display_path(path.resolve())
-        diagnostics = [d for d in diagnostics if d.path == only]
-        return CheckReport(diagnostics, 1)
-    return CheckReport(diagnostics, kb.files_checked)
+        return CheckReport([d for d in diagnostics if d.path == only], 1)
+    return CheckReport(diagnostics, files_checked)

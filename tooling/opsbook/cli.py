@@ -54,7 +54,7 @@ def main(debug: bool) -> None:
 
 
 def _root(path: Path | None) -> Path:
-    from opsbook.knowledge import find_root
+    from opsbook.files import find_root
 
     return find_root(path or Path.cwd())
 

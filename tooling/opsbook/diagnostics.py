@@ -6,7 +6,6 @@ input. Codes are stable: they are documented in `CODES` and on the site, and too
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -128,6 +127,8 @@ def format_diagnostics(diagnostics: Iterable[Diagnostic], output_format: str, *,
     errors = sum(d.is_error for d in ordered)
     warnings = len(ordered) - errors
     if output_format == "json":
+        import json
+
         return json.dumps(
             {
                 "files_checked": checked,
@@ -156,3 +157,14 @@ def display_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A suggestion for a misspelt or shortened name (`mitigaton` → `mitigation`, `prod` → `production`)."""
+    import difflib
+
+    options = list(candidates)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close and len(word) >= 3:
+        close = sorted(option for option in options if option.startswith(word))[:1]
+    return f" (did you mean {close[0]!r}?)" if close else ""

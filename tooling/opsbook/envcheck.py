@@ -345,8 +345,8 @@ def run_env_check(
     manifest_path: Path, environments: list[tuple[str, str]], source: Path | None, project: str | None
 ) -> tuple[list[Diagnostic], int]:
     """All findings, and how many inputs were checked. Raises ValueError for a bad command line."""
+    from opsbook.diagnostics import did_you_mean
     from opsbook.knowledge import load_located
-    from opsbook.validate import did_you_mean
 
     manifest, document, diagnostics = load_located(manifest_path, EnvManifest)
     if manifest is None or document is None:

@@ -8,10 +8,11 @@ They are named tuples because ten thousand of them are unpickled on every warm r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from opsbook.loader import Document
-from opsbook.models import Incident, Runbook
+if TYPE_CHECKING:
+    from opsbook.loader import Document
+    from opsbook.models import Incident, Runbook
 
 RecordKind = Literal["runbook", "incident"]
 TargetKind = Literal["runbook", "incident", "workflow"]
@@ -192,6 +193,28 @@ def to_row(facts: RecordFacts) -> Row:
         actions,
         facts.valid,
     )
+
+
+def anchors(facts: RecordFacts) -> tuple[tuple[int, int], ...]:
+    """Every position a cross-record finding about this record can point to: the id, each reference and
+    each action item, in that order."""
+    refs = ((ref.line, ref.col) for ref in facts.refs)
+    items = ((item.line, item.col) for item in facts.action_items)
+    return ((facts.line, facts.col), *refs, *items)
+
+
+def without_positions(row: Row) -> Row:
+    """Everything cross-record checks can read of a record except where it sits in its file: an edit that
+    leaves this unchanged changes no other record's findings, and moves only this record's."""
+    refs = tuple(ref[:3] for ref in row[9])
+    items = tuple(item[:9] for item in row[17])
+    return (*row[:3], *row[5:9], refs, *row[10:17], items, row[18])
+
+
+def link_row(row: Row) -> Row:
+    """The part of a row the link index reads, at the same positions (see `opsbook.graph`): the title and
+    visibility left out and references cut to field, target and target kind. A third of the size."""
+    return (*row[:5], None, row[6], row[7], None, tuple(ref[:3] for ref in row[9]))
 
 
 def from_row(row: Row) -> RecordFacts:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from opsbook.facts import ActionFacts, RecordFacts
 
@@ -28,8 +28,7 @@ class DrillState(StrEnum):
     CURRENT = "drilled"
 
 
-@dataclass(frozen=True, slots=True)
-class Freshness:
+class Freshness(NamedTuple):
     review_due: dt.date
     past_interval: bool
     used_after_review: tuple[str, ...]

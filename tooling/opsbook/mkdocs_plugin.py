@@ -18,7 +18,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from opsbook.build import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
-from opsbook.knowledge import CONFIG_FILE, load_config
+from opsbook.files import CONFIG_FILE
+from opsbook.knowledge import load_config
 from opsbook.pagemeta import handwritten_meta
 
 log = logging.getLogger("mkdocs.plugins.opsbook")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as work proceeds."""
 
 
 class ProgressLine:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from opsbook.diagnostics import Diagnostic, Severity
+from opsbook.diagnostics import Diagnostic, Severity, did_you_mean
 from opsbook.loader import Document
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -208,15 +208,6 @@ def _nested_model(annotation: Any) -> Any:
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 return inner
     return None
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A suggestion for a misspelt or shortened name (`mitigaton` → `mitigation`, `prod` → `production`)."""
-    options = list(candidates)
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close and len(word) >= 3:
-        close = sorted(option for option in options if option.startswith(word))[:1]
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def located(

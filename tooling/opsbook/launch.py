@@ -1,0 +1,40 @@
+"""The `opsbook` command: starts the pre-forked checker of `opsbook check`, then runs the Click CLI.
+
+Importing Click and the command definitions takes about as long as a warm check's own work, so the
+checker (see `opsbook.prefork`) is forked before that, from the bare command line. Every other command
+goes straight to `opsbook.cli`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    words = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
+    if words[:1] != ["check"]:
+        from opsbook.cli import main as cli
+
+        cli()
+        return
+    if "--no-cache" not in sys.argv:
+        from opsbook.prefork import start_early
+
+        start_early()
+    from opsbook.cli import main as cli
+
+    try:
+        cli()
+        code: object = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    # Everything is written; freeing ten thousand cached entries one by one would only delay the exit
+    # (mypy ends the same way). The early checker has been handed its work or stopped by now.
+    if not isinstance(code, int):
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
