@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
+from markupsafe import Markup
 from mkdocs.config import config_options
 from mkdocs.config.base import Config as MkDocsConfigBase
 from mkdocs.config.defaults import MkDocsConfig
@@ -15,6 +18,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from opsbook.build import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
@@ -24,6 +28,7 @@ from opsbook.pagemeta import handwritten_meta
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 THEME_DIR = str(Path(__file__).parent / "theme")
+SIDEBAR_DIR = str(Path(__file__).parent / "theme_sidebar")
 
 
 class OpsbookPluginConfig(MkDocsConfigBase):
@@ -39,6 +44,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     site_url: str | None = None
     public: bool = False
     internal_folder: str | None = None
+    sidebars: dict[str, Markup] = {}
+    pages_in_nav: set[int] = set()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = self.root = Path(self.config.root or Path(config.config_file_path).parent)
@@ -53,7 +60,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         for diagnostic in self.bundle.diagnostics:
             (log.warning if diagnostic.is_error else log.info)(diagnostic.as_text())
         custom_dir_count = 1 if config.theme.custom_dir else 0
-        config.theme.dirs.insert(custom_dir_count, THEME_DIR)
+        config.theme.dirs[custom_dir_count:custom_dir_count] = [THEME_DIR, SIDEBAR_DIR]
         config.extra_css.append("assets/opsbook/opsbook.css")
         config.extra_javascript.append("assets/opsbook/opsbook.js")
         return config
@@ -79,6 +86,28 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.site_name, self.site_url = self.bundle.site.name, self.bundle.site.site_url
         self.bundle = None
         return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.pages_in_nav = {id(page) for page in nav.pages}
+        self.sidebars = {}
+        return nav
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        """Let our sidebar template reach the theme's own (`opsbook-theme/…`) and cache it per folder."""
+        theme_dirs = config.theme.dirs[config.theme.dirs.index(SIDEBAR_DIR) + 1 :]
+        theme_loader = FileSystemLoader(theme_dirs)
+        if env.loader is not None:
+            env.loader = ChoiceLoader([env.loader, PrefixLoader({"opsbook-theme": theme_loader})])
+        env.globals["opsbook_sidebar"] = self._sidebar
+        return env
+
+    def _sidebar(self, page: Page | None, render: Callable[[], str]) -> Markup:
+        if page is None or id(page) in self.pages_in_nav:
+            return Markup(render())
+        folder = posixpath.dirname(page.url.rstrip("/"))
+        if folder not in self.sidebars:
+            self.sidebars[folder] = Markup(render())
+        return self.sidebars[folder]
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         generated = self.page_meta.get(page.file.src_uri)
