@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -178,18 +179,14 @@ class Runner:
             full = [sys.executable, "-c", RUSAGE_WRAPPER, str(rss_file), *command]
         with open(out, "wb") as stdout, open(err, "wb") as stderr:
             start = time.perf_counter()
+            process = subprocess.Popen(full, cwd=cwd, env=self.env, stdout=stdout, stderr=stderr)
+            # A blocking wait: `subprocess.run(timeout=...)` polls every 50 ms, which rounds short steps up.
+            timer = threading.Timer(STEP_TIMEOUT, process.kill)
+            timer.start()
             try:
-                code = subprocess.run(
-                    full,
-                    cwd=cwd,
-                    env=self.env,
-                    stdout=stdout,
-                    stderr=stderr,
-                    timeout=STEP_TIMEOUT,
-                    check=False,
-                ).returncode
-            except subprocess.TimeoutExpired:
-                code = -9
+                code = process.wait()
+            finally:
+                timer.cancel()
             seconds = time.perf_counter() - start
         rss_mb = None
         try:
