@@ -185,6 +185,64 @@ def test_the_pre_forked_checker_checks_the_files_it_is_given(tmp_path: Path) -> 
     if checker is None:
         pytest.skip("one core: no checker is forked")
     path = kb / FALLBACK
-    outcomes = checker.check([FileTask(str(path), FALLBACK, "fallback/rb-fallback.yaml", "runbook", 1 << 20, False)])
+    checker.send([FileTask(str(path), FALLBACK, "fallback/rb-fallback.yaml", "runbook", 1 << 20, False)])
+    outcomes = checker.receive(1)
     assert outcomes is not None and outcomes[0].facts is not None
     assert (outcomes[0].path, outcomes[0].facts.id) == (FALLBACK, "rb-fallback")
+
+
+def test_a_record_whose_link_leaves_the_knowledge_base_disappears_from_warm_runs(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb")
+    outside = write(tmp_path / "elsewhere" / "rb-fallback.yaml", runbook("rb-fallback", "fallback"))
+    target = kb / FALLBACK
+    inside = target.with_name("real.yaml.txt")
+    target.rename(inside)
+    target.symlink_to(inside)
+    assert diagnostics(kb, cached=True) == diagnostics(kb, cached=False)
+    target.unlink()
+    target.symlink_to(outside)
+    warm = diagnostics(kb, cached=True)
+    assert warm == diagnostics(kb, cached=False)
+    assert any("outside-root" in line for line in warm) and any("dangling-ref" in line for line in warm)
+    target.unlink()
+    target.symlink_to(inside)
+    assert diagnostics(kb, cached=True) == diagnostics(kb, cached=False)
+
+
+def test_a_file_that_cannot_be_read_for_one_run_is_checked_again_when_it_comes_back(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb")
+    target = kb / FALLBACK
+    stored = target.with_name("stored.yaml.txt")
+    target.rename(stored)
+    target.symlink_to(stored)
+    diagnostics(kb, cached=True)
+    stored.rename(tmp_path / "away")
+    assert diagnostics(kb, cached=True) == diagnostics(kb, cached=False)
+    (tmp_path / "away").rename(stored)
+    assert diagnostics(kb, cached=True) == diagnostics(kb, cached=False)
+    assert not any("dangling-ref" in line for line in diagnostics(kb, cached=True))
+
+
+def test_a_delta_written_on_top_of_a_replaced_base_is_ignored(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    diagnostics(kb, cached=True)
+    slow, fast = Cache.open(kb), Cache.open(kb)
+    fast.dirty = True
+    fast._rewrite_base = True
+    fast.save()
+    key = next(iter(slow.entries))
+    slow.set_links(key, ())
+    slow._put(key, slow.entries[key]._replace(path="from the slow run"))
+    slow.save()
+    assert (kb / CACHE_DIR / DELTA).exists()
+    assert Cache.open(kb).changed == {}
+
+
+def test_a_new_working_directory_is_remembered_after_one_run(tmp_path: Path, monkeypatch) -> None:
+    kb = make_kb(tmp_path / "kb")
+    diagnostics(kb, cached=True)
+    monkeypatch.chdir(kb / "runbooks")
+    diagnostics(kb, cached=True)
+    diagnostics(kb, cached=True)
+    paths = {entry.path for entry in Cache.open(kb).entries.values() if entry.size >= 0}
+    assert paths and not any(path.startswith(str(tmp_path)) for path in paths)

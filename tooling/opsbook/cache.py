@@ -1,11 +1,11 @@
 """A content cache for `opsbook check`: unchanged files are not parsed again.
 
-An entry is reused when the file's size and modification time are unchanged, or, when only the time
-changed, when its BLAKE2 digest is unchanged. The key also holds the tool version and the settings that
-change per-file results, so an upgrade or a config change means a cold run. Next to the entries the
-cache keeps the last run's answer (`RunState`), which `opsbook.incremental` brings up to date. A
-missing, unreadable or corrupt cache is simply ignored; it never holds values beyond what diagnostics
-already print.
+An entry is reused when the file's size and modification and change times are unchanged, or, when only
+the times changed, when its BLAKE2 digest is unchanged. The key also holds the tool version and the
+settings that change per-file results, so an upgrade or a config change means a cold run. Next to the
+entries the cache keeps the last run's answer (`RunState`), which `opsbook.incremental` brings up to
+date. A missing, unreadable or corrupt cache is simply ignored. It holds the records' facts (what the
+YAML files already say) and findings, and is git-ignored.
 """
 
 from __future__ import annotations
@@ -25,10 +25,14 @@ from opsbook.facts import RecordFacts, Row, anchors, from_row, link_row, to_row,
 from opsbook.files import CACHE_DIR, FileOutcome, Found
 from opsbook.graph import LinkContext
 
-FORMAT = 5
+FORMAT = 6
 BASE = f"check-{FORMAT}-{__version__}.pickle"
 DELTA = f"check-{FORMAT}-{__version__}.delta.pickle"
 DELTA_LIMIT = 500
+
+Stamp = tuple[int, int, int]
+"""Size, modification time and change time of a file; (-1, -1, -1) when unknown."""
+UNKNOWN: Stamp = (-1, -1, -1)
 
 StoredFacts = tuple[Row, bytes] | None
 """A file's link row, for building the link index, and all its facts pickled, unpickled only when needed."""
@@ -39,6 +43,7 @@ class Entry(NamedTuple):
 
     size: int
     mtime_ns: int
+    ctime_ns: int
     digest: bytes | None
     path: str
     diagnostics: tuple[Diagnostic, ...]
@@ -50,11 +55,10 @@ class Entry(NamedTuple):
     """Digest of the record's facts without positions (see `opsbook.facts.without_positions`)."""
 
     @classmethod
-    def of(cls, size: int, mtime_ns: int, digest: bytes | None, outcome: FileOutcome) -> Entry:
+    def of(cls, stamp: Stamp, digest: bytes | None, outcome: FileOutcome) -> Entry:
         facts = outcome.facts
         return cls(
-            size,
-            mtime_ns,
+            *stamp,
             digest,
             outcome.path,
             tuple(outcome.diagnostics),
@@ -86,6 +90,8 @@ class RunState(NamedTuple):
     scope: Scope
     keys: tuple[str, ...]
     """Cache keys of the record files, in order."""
+    outside: frozenset[str]
+    """Keys of the files that link outside the knowledge base (and so hold no record)."""
     side: tuple[Diagnostic, ...]
     """Findings in opsbook.yml, the catalog and the docs pages."""
     overall: tuple[Diagnostic, ...]
@@ -98,12 +104,15 @@ class Cache:
     Each file holds two pickles: the entries and the last run's state first, then the files' facts
     (plain tuples, see `opsbook.facts.to_row`), which are read only when a record changed. Saving after
     a one-file edit writes only the delta; the base is rewritten once the delta grows past
-    `DELTA_LIMIT` entries. Both files carry the code fingerprint and are replaced atomically.
+    `DELTA_LIMIT` entries. Both files carry the code fingerprint and are replaced atomically; a delta
+    also carries the generation of the base it extends, so one run's delta is never read on top of
+    another run's base.
     """
 
     def __init__(self, folder: Path, fingerprint: str) -> None:
         self.folder = folder
         self.fingerprint = fingerprint
+        self.generation = b""
         self.entries: dict[str, Entry] = {}
         self.changed: dict[str, Entry] = {}
         self.run: RunState | None = None
@@ -111,7 +120,8 @@ class Cache:
         self._facts: dict[str, StoredFacts] | None = None
         self._changed_facts: dict[str, StoredFacts] = {}
         self._facts_sections: dict[str, int] = {}
-        self._pending: dict[str, tuple[str, int, int, bytes | None]] = {}
+        self._rewrite_base = False
+        self._pending: dict[str, tuple[str, Stamp, bytes | None]] = {}
 
     @classmethod
     def open(cls, root: Path) -> Cache:
@@ -127,13 +137,16 @@ class Cache:
         """The entries of one file; None if it is missing, foreign or corrupt (a cold run, never an error)."""
         try:
             with open(self.folder / name, "rb") as handle, _collector_paused():
-                fingerprint, rows, run = pickle.load(handle)
+                fingerprint, generation, rows, run = pickle.load(handle)
                 offset = handle.tell()
             if fingerprint != self.fingerprint or not isinstance(rows, dict) or not isinstance(run, RunState | None):
                 return None
+            if name == DELTA and generation != self.generation:
+                return None  # written on top of a base another run has replaced since
             entries = {key: Entry(*row) for key, row in rows.items()}
         except Exception:
             return None
+        self.generation = generation
         self.run = run or self.run
         self._facts_sections[name] = offset
         return entries
@@ -146,6 +159,7 @@ class Cache:
                 stored = self._read_facts(name)
                 if stored is None:
                     self.entries, self.changed, self.run, self._facts = {}, {}, None, {}
+                    self._rewrite_base = True
                     return False
                 self._facts.update(stored)
             self._facts.update(self._changed_facts)
@@ -182,33 +196,45 @@ class Cache:
     def lookup(self, key: str, file: Found, max_bytes: int) -> Entry | None:
         """The stored result for a file under `key` (see `key_of`), if the file has not changed since."""
         if file.size < 0:
+            self.forget(key)  # whatever it held last time, it holds no record now
             return None
         entry = self.entries.get(key)
-        if entry is not None and entry.size == file.size and entry.mtime_ns == file.mtime_ns:
-            return entry if entry.path == file.display else None
-        # A new file is read once, by the parser; its digest is taken the first time its time changes.
-        digest = _digest(file.absolute, max_bytes) if entry is not None else None
-        if entry is not None and digest is not None and entry.digest == digest and entry.path == file.display:
-            entry = entry._replace(size=file.size, mtime_ns=file.mtime_ns)
-            self._put(key, entry)
-            return entry
-        self._pending[file.display] = (key, file.size, file.mtime_ns, digest)
+        if entry is not None and entry.path == file.display:
+            if entry.size == file.size and entry.mtime_ns == file.mtime_ns and entry.ctime_ns == file.ctime_ns:
+                return entry
+            # A new file is read once, by the parser; its digest is taken the first time its times change.
+            digest = _digest(file.absolute, max_bytes)
+            if digest is not None and entry.digest == digest:
+                entry = entry._replace(size=file.size, mtime_ns=file.mtime_ns, ctime_ns=file.ctime_ns)
+                self._put(key, entry)
+                return entry
+        else:
+            digest = None
+        self._pending[file.display] = (key, (file.size, file.mtime_ns, file.ctime_ns), digest)
         return None
+
+    def forget(self, key: str) -> None:
+        """Drop a file's entry, so that its next run checks it as a new file."""
+        if key in self.entries and self.entries[key].size >= 0:
+            self._put(key, Entry(*UNKNOWN, None, "", (), (), (), None))
+            self._set_facts(key, None)
 
     def store(self, outcome: FileOutcome) -> Entry | None:
         """Keep the outcome of a file that `lookup` did not find; the new entry, or None if it is not kept."""
         pending = self._pending.pop(outcome.path, None)
         if pending is None:
             return None
-        key, size, mtime_ns, digest = pending
-        entry = Entry.of(size, mtime_ns, digest, outcome)
+        key, stamp, digest = pending
+        entry = Entry.of(stamp, digest, outcome)
         self._put(key, entry)
         row = to_row(outcome.facts) if outcome.facts is not None else None
-        stored = (link_row(row), pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)) if row else None
+        self._set_facts(key, (link_row(row), pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)) if row else None)
+        return entry
+
+    def _set_facts(self, key: str, stored: StoredFacts) -> None:
         self._changed_facts[key] = stored
         if self._facts is not None:
             self._facts[key] = stored
-        return entry
 
     def set_links(self, key: str, links: tuple[Diagnostic, ...]) -> None:
         entry = self.entries.get(key)
@@ -233,26 +259,39 @@ class Cache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
-            delta_facts = self._read_facts(DELTA) if len(self.changed) <= DELTA_LIMIT else None
-            if delta_facts is not None and (self.folder / BASE).exists():
+            small = len(self.changed) <= DELTA_LIMIT and not self._rewrite_base and (self.folder / BASE).exists()
+            delta_facts = self._read_facts(DELTA) if small else None
+            if delta_facts is not None:
                 self._write(DELTA, self.changed, delta_facts | self._changed_facts)
             else:
-                self.load_facts()
-                facts = self._facts or {}
-                self._write(BASE, self.entries, {key: facts.get(key) for key in self.entries})
-                (self.folder / DELTA).unlink(missing_ok=True)
-                self.changed = {}
+                self._write_base()
         except OSError:
             return  # a read-only checkout still checks, only more slowly
         self.dirty = False
 
+    def _write_base(self) -> None:
+        """Everything in one new generation, without the files that are gone or hold nothing."""
+        self.load_facts()
+        facts = self._facts or {}
+        kept = set(self.run.keys) if self.run is not None else set(self.entries)
+        entries = {key: entry for key, entry in self.entries.items() if key in kept and entry.size >= 0}
+        self.generation = os.urandom(8)
+        self._write(BASE, entries, {key: facts.get(key) for key in entries})
+        (self.folder / DELTA).unlink(missing_ok=True)
+        self.changed = {}
+        self._rewrite_base = False
+
     def _write(self, name: str, entries: dict[str, Entry], facts: dict[str, StoredFacts]) -> None:
-        temporary = self.folder / f".{name}.{os.getpid()}.tmp"  # one writer per process; replaced atomically
-        with open(temporary, "wb") as stream:
-            rows = {key: tuple(entry) for key, entry in entries.items()}
-            pickle.dump((self.fingerprint, rows, self.run), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(facts, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.folder / name)
+        temporary = self.folder / f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        try:
+            with open(temporary, "wb") as stream:
+                rows = {key: tuple(entry) for key, entry in entries.items()}
+                header = (self.fingerprint, self.generation, rows, self.run)
+                pickle.dump(header, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(facts, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.folder / name)
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -45,7 +45,7 @@ class FileTask(NamedTuple):
 
 
 class Found(NamedTuple):
-    """A record file found on disk, with its size and modification time (-1 if it cannot be stat'ed).
+    """A record file found on disk, with its size, modification and change times (-1 if it cannot be stat'ed).
 
     A named tuple: ten thousand are made on every run.
     """
@@ -58,6 +58,7 @@ class Found(NamedTuple):
     is_link: bool
     size: int = -1
     mtime_ns: int = -1
+    ctime_ns: int = -1
 
 
 def find_root(start: Path) -> Path:
@@ -116,12 +117,12 @@ def _walk(folder: str, relative: str, shown: str, kind: RecordKind) -> list[Foun
             elif name.endswith(RECORD_SUFFIX):
                 try:
                     status = os.stat(name, dir_fd=handle)
-                    size, mtime_ns = status.st_size, status.st_mtime_ns
+                    size, mtime_ns, ctime_ns = status.st_size, status.st_mtime_ns, status.st_ctime_ns
                 except (OSError, RuntimeError):
-                    size = mtime_ns = -1
+                    size = mtime_ns = ctime_ns = -1
                 path = relative + name
                 absolute = os.path.join(folder, name)
-                files.append(Found(absolute, shown + path, path, kind, entry.is_symlink(), size, mtime_ns))
+                files.append(Found(absolute, shown + path, path, kind, entry.is_symlink(), size, mtime_ns, ctime_ns))
     except OSError:
         return files
     finally:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from opsbook.cache import Cache, Entry, RunState, Scope
+from opsbook.cache import UNKNOWN, Cache, Entry, RunState, Scope
 from opsbook.diagnostics import Diagnostic
 from opsbook.facts import RecordFacts, Row, from_row, to_row
 from opsbook.files import (
@@ -106,6 +106,9 @@ def _full_check(root: Path, cache: Cache, jobs: int | None, progress: Progress |
             inputs=side_inputs(root, paths.catalog, paths.docs),
             scope=scope,
             keys=keys,
+            outside=frozenset(
+                key for key, found in zip(keys, kb.found, strict=True) if found.is_link and outside_root(found, root)
+            ),
             side=tuple(kb.diagnostics),
             overall=tuple(kb.index_diagnostics),
         )
@@ -132,20 +135,21 @@ def _recheck(
         outcome = outside_root(found, root) if found.is_link else None
         if outcome is not None:
             outside[position] = outcome
+            cache.forget(key)
         else:
             entry = cache.lookup(key, found, scope.max_bytes)
             if entry is None:
                 tasks[position] = task_for(found, scope.max_bytes, keep_record=False)
         entries.append(entry)
+    if frozenset(keys[position] for position in outside) != run.outside:
+        return None  # a record appeared or vanished without its file changing
     overall = run.overall
     if tasks or keys != run.keys:
         pending = list(tasks.values())
-        use_checker = checker is not None and len(pending) < PARALLEL_THRESHOLD
-        if checker is not None and use_checker:
-            checker.send(pending)  # it checks them while the old facts are read below
-        elif checker is not None:
-            checker.cancel()
-        received = checker.receive(len(pending)) if checker is not None and use_checker else None
+        received: list[FileOutcome] | None = [] if not pending else None
+        if checker is not None and pending and len(pending) < PARALLEL_THRESHOLD:
+            checker.send(pending)
+            received = checker.receive(len(pending))
         if received is None:
             from opsbook.knowledge import check_files
 
@@ -194,7 +198,7 @@ def _update(
     by_path = {task.display: position for position, task in tasks.items()}
     for outcome in outcomes:
         position = by_path[outcome.path]
-        entries[position] = cache.store(outcome) or Entry.of(-1, -1, None, outcome)
+        entries[position] = cache.store(outcome) or Entry.of(UNKNOWN, None, outcome)
         row = to_row(outcome.facts) if outcome.facts is not None else None
         rows[position] = fresh[position] = row
         if graph is not None:
@@ -233,7 +237,7 @@ def _moved_only(
     for outcome in outcomes:
         position = by_path[outcome.path]
         old = cache.entries.get(keys[position])
-        new = Entry.of(-1, -1, None, outcome)
+        new = Entry.of(UNKNOWN, None, outcome)
         if old is None or old.semantics != new.semantics or any(d.path == old.path for d in run.overall):
             return False
         links = _moved(old, new.anchors)
@@ -242,7 +246,7 @@ def _moved_only(
         moved.append((position, outcome, links))
     for position, outcome, links in moved:
         outcome.links = list(links)
-        entries[position] = cache.store(outcome) or Entry.of(-1, -1, None, outcome)
+        entries[position] = cache.store(outcome) or Entry.of(UNKNOWN, None, outcome)
     return True
 
 

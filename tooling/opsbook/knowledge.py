@@ -152,12 +152,14 @@ def load_knowledge_base(
     tasks: list[FileTask] = []
     outcomes: dict[str, FileOutcome] = {}
     for found in found_files:
+        max_bytes = config.limits.max_file_bytes
+        key = key_of(found, max_bytes)
         outcome = outside_root(found, root)
         if outcome is not None:
             outcomes[found.display] = outcome
+            if cache is not None and use_cache:
+                cache.forget(key)
             continue
-        max_bytes = config.limits.max_file_bytes
-        key = key_of(found, max_bytes)
         entry = cache.lookup(key, found, max_bytes) if cache is not None and use_cache else None
         if cache is not None and entry is not None:
             outcomes[found.display] = cache.outcome(key, entry)

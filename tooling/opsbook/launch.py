@@ -29,8 +29,13 @@ def main() -> None:
         code: object = 0
     except SystemExit as exit_:
         code = exit_.code
+    from opsbook.prefork import take_early
+
+    unused = take_early()  # a usage error or --help never reached the check
+    if unused is not None:
+        unused.cancel()
     # Everything is written; freeing ten thousand cached entries one by one would only delay the exit
-    # (mypy ends the same way). The early checker has been handed its work or stopped by now.
+    # (mypy ends the same way).
     if not isinstance(code, int):
         if code is not None:
             print(code, file=sys.stderr)

@@ -44,8 +44,12 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     site_url: str | None = None
     public: bool = False
     internal_folder: str | None = None
-    sidebars: dict[str, Markup] = {}
-    pages_in_nav: set[int] = set()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sidebars: dict[tuple[str, int], Markup] = {}
+        self.pages_in_nav: set[int] = set()
+        self.above_nav: set[str] = set()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = self.root = Path(self.config.root or Path(config.config_file_path).parent)
@@ -89,6 +93,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.pages_in_nav = {id(page) for page in nav.pages}
+        self.above_nav = {page.url[: end + 1] for page in nav.pages for end in _slashes(page.url)}
         self.sidebars = {}
         return nav
 
@@ -102,12 +107,14 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         return env
 
     def _sidebar(self, page: Page | None, render: Callable[[], str]) -> Markup:
-        if page is None or id(page) in self.pages_in_nav:
+        """Links in the sidebar are relative to the page's URL, so pages in one folder at one depth share it;
+        pages in the navigation (marked active) and pages with navigation pages below them do not."""
+        if page is None or id(page) in self.pages_in_nav or page.url in self.above_nav:
             return Markup(render())
-        folder = posixpath.dirname(page.url.rstrip("/"))
-        if folder not in self.sidebars:
-            self.sidebars[folder] = Markup(render())
-        return self.sidebars[folder]
+        key = (posixpath.dirname(page.url.rstrip("/")), page.url.count("/"))
+        if key not in self.sidebars:
+            self.sidebars[key] = Markup(render())
+        return self.sidebars[key]
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         generated = self.page_meta.get(page.file.src_uri)
@@ -129,3 +136,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         for watched in (paths.runbooks, paths.incidents, paths.catalog, CONFIG_FILE):
             if (self.root / watched).exists():
                 server.watch(str(self.root / watched))
+
+
+def _slashes(url: str) -> list[int]:
+    return [index for index, character in enumerate(url) if character == "/"]

@@ -9,7 +9,6 @@ parent checks the files itself.
 
 from __future__ import annotations
 
-import atexit
 import os
 import signal
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ class Checker:
         self.pid = pid
         self.tasks_out: int | None = tasks_out
         self.results_in: int | None = results_in
+        self.finished = False
 
     @classmethod
     def start(cls) -> Checker | None:
@@ -61,34 +61,38 @@ class Checker:
         import pickle
 
         descriptor, self.results_in = self.results_in, None
-        if descriptor is None:
-            return None
+        outcomes = None
         try:
-            with os.fdopen(descriptor, "rb") as stream:
-                data = stream.read()
-            outcomes = pickle.loads(data) if data else None
+            if descriptor is not None:
+                with os.fdopen(descriptor, "rb") as stream:
+                    data = stream.read()
+                outcomes = pickle.loads(data) if data else None
         except (OSError, pickle.UnpicklingError, EOFError):
             outcomes = None
-        os.waitpid(self.pid, 0)
+        finally:
+            self._reap()
         return outcomes if isinstance(outcomes, list) and len(outcomes) == expected else None
 
-    def check(self, tasks: Sequence[FileTask]) -> list[FileOutcome] | None:
-        self.send(tasks)
-        return self.receive(len(tasks))
-
     def cancel(self) -> None:
-        """Stop the child unless its outcomes have been received."""
-        if self.results_in is None:
+        """Stop the child, unless it has already finished."""
+        if self.finished:
             return
         for descriptor in (self.tasks_out, self.results_in):
             if descriptor is not None:
                 os.close(descriptor)
         self.tasks_out = self.results_in = None
-        try:
+        import contextlib
+
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
+        self._reap()
+
+    def _reap(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(ChildProcessError):  # already reaped, or SIGCHLD is ignored
             os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        self.finished = True
 
 
 _early: Checker | None = None
@@ -98,8 +102,6 @@ def start_early() -> None:
     """Fork the checker now, for `take_early` to hand to `opsbook check` (see `opsbook.launch`)."""
     global _early
     _early = Checker.start()
-    if _early is not None:
-        atexit.register(_early.cancel)  # a usage error or --help never reaches the check
 
 
 def take_early() -> Checker | None:
@@ -113,6 +115,10 @@ def _serve(tasks_in: int, results_out: int) -> NoReturn:
     code = 1
     try:
         import pickle
+
+        quiet = os.open(os.devnull, os.O_WRONLY)  # never hold the parent's terminal or pipes open
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
 
         from opsbook.recordcheck import check_record_file, warm_up
 
