@@ -195,8 +195,8 @@ class Cache:
 
     def lookup(self, key: str, file: Found, max_bytes: int) -> Entry | None:
         """The stored result for a file under `key` (see `key_of`), if the file has not changed since."""
-        if file.size < 0:
-            self.forget(key)  # whatever it held last time, it holds no record now
+        if file.size < 0:  # checked as unreadable, and kept with a stamp no later run can match
+            self._pending[file.display] = (key, UNKNOWN, None)
             return None
         entry = self.entries.get(key)
         if entry is not None and entry.path == file.display:
