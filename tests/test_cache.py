@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from opsbook.cache import BASE, DELTA, Cache
 from opsbook.check import run_check
-from opsbook.files import CACHE_DIR, FileTask
+from opsbook.files import CACHE_DIR
 from opsbook.prefork import Checker
 from tests.kbfactory import dump, incident, make_kb, runbook, write
 
@@ -154,14 +155,34 @@ def test_a_new_day_reruns_the_date_dependent_checks(tmp_path: Path, monkeypatch)
     assert any("stale-runbook" in line for line in warm)
 
 
-def test_a_failed_pre_forked_checker_only_means_checking_in_process(tmp_path: Path, monkeypatch) -> None:
+def in_fresh_interpreter(script: str, cwd: Path) -> str:
+    """Run `script` in a new, single-threaded Python: the checker is never forked from a threaded process,
+    and earlier tests (the browser ones) leave threads in this one."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: no checker is forked")
+    result = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_failed_pre_forked_checker_only_means_checking_in_process(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
-    diagnostics(kb, cached=True)
-    monkeypatch.setattr("opsbook.prefork._serve", lambda tasks, results: os._exit(1))
+    in_fresh_interpreter("from pathlib import Path; from opsbook.check import run_check; run_check(Path('.'))", kb)
     write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
-    warm = diagnostics(kb, cached=True)
-    assert warm == diagnostics(kb, cached=False)
-    assert any("dangling-ref" in line for line in warm)
+    script = """
+import os
+from pathlib import Path
+from opsbook import check, prefork
+prefork._serve = lambda tasks, results: os._exit(1)
+checker = prefork.Checker.start()
+assert checker is not None
+prefork.Checker.start = classmethod(lambda cls: checker)
+warm = sorted(d.as_text() for d in check.run_check(Path(".")).diagnostics)
+assert checker.finished
+assert warm == sorted(d.as_text() for d in check.run_check(Path("."), use_cache=False).diagnostics)
+print(warm)
+"""
+    assert "dangling-ref" in in_fresh_interpreter(script, kb)
 
 
 def test_an_unchanged_knowledge_base_is_answered_without_the_validator(tmp_path: Path, monkeypatch) -> None:
@@ -180,15 +201,17 @@ def test_an_unchanged_knowledge_base_is_answered_without_the_validator(tmp_path:
 
 
 def test_the_pre_forked_checker_checks_the_files_it_is_given(tmp_path: Path) -> None:
-    kb = make_kb(tmp_path)
-    checker = Checker.start()
-    if checker is None:
-        pytest.skip("one core: no checker is forked")
-    path = kb / FALLBACK
-    checker.send([FileTask(str(path), FALLBACK, "fallback/rb-fallback.yaml", "runbook", 1 << 20, False)])
-    outcomes = checker.receive(1)
-    assert outcomes is not None and outcomes[0].facts is not None
-    assert (outcomes[0].path, outcomes[0].facts.id) == (FALLBACK, "rb-fallback")
+    make_kb(tmp_path)
+    script = f"""
+from opsbook.files import FileTask
+from opsbook.prefork import Checker
+checker = Checker.start()
+assert checker is not None
+checker.send([FileTask("{FALLBACK}", "{FALLBACK}", "fallback/rb-fallback.yaml", "runbook", 1 << 20, False)])
+outcomes = checker.receive(1)
+print(outcomes[0].path, outcomes[0].facts.id, checker.finished)
+"""
+    assert in_fresh_interpreter(script, tmp_path) == f"{FALLBACK} rb-fallback True"
 
 
 def test_a_record_whose_link_leaves_the_knowledge_base_disappears_from_warm_runs(tmp_path: Path) -> None:
@@ -248,3 +271,14 @@ def test_a_new_working_directory_is_remembered_after_one_run(tmp_path: Path, mon
     diagnostics(kb, cached=True)
     paths = [entry.path for entry in Cache.open(kb).entries.values()]
     assert paths and not any(path.startswith("kb/") for path in paths)
+
+
+def test_no_checker_is_forked_while_other_threads_run() -> None:
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert Checker.start() is None
+    finally:
+        release.set()
+        worker.join()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
@@ -29,8 +30,9 @@ class Checker:
 
     @classmethod
     def start(cls) -> Checker | None:
-        """A child importing the checker, or None where forking cannot win time (one core, no fork)."""
-        if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        """A child importing the checker, or None where forking cannot win time (one core, no fork) or is
+        unsafe (other threads running, as when `run_check` is called from a threaded program)."""
+        if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or _other_threads():
             return None
         tasks_in, tasks_out = os.pipe()
         results_in, results_out = os.pipe()
@@ -93,6 +95,11 @@ class Checker:
         with contextlib.suppress(ChildProcessError):  # already reaped, or SIGCHLD is ignored
             os.waitpid(self.pid, 0)
         self.finished = True
+
+
+def _other_threads() -> bool:
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
 
 
 _early: Checker | None = None
