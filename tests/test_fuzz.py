@@ -20,11 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsbook.diagnostics import Diagnostic
-from opsbook.facts import incident_facts, partial_facts, runbook_facts
 from opsbook.loader import LoadResult, load_bytes
-from opsbook.models import Incident, Runbook
-from opsbook.rules import incident_rules, runbook_rules
-from opsbook.validate import validate_model
+from opsbook.recordcheck import check_parsed
 from tests.kbfactory import incident, runbook
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -304,28 +301,8 @@ def damaged_records(draw: st.DrawFn) -> Damaged:
 
 def check_record(kind: str, raw: bytes) -> list[Diagnostic]:
     """What `opsbook check` does with one record file, minus the file system."""
-    result = load_bytes(raw, FILES[kind].as_posix())
-    diagnostics = list(result.diagnostics)
-    document = result.document
-    if document is None:
-        return diagnostics
-    if kind == "runbook":
-        runbook_record, errors = validate_model(document, Runbook)
-        diagnostics += errors
-        if runbook_record is None:
-            partial_facts(document, "runbook")
-        else:
-            diagnostics += runbook_rules(document, runbook_record, FILES[kind])
-            runbook_facts(document, runbook_record)
-    else:
-        incident_record, errors = validate_model(document, Incident)
-        diagnostics += errors
-        if incident_record is None:
-            partial_facts(document, "incident")
-        else:
-            diagnostics += incident_rules(document, incident_record, FILES[kind])
-            incident_facts(document, incident_record)
-    return diagnostics
+    display = FILES[kind].as_posix()
+    return check_parsed(load_bytes(raw, display), display, kind, FILES[kind]).diagnostics
 
 
 def dumped(data: dict[str, Any]) -> bytes:

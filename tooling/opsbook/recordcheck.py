@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
-from opsbook.diagnostics import Diagnostic
-from opsbook.facts import incident_facts, partial_facts, runbook_facts
+from opsbook.facts import RecordKind, incident_facts, partial_facts, runbook_facts
 from opsbook.files import FileOutcome, FileTask
-from opsbook.loader import Document, Limits, load_file
+from opsbook.loader import Limits, LoadResult, load_file
 from opsbook.models import Incident, Runbook
 from opsbook.rules import incident_rules, runbook_rules
 from opsbook.validate import validate_model
@@ -20,33 +19,31 @@ from opsbook.validate import validate_model
 def check_record_file(task: FileTask) -> FileOutcome:
     """Parse, validate and rule-check one record file. Runs in worker processes; never raises for input."""
     result = load_file(Path(task.absolute), task.display, Limits(max_file_bytes=task.max_bytes))
+    return check_parsed(result, task.display, task.kind, PurePath(task.relative), keep_record=task.keep_record)
+
+
+def check_parsed(
+    result: LoadResult, display: str, kind: RecordKind, relative: PurePath, *, keep_record: bool = False
+) -> FileOutcome:
+    """Validate and rule-check a parsed record file; `relative` is its path below the record type's folder."""
     document = result.document
     if document is None:
-        return FileOutcome(task.display, result.diagnostics)
-    relative = PurePath(task.relative)
-    if task.kind == "runbook":
-        return _finish(task, result.diagnostics, document, Runbook, relative)
-    return _finish(task, result.diagnostics, document, Incident, relative)
-
-
-def _finish(
-    task: FileTask,
-    diagnostics: list[Diagnostic],
-    document: Document,
-    model: type[Runbook] | type[Incident],
-    relative: PurePath,
-) -> FileOutcome:
-    record, errors = validate_model(document, model, diagnostics)
-    diagnostics = diagnostics + errors
+        return FileOutcome(display, result.diagnostics)
+    record: Runbook | Incident | None
+    if kind == "runbook":
+        record, errors = validate_model(document, Runbook, result.diagnostics)
+    else:
+        record, errors = validate_model(document, Incident, result.diagnostics)
+    diagnostics = result.diagnostics + errors
     if record is None:
-        return FileOutcome(task.display, diagnostics, partial_facts(document, task.kind))
+        return FileOutcome(display, diagnostics, partial_facts(document, kind))
     if isinstance(record, Runbook):
         diagnostics.extend(runbook_rules(document, record, relative))
         facts = runbook_facts(document, record)
     else:
         diagnostics.extend(incident_rules(document, record, relative))
         facts = incident_facts(document, record)
-    return FileOutcome(task.display, diagnostics, facts, record if task.keep_record else None)
+    return FileOutcome(display, diagnostics, facts, record if keep_record else None)
 
 
 def warm_up() -> None:
