@@ -13,17 +13,16 @@ import sys
 
 def main() -> None:
     words = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
-    if words[:1] != ["check"]:
-        from opsbook.cli import main as cli
-
-        cli()
-        return
-    if "--no-cache" not in sys.argv:
+    checking = words[:1] == ["check"]
+    if checking and "--no-cache" not in sys.argv:
         from opsbook.prefork import start_early
 
         start_early()
     from opsbook.cli import main as cli
 
+    if not checking:
+        cli()
+        return
     try:
         cli()
         code: object = 0
