@@ -1,13 +1,27 @@
-"""Record text becomes Markdown that renders literally; links between pages are computed exactly."""
+"""Record text becomes Markdown that renders literally, or the HTML that Markdown would make; links between
+pages are computed exactly as MkDocs writes them."""
 
 from __future__ import annotations
 
 import posixpath
 
-from hypothesis import given
+import markdown
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from mkdocs.structure.files import File
 
-from opsbook.render.text import code, description, fence, md, relative
+from opsbook.render.text import (
+    code,
+    description,
+    fence,
+    file_url,
+    html_block,
+    html_inline,
+    md,
+    md_block,
+    relative,
+    url_relative,
+)
 
 
 def test_markup_in_prose_is_escaped_but_code_spans_survive() -> None:
@@ -36,9 +50,59 @@ def test_description_is_the_first_sentence_within_the_limit() -> None:
 
 
 segment = st.sampled_from(["runbooks", "incidents", "2026", "auth-drift", "a", "b", "reviews"])
-page = st.lists(segment, min_size=0, max_size=3).map(lambda parts: "/".join([*parts, "page.md"]))
+page = st.tuples(st.lists(segment, min_size=0, max_size=3), st.sampled_from(["page.md", "index.md"])).map(
+    lambda parts: "/".join([*parts[0], parts[1]])
+)
 
 
 @given(page, page)
 def test_relative_links_match_posixpath(source: str, target: str) -> None:
     assert relative(source, target) == posixpath.relpath(target, posixpath.dirname(source) or ".")
+
+
+# Python-Markdown as the site configures it: what `md` text becomes, `html_inline` must write directly.
+SITE_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "toc", "pymdownx.superfences"]
+_MARKDOWN = markdown.Markdown(extensions=[*SITE_EXTENSIONS, "pymdownx.highlight", "pymdownx.inlinehilite"])
+field_text = (
+    st.lists(
+        st.sampled_from([*"ab `*_[]()<>&\"'{}|#-+=.!\\:;/\n\t1~ ", "&amp;", "http://x.y", "```", "#!bash ", ":::py "]),
+        min_size=1,
+        max_size=25,
+    )
+    .map(lambda parts: "".join(parts).strip())
+    .filter(bool)
+)
+
+
+def _converted(markdown_text: str) -> str:
+    _MARKDOWN.reset()
+    return _MARKDOWN.convert(markdown_text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(field_text)
+def test_html_of_a_field_is_what_markdown_makes_of_it(text: str) -> None:
+    assert _converted(md(text)) == f"<p>{html_inline(text)}</p>"
+    assert _converted(f"- {md(text)}") == f"<ul>\n<li>{html_inline(text)}</li>\n</ul>"
+    cell = "<table>\n<thead>\n<tr>\n<th>A</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>{}</td>\n</tr>\n</tbody>\n</table>"
+    assert _converted(f"| A |\n|---|\n| {md(text)} |") == cell.format(html_inline(text))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(field_text, min_size=1, max_size=3).map("\n\n".join))
+def test_html_of_paragraphs_is_what_markdown_makes_of_them(text: str) -> None:
+    assert _converted(f"x\n\n{md_block(text)}") == f"<p>x</p>\n{html_block(text)}"
+
+
+def test_a_code_span_that_looks_like_a_language_tag_stays_code() -> None:
+    assert _converted(md("run `#!bash ls` now")) == "<p>run <code>#!bash ls</code> now</p>"
+    assert html_inline("run `#!bash ls` now") == "run <code>#!bash ls</code> now"
+
+
+@given(page, page, st.booleans())
+def test_links_between_pages_are_the_urls_mkdocs_writes(source: str, target: str, directory_urls: bool) -> None:
+    def file(path: str) -> File:
+        return File(path, "/docs", "/site", use_directory_urls=directory_urls)
+
+    mkdocs_url = file(target).url_relative_to(file(source))
+    assert url_relative(file_url(target, directory_urls), file_url(source, directory_urls)) == mkdocs_url

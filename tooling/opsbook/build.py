@@ -55,6 +55,8 @@ class SiteBundle:
     page_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per page: JSON-LD and the content date, attached by the MkDocs plugin (not in the Markdown)."""
     sidebar_runbook_limit: int = 150
+    bodies: dict[str, str] = field(default_factory=dict)
+    """Per record page, with `record_html`: its HTML, to splice with its converted skeleton page."""
 
 
 def build_bundle(
@@ -64,13 +66,19 @@ def build_bundle(
     site_url: str | None = None,
     on: dt.date | None = None,
     progress: Progress | None = None,
+    record_html: bool = False,
+    directory_urls: bool = True,
 ) -> SiteBundle:
+    """`record_html` gives runbook and incident pages as HTML bodies plus Markdown skeletons
+    (`opsbook.render.pieces`), for the MkDocs plugin; otherwise every page is complete Markdown."""
     kb = load_knowledge_base(root, keep_records=True, progress=progress)
     secrets = [d for d in kb.all_diagnostics if d.code == "secret"]
     if public and secrets:
         raise PublicBuildRefused(secrets)
     site = build_site_model(kb, public=public, today=on or current_day(), site_url=site_url)
-    renderer = PageRenderer(site, handwritten_pages(root, kb.config))
+    renderer = PageRenderer(
+        site, handwritten_pages(root, kb.config), record_html=record_html, directory_urls=directory_urls
+    )
     pages = renderer.all_pages()
     pages.update(renderer.reviews_index([] if public else review_documents(root, kb.config)))
     sidebar_limit = kb.config.site.sidebar_runbook_limit
@@ -79,7 +87,7 @@ def build_bundle(
     files["llms.txt"] = llms_txt(site)
     files["llms-full.txt"] = llms_txt(site, full=True)
     files["robots.txt"] = robots_txt(site_url)
-    return SiteBundle(pages, files, site, kb.all_diagnostics, renderer.page_meta, sidebar_limit)
+    return SiteBundle(pages, files, site, kb.all_diagnostics, renderer.page_meta, sidebar_limit, renderer.bodies)
 
 
 def handwritten_pages(root: Path, config: Config) -> frozenset[str]:

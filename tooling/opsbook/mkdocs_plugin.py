@@ -24,7 +24,9 @@ from mkdocs.structure.pages import Page
 from opsbook.build import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
 from opsbook.files import CONFIG_FILE
 from opsbook.knowledge import load_config
+from opsbook.mkdocs_skeletons import SkeletonConverter
 from opsbook.pagemeta import handwritten_meta
+from opsbook.render.pieces import SpliceError, splice
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 THEME_DIR = str(Path(__file__).parent / "theme")
@@ -34,6 +36,8 @@ SIDEBAR_DIR = str(Path(__file__).parent / "theme_sidebar")
 class OpsbookPluginConfig(MkDocsConfigBase):
     public = config_options.Type(bool, default=False)
     root = config_options.Optional(config_options.Type(str))
+    record_pages = config_options.Choice(("html", "markdown"), default="html")
+    """`markdown` sends whole runbook and incident pages through Python-Markdown: same pages, slower."""
 
 
 class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
@@ -48,6 +52,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     def __init__(self) -> None:
         super().__init__()
         self.sidebars: dict[tuple[str, int], Markup] = {}
+        self.bodies: dict[str, str] = {}
+        self.skeletons = SkeletonConverter()
         self.pages_in_nav: set[int] = set()
         self.above_nav: set[str] = set()
 
@@ -55,7 +61,13 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         root = self.root = Path(self.config.root or Path(config.config_file_path).parent)
         self.public = self.config.public or os.environ.get("OPSBOOK_PUBLIC", "") not in ("", "0", "false")
         try:
-            self.bundle = build_bundle(root, public=self.public, site_url=config.site_url)
+            self.bundle = build_bundle(
+                root,
+                public=self.public,
+                site_url=config.site_url,
+                record_html=self.config.record_pages == "html",
+                directory_urls=config.use_directory_urls,
+            )
         except PublicBuildRefused as refused:
             for finding in refused.findings:
                 log.error(finding.as_text())
@@ -80,6 +92,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             if existing is not None:
                 if path.endswith(".md"):
                     log.info(f"opsbook: docs/{path} is hand-written; the generated page is not used")
+                    self.bundle.bodies.pop(path, None)
                     continue
                 files.remove(existing)
             files.append(File.generated(config, path, content=content))
@@ -87,6 +100,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             config.nav = navigation(self.bundle, handwritten)
         # MkDocs holds the pages now; keep only what later events need (at 10k pages the rest is ~400 MB).
         self.page_meta = self.bundle.page_meta
+        self.bodies = self.bundle.bodies
         self.site_name, self.site_url = self.bundle.site.name, self.bundle.site.site_url
         self.bundle = None
         return files
@@ -95,6 +109,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.pages_in_nav = {id(page) for page in nav.pages}
         self.above_nav = {page.url[: end + 1] for page in nav.pages for end in _slashes(page.url)}
         self.sidebars = {}
+        self.skeletons = SkeletonConverter()
         return nav
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -128,7 +143,18 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             )
             opsbook_meta = page.meta.get("opsbook") or {}
         page.update_date = opsbook_meta.get("lastmod", "")
+        if page.file.src_uri in self.bodies:
+            return self.skeletons.markdown(page, markdown)
         return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        body = self.bodies.pop(page.file.src_uri, None)
+        if body is None:
+            return html
+        try:
+            return splice(body, self.skeletons.pieces(page, html, config))
+        except SpliceError as error:
+            raise PluginError(f"opsbook: {page.file.src_uri}: {error}; another plugin changed the page?") from None
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Callable[[], None]) -> None:
         """`mkdocs serve` rebuilds when a record, the catalog or opsbook.yml changes, not only docs/."""

@@ -1,4 +1,5 @@
-"""Jinja2 templates → Markdown pages (with YAML front matter) for every part of the site."""
+"""Jinja2 templates → Markdown pages (with YAML front matter) for every part of the site, and HTML bodies
+for runbook and incident pages when the MkDocs plugin asks for them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,23 @@ from opsbook.models import Executor, Helped, Severity
 from opsbook.models.catalog import Tool
 from opsbook.render import jsonld
 from opsbook.render.jsonld import page_url
-from opsbook.render.text import attribute, code, description, fence, md, md_block, relative, script_json
+from opsbook.render.pieces import Pieces
+from opsbook.render.text import (
+    attribute,
+    code,
+    description,
+    fence,
+    file_url,
+    html_block,
+    html_code,
+    html_inline,
+    html_url,
+    md,
+    md_block,
+    relative,
+    script_json,
+    url_relative,
+)
 from opsbook.review import WeeklyReview
 from opsbook.sitemodel import (
     ClassView,
@@ -95,20 +112,42 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 class PageRenderer:
     """Renders one site model; each method returns `{docs-relative path: markdown}`."""
 
-    def __init__(self, site: SiteModel, handwritten: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        site: SiteModel,
+        handwritten: frozenset[str] = frozenset(),
+        *,
+        record_html: bool = False,
+        directory_urls: bool = True,
+    ) -> None:
+        """`record_html` renders runbook and incident pages as HTML bodies (in `bodies`) and Markdown
+        skeletons (see `opsbook.render.pieces`); links in them follow MkDocs' `use_directory_urls`."""
         self.site = site
         self.handwritten = handwritten
+        self.record_html = record_html
+        self.directory_urls = directory_urls
         self.page_meta: dict[str, dict[str, Any]] = {}
+        self.bodies: dict[str, str] = {}
 
     @cached_property
     def environment(self) -> Environment:
+        """For Markdown templates, where blank lines and indentation are meaningful."""
+        return self._environment(trim_blocks=False, lstrip_blocks=False)
+
+    @cached_property
+    def html_environment(self) -> Environment:
+        """For HTML templates, written one output line per template line."""
+        return self._environment(trim_blocks=True, lstrip_blocks=True)
+
+    def _environment(self, *, trim_blocks: bool, lstrip_blocks: bool) -> Environment:
         environment = Environment(
             loader=PackageLoader("opsbook", "templates/site"),
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
-            trim_blocks=False,
             auto_reload=False,
+            trim_blocks=trim_blocks,
+            lstrip_blocks=lstrip_blocks,
         )
         environment.filters.update(
             md=md,
@@ -121,11 +160,16 @@ class PageRenderer:
             utc=_utc,
             admonition_title=_admonition_title,
             first_sentence=lambda text: description(text, 300),
+            h=html_inline,
+            h_block=html_block,
+            h_code=html_code,
+            h_url=lambda value: html_url(_url(value)),
         )
         site = self.site
         environment.globals.update(
             site=site,
             link=relative,
+            href=self._href,
             class_ids=[c.id for c in site.classes],
             class_title=lambda class_id: next((c.title for c in site.classes if c.id == class_id), class_id),
             class_path=class_page,
@@ -140,6 +184,10 @@ class PageRenderer:
             duration_definition=lambda name: DURATIONS[name][2],
         )
         return environment
+
+    def _href(self, from_page: str, to_page: str) -> str:
+        """The URL MkDocs would write for a Markdown link from one page to another."""
+        return url_relative(file_url(to_page, self.directory_urls), file_url(from_page, self.directory_urls))
 
     def _runbook_path_by_id(self, runbook_id: str) -> str:
         view = self.site.runbooks.get(runbook_id)
@@ -162,6 +210,16 @@ class PageRenderer:
         such as weekly reviews that are written to disk and read back later."""
         body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
         return {page: front_matter(self._split_meta(page, meta, embed=embed)) + body.rstrip() + "\n"}
+
+    def _record_page(
+        self, name: str, page: str, meta: dict[str, Any], view: RunbookView | IncidentView
+    ) -> dict[str, str]:
+        if not self.record_html:
+            return self._page(f"{name}.md.j2", page, meta, view=view)
+        pieces = Pieces()
+        body = self.html_environment.get_template(f"{name}.html.j2").render(page=page, view=view, pieces=pieces)
+        self.bodies[page] = body.strip()
+        return {page: front_matter(self._split_meta(page, meta)) + pieces.skeleton()}
 
     def _split_meta(self, page: str, meta: dict[str, Any], *, embed: bool = False) -> dict[str, Any]:
         meta = self._with_breadcrumbs(page, meta)
@@ -222,7 +280,7 @@ class PageRenderer:
             search={"boost": 2},
             opsbook={"jsonld": jsonld.runbook(self.site, view), "lastmod": runbook.last_reviewed.isoformat()},
         )
-        return self._page("runbook.md.j2", view.path, meta, view=view)
+        return self._record_page("runbook", view.path, meta, view)
 
     def incident(self, view: IncidentView) -> dict[str, str]:
         incident = view.incident
@@ -232,7 +290,7 @@ class PageRenderer:
             search={"boost": 0.5},
             opsbook={"jsonld": jsonld.incident(self.site, view), "lastmod": incident.updated_on.isoformat()},
         )
-        return self._page("incident.md.j2", view.path, meta, view=view)
+        return self._record_page("incident", view.path, meta, view)
 
     def incident_indexes(self) -> dict[str, str]:
         site = self.site

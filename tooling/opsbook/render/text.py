@@ -1,8 +1,9 @@
-"""Record text → safe Markdown. Fields are data, never markup.
+"""Record text → safe Markdown or HTML. Fields are data, never markup.
 
 Authors may use `backtick code` in prose fields; everything else is shown literally: HTML is escaped,
 Markdown punctuation is backslash-escaped so that `[x](javascript:...)`, `{: onclick=... }`, emphasis
-and headings cannot form, and Jinja-looking braces stay text.
+and headings cannot form, and Jinja-looking braces stay text. The `html_*` functions give the HTML that
+Python-Markdown makes of the corresponding Markdown, for pages rendered without it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|])")
-_LINE_START_MARKERS = re.compile(r"^(\s*)(?:([-+#=])|(\d+)([.)]))", re.MULTILINE)
+_LINE_START_MARKERS = re.compile(r"^(\s*)(?:([-+#])|(\d+)([.)]))", re.MULTILINE)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -33,6 +34,7 @@ def md(text: str | None) -> str:
     """Inline-safe Markdown for a prose field, keeping the author's backtick code spans."""
     if not text:
         return ""
+    text = text.replace("\t", " ")
     parts: list[str] = []
     position = 0
     for match in _CODE_SPAN.finditer(text):
@@ -55,7 +57,8 @@ def code(text: str) -> str:
     text = text.replace("\n", " ")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") or longest else ""
+    # A leading `#!` or `:::` would make pymdownx.inlinehilite highlight the span as that language.
+    padding = " " if text.startswith(("`", "#!", ":::")) or text.endswith("`") or longest else ""
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
@@ -64,6 +67,62 @@ def fence(text: str, language: str = "") -> str:
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
     marker = "`" * (longest + 1)
     return f"{marker}{language}\n{text.rstrip()}\n{marker}"
+
+
+def html_inline(text: str | None) -> str:
+    """The HTML of `md(text)`: escaped text, and code spans as `<code>`."""
+    if not text:
+        return ""
+    text = text.replace("\t", " ")
+    parts: list[str] = []
+    position = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(html.escape(text[position : match.start()], quote=False))
+        parts.append(html_code(match.group(2)))
+        position = match.end()
+    parts.append(html.escape(text[position:], quote=False))
+    return " ".join("".join(parts).split("\n")) if "\n" in text else "".join(parts)
+
+
+def html_block(text: str | None) -> str:
+    """The HTML of `md_block(text)`: one `<p>` per paragraph."""
+    if not text:
+        return ""
+    paragraphs = (paragraph.strip() for paragraph in re.split(r"\n\s*\n", text))
+    return "\n".join(f"<p>{html_inline(paragraph)}</p>" for paragraph in paragraphs if paragraph)
+
+
+def html_code(text: str) -> str:
+    """The HTML of `code(text)`."""
+    return f"<code>{html.escape(text.replace(chr(10), ' ').strip(), quote=False)}</code>"
+
+
+def html_url(url: str) -> str:
+    """An already-quoted URL as an `href` value, escaped the way Python-Markdown writes attributes."""
+    return url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def file_url(page: str, directory_urls: bool = True) -> str:
+    """The site-relative URL MkDocs gives a docs page: `runbooks/a/b.md` → `runbooks/a/b/` (or `….html`)."""
+    parent, _, name = page.rpartition("/")
+    stem = name.removesuffix(".md")
+    if stem == "index" and directory_urls:
+        return f"{parent}/" if parent else "./"
+    if not directory_urls:
+        return f"{parent}/{stem}.html" if parent else f"{stem}.html"
+    return f"{parent}/{stem}/" if parent else f"{stem}/"
+
+
+def url_relative(url: str, from_url: str) -> str:
+    """`url` relative to the page at `from_url`, as MkDocs writes links (`mkdocs.utils.get_relative_url`)."""
+    folder, _, last = from_url.rpartition("/")
+    source = [part for part in (folder if "." in last else from_url).split("/") if part not in ("", ".")]
+    target = [part for part in url.split("/") if part not in ("", ".")]
+    common = 0
+    while common < len(source) and common < len(target) and source[common] == target[common]:
+        common += 1
+    joined = "/".join([".."] * (len(source) - common) + target[common:]) or "."
+    return joined + "/" if url.endswith("/") else joined
 
 
 def attribute(text: str) -> str:

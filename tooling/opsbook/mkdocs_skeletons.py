@@ -1,0 +1,85 @@
+"""Converting record-page skeletons (`opsbook.render.pieces`) through MkDocs, once per shape.
+
+Incident skeletons differ only in their title: the headings after it come in a handful of shapes. The
+first page of each shape is converted whole. Later pages of that shape send only their title through
+Markdown and reuse the converted headings after it, their table of contents and their anchor ids. A
+title whose id could have renamed one of those headings (`summary` → `summary_1`) is converted whole
+again, so every page is exactly what converting its whole skeleton gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import markdown
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, get_toc
+
+from opsbook.render.pieces import SEPARATOR, converted_pieces
+
+_TITLE_END = f"\n\n{SEPARATOR}\n\n"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    pieces: list[str]
+    sections: list[AnchorLink]
+    ids: frozenset[str]
+
+
+class SkeletonConverter:
+    def __init__(self) -> None:
+        self.shapes: dict[str, _Shape] = {}
+        self.rest_of: dict[str, str] = {}
+        self.title_only: dict[str, str] = {}
+
+    def markdown(self, page: Page, skeleton: str) -> str:
+        """What MkDocs converts for the page: its title alone when the rest has been converted before."""
+        title, separator, rest = skeleton.partition(_TITLE_END)
+        if not separator or "```" in rest:
+            return skeleton  # code blocks make every runbook's skeleton unique: nothing to share
+        self.rest_of[page.file.src_uri] = rest
+        if rest in self.shapes:
+            self.title_only[page.file.src_uri] = skeleton
+            return title + "\n"
+        return skeleton
+
+    def pieces(self, page: Page, converted: str, config: MkDocsConfig) -> list[str]:
+        """The page's converted pieces, in skeleton order; sets the page's table of contents and anchors."""
+        uri = page.file.src_uri
+        rest = self.rest_of.pop(uri, None)
+        whole = self.title_only.pop(uri, None)
+        title = page.toc.items[0] if page.toc.items and page.toc.items[0].level == 1 else None
+        if whole is not None:
+            assert rest is not None
+            shape = self.shapes[rest]
+            if title is None or _could_rename(title.id, shape.ids):
+                return self._convert_whole(page, whole, config)
+            title.children = list(shape.sections)
+            page.present_anchor_ids = (page.present_anchor_ids or set()) | shape.ids
+            return [*converted_pieces(converted), *shape.pieces]
+        pieces = converted_pieces(converted)
+        if rest is not None and title is not None:
+            ids = frozenset(_ids(title.children))
+            if not _could_rename(title.id, ids):
+                self.shapes[rest] = _Shape(pieces[1:], list(title.children), ids)
+        return pieces
+
+    def _convert_whole(self, page: Page, skeleton: str, config: MkDocsConfig) -> list[str]:
+        """As `Page.render` converts: the page's own extensions; headings and code hold no links to rewrite."""
+        converter = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+        converted = converter.convert(skeleton)
+        page.toc = get_toc(getattr(converter, "toc_tokens", []))
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ids(page.toc.items))
+        return converted_pieces(converted)
+
+
+def _ids(links: list[AnchorLink]) -> list[str]:
+    return [found for link in links for found in (link.id, *_ids(link.children))]
+
+
+def _could_rename(title_id: str, ids: frozenset[str]) -> bool:
+    """Whether a heading after the title may have got another id because the title took this one: the
+    toc extension makes an id unique by appending `_1`, `_2`… to it."""
+    return any(other == title_id or other.startswith(title_id + "_") for other in ids)
