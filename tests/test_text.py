@@ -17,8 +17,10 @@ from opsbook.render.text import (
     file_url,
     html_block,
     html_inline,
+    html_url,
     md,
     md_block,
+    quote_url,
     relative,
     url_relative,
 )
@@ -61,16 +63,14 @@ def test_relative_links_match_posixpath(source: str, target: str) -> None:
 
 
 # Python-Markdown as the site configures it: what `md` text becomes, `html_inline` must write directly.
-SITE_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "toc", "pymdownx.superfences"]
+SITE_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "toc", "pymdownx.details", "pymdownx.superfences"]
 _MARKDOWN = markdown.Markdown(extensions=[*SITE_EXTENSIONS, "pymdownx.highlight", "pymdownx.inlinehilite"])
+FIELD_PIECES = [*"ab `*_[]()<>&\"'{}|#-+=.!?\\:;/\n\r\t\x02\x0c\u2028\xa01~ "]
+FIELD_PIECES += ["&amp;", "http://x.y", "```", "#!bash ", ":::py ", "!!! ", "??? ", "=== ", "/// "]
 field_text = (
-    st.lists(
-        st.sampled_from([*"ab `*_[]()<>&\"'{}|#-+=.!\\:;/\n\t1~ ", "&amp;", "http://x.y", "```", "#!bash ", ":::py "]),
-        min_size=1,
-        max_size=25,
-    )
-    .map(lambda parts: "".join(parts).strip())
-    .filter(bool)
+    st.lists(st.sampled_from(FIELD_PIECES), min_size=1, max_size=25)
+    .map(lambda parts: "".join(parts).strip())  # as the models store text
+    .filter(md)  # not only characters Markdown drops
 )
 
 
@@ -97,6 +97,12 @@ def test_html_of_paragraphs_is_what_markdown_makes_of_them(text: str) -> None:
 def test_a_code_span_that_looks_like_a_language_tag_stays_code() -> None:
     assert _converted(md("run `#!bash ls` now")) == "<p>run <code>#!bash ls</code> now</p>"
     assert html_inline("run `#!bash ls` now") == "run <code>#!bash ls</code> now"
+
+
+@given(st.lists(st.sampled_from([*"ab&;#x1?=<>\"' %/()[]é\\", "&amp;", "&#38;", "&copy;", "&x"]), max_size=15))
+def test_a_link_target_is_written_as_markdown_writes_it(tail: list[str]) -> None:
+    url = quote_url("https://example.org/" + "".join(tail))
+    assert _converted(f"[link](<{url}>)") == f'<p><a href="{html_url(url)}">link</a></p>'
 
 
 @given(page, page, st.booleans())

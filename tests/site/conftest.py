@@ -29,12 +29,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def build_site(config_dir: Path, out: Path, *, public: bool = False) -> Path:
+def build_site(config_dir: Path, out: Path, *, public: bool = False, strict: bool = True) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "OPSBOOK_TODAY": "2026-11-25"}
     if public:
         env["OPSBOOK_PUBLIC"] = "1"
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        [sys.executable, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "-d", str(out)],
         cwd=config_dir,
         env=env,
         capture_output=True,

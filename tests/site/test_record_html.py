@@ -25,36 +25,48 @@ markdown_extensions:
   - md_in_html
   - tables
   - toc:
-      permalink: true
+      permalink: true{toc}
+  - pymdownx.details
   - pymdownx.superfences
   - pymdownx.highlight
-  - pymdownx.inlinehilite
+  - pymdownx.inlinehilite{extra}
 validation:
   anchors: warn
 """
 MARKDOWN_MODE = "\n      record_pages: markdown"
 SAME_SHAPE = [f"2026-11-0{day}-same-shape" for day in range(1, 6)]
+CONFIGURATIONS = {
+    "directory-urls": {"directory_urls": "true"},
+    "file-urls": {"directory_urls": "false"},
+    # headings below h2 left out of the table of contents; every page ends with an appended snippet
+    "toc-depth-and-appended-snippet": {
+        "toc": "\n      toc_depth: 2",
+        "extra": "\n  - pymdownx.snippets:\n      base_path: [snippets]\n      auto_append: [footer.md]",
+    },
+}
 
 
-def edge_kb(root: Path, directory_urls: bool, options: str = "") -> Path:
+def edge_kb(root: Path, configuration: dict[str, str], options: str = "") -> Path:
     incidents = [incident(record_id, title=f"Same shape number {n}") for n, record_id in enumerate(SAME_SHAPE)]
     incidents += [
         incident("2026-11-10-title-takes-an-id", title="Summary"),
         incident("2026-11-11-title-takes-a-suffix", title="Impact_1"),
+        incident("2026-11-12-title-takes-an-h3-id", title="Went well"),
         incident(
-            "2026-11-12-hostile",
+            "2026-11-13-hostile",
             title="Hostile <b>title</b> `#!bash code` {{ 7*7 }}",
-            summary=" ".join(HOSTILE) + "\n\nSecond\tparagraph with `a | b` and &amp; and = at the end",
-            went_wrong=[*HOSTILE, "= starts with equals", "1. looks like a list", "- looks like a bullet"],
+            summary=" ".join(HOSTILE) + "\n\nSecond\tparagraph with `a | b` and &amp; and = at the end\r\n\r\n"
+            "!!! note not an admonition\n\n??? not a details block",
+            went_wrong=[*HOSTILE, "= starts with equals", "1. looks like a list", "!!! warning", "??? x"],
             trigger="A `` ` `` backtick and ```triple``` ones",
             contributing_factors=["Under_scores and *stars*", "A [link](https://example.org)"],
             root_cause="Line one\nline two",
             related_incidents=[SAME_SHAPE[0]],
-            internal_links=[{"title": "Dashboard & logs", "url": "https://grafana.example.org/d/x?a=1&b=<2>"}],
+            internal_links=[{"title": "Dashboard & logs", "url": "https://grafana.example.org/d/x?a=1&b=<2>&amp;c"}],
             duplicate_of=SAME_SHAPE[1],
         ),
         incident(
-            "2026-11-13-agent-context",
+            "2026-11-14-agent-context",
             excluded_from_metrics=True,
             exclusion_reason="A drill, not an incident",
             agent_context={
@@ -70,17 +82,20 @@ def edge_kb(root: Path, directory_urls: bool, options: str = "") -> Path:
         "fallback",
         related=["rb-auth-drift"],
         title="Fallback `#!py x` <script>x</script>",
-        symptoms=HOSTILE,
+        symptoms=[*HOSTILE, "!!! danger"],
         signatures=HOSTILE[:3],
         drills=[],
     )
     record["mitigation"][0]["command"] = "echo '</code></pre><script>alert(3)</script>' ```\n# a comment"
-    record["mitigation"][1]["requires_approval"] = 'lead" onmouseover="alert(4)'
+    record["mitigation"][1]["requires_approval"] = 'lead" <img src=x onerror=alert(4)> *who*'
     write(root / "runbooks/fallback/rb-fallback.yaml", record)
-    write(root / "mkdocs.yml", EDGE_MKDOCS.format(directory_urls=str(directory_urls).lower(), options=options))
+    settings = {"directory_urls": "true", "toc": "", "extra": "", **configuration}
+    write(root / "mkdocs.yml", EDGE_MKDOCS.format(options=options, **settings))
+    write(root / "snippets/footer.md", "Appended to every page by pymdownx.snippets.\n")
     write(
         root / "docs/notes.md",
-        f"# Notes\n\nSee [the action items](incidents/2026/{SAME_SHAPE[3]}.md#action-items) and "
+        f"# Notes\n\nSee [the action items](incidents/2026/{SAME_SHAPE[3]}.md#action-items), "
+        f"[what went lucky](incidents/2026/{SAME_SHAPE[2]}.md#got-lucky) and "
         "[the timeline](incidents/2026/2026-11-10-title-takes-an-id.md#timeline).\n",
     )
     write(root / "docs/runbooks/auth-drift/rb-auth-drift.md", "# Our own page\n\nWritten by hand.\n")
@@ -89,7 +104,7 @@ def edge_kb(root: Path, directory_urls: bool, options: str = "") -> Path:
 
 @pytest.fixture(scope="module")
 def edge_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = edge_kb(tmp_path_factory.mktemp("edges"), directory_urls=True)
+    root = edge_kb(tmp_path_factory.mktemp("edges"), CONFIGURATIONS["directory-urls"])
     return build_site(root, root / "site")
 
 
@@ -116,11 +131,45 @@ def test_bundled_site_is_identical_to_converting_whole_pages(site_dir: Path, tmp
     assert_same_sites(site_dir, whole_pages)
 
 
-@pytest.mark.parametrize("directory_urls", [True, False], ids=["directory-urls", "file-urls"])
-def test_edge_cases_are_identical_to_converting_whole_pages(tmp_path: Path, directory_urls: bool) -> None:
-    html_mode = build_site(edge_kb(tmp_path / "html", directory_urls), tmp_path / "html" / "site")
-    markdown_mode = edge_kb(tmp_path / "markdown", directory_urls, ":" + MARKDOWN_MODE)
-    assert_same_sites(html_mode, build_site(markdown_mode, tmp_path / "markdown" / "site"))
+@pytest.mark.parametrize("name", list(CONFIGURATIONS))
+def test_edge_cases_are_identical_to_converting_whole_pages(tmp_path: Path, name: str) -> None:
+    html_mode = edge_kb(tmp_path / "html", CONFIGURATIONS[name])
+    markdown_mode = edge_kb(tmp_path / "markdown", CONFIGURATIONS[name], ":" + MARKDOWN_MODE)
+    assert_same_sites(build_site(html_mode, html_mode / "site"), build_site(markdown_mode, markdown_mode / "site"))
+
+
+def test_an_appended_snippet_ends_the_page(tmp_path: Path) -> None:
+    root = edge_kb(tmp_path, CONFIGURATIONS["toc-depth-and-appended-snippet"])
+    page = page_text(build_site(root, root / "site"), f"incidents/2026/{SAME_SHAPE[4]}")
+    article = page.split("</article>", 1)[0]
+    assert article.count("Appended to every page") == 1
+    assert article.rindex("Appended to every page") > article.rindex('id="action-items"')
+
+
+def test_links_to_missing_incidents_stay_text_in_both_modes(tmp_path: Path) -> None:
+    sites = []
+    for mode, options in (("html", ""), ("markdown", ":" + MARKDOWN_MODE)):
+        root = edge_kb(tmp_path / mode, CONFIGURATIONS["directory-urls"], options)
+        broken = incident(
+            "2026-11-20-broken-links", related_incidents=["2026-01-01-gone"], duplicate_of="2026-01-02-gone"
+        )
+        write(root / "incidents/2026/2026-11-20-broken-links.yaml", broken)
+        sites.append(build_site(root, root / "site", strict=False))  # `dangling-ref` is a warning
+    assert_same_sites(*sites)
+    page = page_text(sites[0], "incidents/2026/2026-11-20-broken-links")
+    assert "<code>2026-01-01-gone</code>" in page and "<code>2026-01-02-gone</code>" in page
+    assert "gone/" not in page and "gone.md" not in page
+
+
+def test_record_text_never_becomes_markup_on_either_path(tmp_path: Path) -> None:
+    root = edge_kb(tmp_path, CONFIGURATIONS["directory-urls"], ":" + MARKDOWN_MODE)
+    site = build_site(root, root / "site")
+    runbook_page = page_text(site, "runbooks/fallback/rb-fallback")
+    assert "<img" not in runbook_page and "&lt;img src=x onerror=alert(4)&gt; *who*" in runbook_page
+    incident_page = page_text(site, "incidents/2026/2026-11-13-hostile")
+    assert "<details" not in incident_page and "<li>!!! warning</li>" in incident_page
+    assert "<p>!!! note not an admonition</p>" in incident_page
+    assert "<p>&#63;?? not a details block</p>" in incident_page
 
 
 def test_a_title_that_takes_a_section_id_renames_that_section(edge_site: Path) -> None:
@@ -128,6 +177,8 @@ def test_a_title_that_takes_a_section_id_renames_that_section(edge_site: Path) -
     assert '<h1 id="summary">Summary' in page and '<h2 id="summary_1">Summary' in page
     page = page_text(edge_site, "incidents/2026/2026-11-11-title-takes-a-suffix")
     assert '<h1 id="impact_1">' in page and '<h2 id="impact">Impact' in page
+    page = page_text(edge_site, "incidents/2026/2026-11-12-title-takes-an-h3-id")
+    assert '<h1 id="went-well">' in page and '<h3 data-search-exclude id="went-well_1">Went well' in page
 
 
 def test_pages_of_one_shape_keep_their_own_title_and_every_section(edge_site: Path) -> None:
@@ -143,6 +194,7 @@ def test_a_hand_written_page_replaces_the_generated_record_page(edge_site: Path)
 
 
 def test_splice_refuses_a_page_whose_pieces_do_not_match_its_markers() -> None:
-    assert splice(f"<p>a</p>{MARKER}<p>b</p>", ["<h2>x</h2>"]) == "<p>a</p><h2>x</h2><p>b</p>"
+    assert splice(f"<p>a</p>{MARKER}<p>b</p>", ["<h2>x</h2>", ""]) == "<p>a</p><h2>x</h2><p>b</p>"
+    assert splice(f"<p>a</p>{MARKER}", ["<h2>x</h2>", "<p>end</p>"]) == "<p>a</p><h2>x</h2>\n<p>end</p>"
     with pytest.raises(SpliceError):
-        splice(f"<p>a</p>{MARKER}<p>b</p>{MARKER}", ["<h2>x</h2>"])
+        splice(f"<p>a</p>{MARKER}<p>b</p>{MARKER}", ["<h2>x</h2>", ""])

@@ -148,13 +148,19 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        body = self.bodies.pop(page.file.src_uri, None)
+        body = self.bodies.get(page.file.src_uri)
         if body is None:
             return html
         try:
             return splice(body, self.skeletons.pieces(page, html, config))
         except SpliceError as error:
-            raise PluginError(f"opsbook: {page.file.src_uri}: {error}; another plugin changed the page?") from None
+            raise PluginError(
+                f"opsbook: {page.file.src_uri}: {error}: a Markdown extension or another plugin changed the "
+                "page's headings; `record_pages: markdown` in the opsbook plugin's options avoids this"
+            ) from None
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.bodies = {}
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Callable[[], None]) -> None:
         """`mkdocs serve` rebuilds when a record, the catalog or opsbook.yml changes, not only docs/."""

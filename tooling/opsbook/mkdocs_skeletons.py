@@ -9,6 +9,7 @@ again, so every page is exactly what converting its whole skeleton gives.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import markdown
@@ -19,6 +20,7 @@ from mkdocs.structure.toc import AnchorLink, get_toc
 from opsbook.render.pieces import SEPARATOR, converted_pieces
 
 _TITLE_END = f"\n\n{SEPARATOR}\n\n"
+_ID = re.compile(r'\sid="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class _Shape:
     pieces: list[str]
     sections: list[AnchorLink]
     ids: frozenset[str]
+    """Every id in the pieces: the table of contents may leave some headings out (`toc_depth`)."""
 
 
 class SkeletonConverter:
@@ -42,7 +45,7 @@ class SkeletonConverter:
         self.rest_of[page.file.src_uri] = rest
         if rest in self.shapes:
             self.title_only[page.file.src_uri] = skeleton
-            return title + "\n"
+            return title + _TITLE_END
         return skeleton
 
     def pieces(self, page: Page, converted: str, config: MkDocsConfig) -> list[str]:
@@ -56,14 +59,15 @@ class SkeletonConverter:
             shape = self.shapes[rest]
             if title is None or _could_rename(title.id, shape.ids):
                 return self._convert_whole(page, whole, config)
-            title.children = list(shape.sections)
+            title.children = [_copy(section) for section in shape.sections]
             page.present_anchor_ids = (page.present_anchor_ids or set()) | shape.ids
-            return [*converted_pieces(converted), *shape.pieces]
+            title_piece, after_last = converted_pieces(converted)
+            return [title_piece, *shape.pieces, after_last]
         pieces = converted_pieces(converted)
         if rest is not None and title is not None:
-            ids = frozenset(_ids(title.children))
+            ids = frozenset(_ids_in(pieces[1:-1]))
             if not _could_rename(title.id, ids):
-                self.shapes[rest] = _Shape(pieces[1:], list(title.children), ids)
+                self.shapes[rest] = _Shape(pieces[1:-1], [_copy(section) for section in title.children], ids)
         return pieces
 
     def _convert_whole(self, page: Page, skeleton: str, config: MkDocsConfig) -> list[str]:
@@ -71,12 +75,19 @@ class SkeletonConverter:
         converter = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
         converted = converter.convert(skeleton)
         page.toc = get_toc(getattr(converter, "toc_tokens", []))
-        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ids(page.toc.items))
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ids_in([converted]))
         return converted_pieces(converted)
 
 
-def _ids(links: list[AnchorLink]) -> list[str]:
-    return [found for link in links for found in (link.id, *_ids(link.children))]
+def _ids_in(pieces: list[str]) -> list[str]:
+    return [found for piece in pieces for found in _ID.findall(piece)]
+
+
+def _copy(link: AnchorLink) -> AnchorLink:
+    """Each page gets its own table of contents, as if converted on its own."""
+    copied = AnchorLink(link.title, link.id, link.level)
+    copied.children = [_copy(child) for child in link.children]
+    return copied
 
 
 def _could_rename(title_id: str, ids: frozenset[str]) -> bool:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import posixpath
-import urllib.parse
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -18,7 +16,6 @@ from opsbook.incidents import DURATIONS, format_duration
 from opsbook.models import Executor, Helped, Severity
 from opsbook.models.catalog import Tool
 from opsbook.render import jsonld
-from opsbook.render.jsonld import page_url
 from opsbook.render.pieces import Pieces
 from opsbook.render.text import (
     attribute,
@@ -32,6 +29,7 @@ from opsbook.render.text import (
     html_url,
     md,
     md_block,
+    quote_url,
     relative,
     script_json,
     url_relative,
@@ -48,10 +46,6 @@ from opsbook.sitemodel import (
 )
 
 EXECUTORS = {Executor.HUMAN: "a person", Executor.AGENT: "an agent", Executor.EITHER: "a person or an agent"}
-
-
-def _url(value: str) -> str:
-    return urllib.parse.quote(value, safe=":/?#[]@!$&'()*+,;=%-._~")
 
 
 def _admonition_title(value: str) -> str:
@@ -96,11 +90,6 @@ def _stat_cell(summary: dict[str, Any], which: str) -> str:
     return _minutes_text(summary[f"{which}_minutes"])
 
 
-def url_between(from_page: str, to_page: str) -> str:
-    """A browser URL (directory URLs) from one page to another, for raw HTML such as SVG links."""
-    return posixpath.relpath(page_url(to_page) or ".", page_url(from_page) or ".") + "/"
-
-
 def front_matter(values: dict[str, Any]) -> str:
     text = yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
     return "---\n" + text + "---\n\n"
@@ -110,7 +99,8 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class PageRenderer:
-    """Renders one site model; each method returns `{docs-relative path: markdown}`."""
+    """Renders one site model; each method returns `{docs-relative path: markdown}` (for record pages with
+    `record_html`, a skeleton whose HTML body goes to `bodies`)."""
 
     def __init__(
         self,
@@ -155,7 +145,7 @@ class PageRenderer:
             code=code,
             fence=fence,
             attr=attribute,
-            url=_url,
+            url=quote_url,
             duration=format_duration,
             utc=_utc,
             admonition_title=_admonition_title,
@@ -163,9 +153,10 @@ class PageRenderer:
             h=html_inline,
             h_block=html_block,
             h_code=html_code,
-            h_url=lambda value: html_url(_url(value)),
+            h_url=lambda value: html_url(quote_url(value)),
         )
         site = self.site
+        incident_ids = {view.incident.id for view in site.incidents}
         environment.globals.update(
             site=site,
             link=relative,
@@ -178,6 +169,7 @@ class PageRenderer:
             runbook_path_by_id=self._runbook_path_by_id,
             incident_path_by_id=lambda incident_id: f"incidents/{incident_id[:4]}/{incident_id}.md",
             has_runbook=lambda runbook_id: runbook_id in site.runbooks,
+            has_incident=lambda incident_id: incident_id in incident_ids,
             has_page=lambda page: page in self.handwritten,
             executor_label=lambda executor: EXECUTORS[executor],
             stale_reasons=self._stale_reasons,
@@ -186,7 +178,7 @@ class PageRenderer:
         return environment
 
     def _href(self, from_page: str, to_page: str) -> str:
-        """The URL MkDocs would write for a Markdown link from one page to another."""
+        """The URL MkDocs would write for a Markdown link from one page to another, for links in HTML."""
         return url_relative(file_url(to_page, self.directory_urls), file_url(from_page, self.directory_urls))
 
     def _runbook_path_by_id(self, runbook_id: str) -> str:
@@ -450,12 +442,12 @@ class PageRenderer:
         limit = 40
         column = {c.id: index for index, c in enumerate(site.classes)}
         runbook_nodes = [
-            GraphNode(v.runbook.id, v.runbook.id, url_between(page, v.path), column[v.runbook.failure_class.value])
+            GraphNode(v.runbook.id, v.runbook.id, self._href(page, v.path), column[v.runbook.failure_class.value])
             for c in site.classes
             for v in c.runbooks
         ]
         shown = site.incidents[:limit]
-        incident_nodes = [GraphNode(v.incident.id, v.incident.id, url_between(page, v.path), 0) for v in shown]
+        incident_nodes = [GraphNode(v.incident.id, v.incident.id, self._href(page, v.path), 0) for v in shown]
         edges = [(v.incident.id, use.runbook, "used") for v in shown for use in v.incident.runbooks_used]
         edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
         svg = link_graph(

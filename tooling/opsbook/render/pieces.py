@@ -12,8 +12,11 @@ from __future__ import annotations
 MARKER = "<!--opsbook:piece-->"
 """Where a piece goes in the HTML body. Record text can never produce it: `<` is always escaped."""
 
-SEPARATOR = "<!--opsbook:next-->"
-"""Between pieces in the skeleton. Python-Markdown passes an HTML comment on its own line through as is."""
+SEPARATOR = "OPSBOOKNEXTPIECE"
+"""Between pieces in the skeleton: a paragraph of one word, which no extension rewrites (an HTML comment
+would not survive `pymdownx.striphtml`)."""
+
+CONVERTED_SEPARATOR = f"<p>{SEPARATOR}</p>"
 
 
 class Pieces:
@@ -32,7 +35,9 @@ class Pieces:
         return MARKER
 
     def skeleton(self) -> str:
-        return f"\n\n{SEPARATOR}\n\n".join(self.markdown) + "\n"
+        """The pieces, each followed by a separator: what another plugin appends to the page lands after
+        the last one, and `splice` puts it at the end of the page."""
+        return "".join(f"{piece}\n\n{SEPARATOR}\n\n" for piece in self.markdown)
 
 
 class SpliceError(ValueError):
@@ -40,16 +45,20 @@ class SpliceError(ValueError):
 
 
 def converted_pieces(converted_skeleton: str) -> list[str]:
-    return [piece.strip("\n") for piece in converted_skeleton.split(SEPARATOR)]
+    """The converted pieces, and last whatever followed the last separator (usually nothing)."""
+    return [piece.strip("\n") for piece in converted_skeleton.split(CONVERTED_SEPARATOR)]
 
 
 def splice(body: str, pieces: list[str]) -> str:
-    """The page's HTML: `body` with each marker replaced by its converted piece, in order."""
+    """The page's HTML: `body` with each marker replaced by its converted piece, in order, and the
+    trailing piece at the end."""
     slots = body.split(MARKER)
-    if len(slots) != len(pieces) + 1:
-        raise SpliceError(f"{len(slots) - 1} markers in the page but {len(pieces)} converted pieces")
+    if len(slots) != len(pieces):
+        raise SpliceError(f"{len(slots) - 1} markers in the page but {len(pieces) - 1} converted pieces")
     parts = [slots[0]]
-    for piece, after in zip(pieces, slots[1:], strict=True):
+    for piece, after in zip(pieces[:-1], slots[1:], strict=True):
         parts.append(piece)
         parts.append(after)
+    if pieces[-1]:
+        parts.append("\n" + pieces[-1])
     return "".join(parts)

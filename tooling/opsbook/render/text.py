@@ -11,10 +11,16 @@ from __future__ import annotations
 import html
 import json
 import re
+import urllib.parse
+from collections.abc import Callable
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|])")
-_LINE_START_MARKERS = re.compile(r"^(\s*)(?:([-+#])|(\d+)([.)]))", re.MULTILINE)
+_LINE_START_MARKERS = re.compile(r"^(\s*)(?:([-+#!])|(\d+)([.)]))", re.MULTILINE)
+_LINE_START_QUESTION = re.compile(r"^(\s*)\?", re.MULTILINE)
+"""`??? title` opens a pymdownx.details block, and `\\?` is no Markdown escape: the entity keeps it text."""
+_MARKDOWN_DROPS = str.maketrans({"\x02": None, "\x03": None})
+"""Python-Markdown deletes these two (its placeholder delimiters); both outputs do too."""
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -24,37 +30,58 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 def _escape_plain(text: str) -> str:
     """Escape what can form markup anywhere (HTML, emphasis, links, attributes, table cells) and the
-    block markers that only matter at the start of a line (lists, headings)."""
-    escaped = html.escape(text, quote=False)
+    block markers that only matter at the start of a line (lists, headings, admonitions, details)."""
+    escaped = _escape_html(text)
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped)
     return _LINE_START_MARKERS.sub(_escape_line_start, escaped)
 
 
+def _escape_html(text: str) -> str:
+    """What Python-Markdown shows of `_escape_plain(text)`: the backslash escapes are gone."""
+    return _LINE_START_QUESTION.sub(r"\1&#63;", html.escape(text, quote=False))
+
+
+def _clean(text: str) -> str:
+    """Prose as Python-Markdown will see it: see `_normalise`, and no space at either end (it strips that)."""
+    return _normalise(text).strip()
+
+
+def _normalise(text: str) -> str:
+    """Line ends as Python-Markdown normalises them, and tabs as spaces (it would expand them by column,
+    which differs between the Markdown and the text)."""
+    return text.translate(_MARKDOWN_DROPS).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+
+
 def md(text: str | None) -> str:
     """Inline-safe Markdown for a prose field, keeping the author's backtick code spans."""
-    if not text:
-        return ""
-    text = text.replace("\t", " ")
+    return _inline(text, _escape_plain, code) if text else ""
+
+
+def _inline(text: str, plain: Callable[[str], str], code_span: Callable[[str], str]) -> str:
+    """`text` with its code spans through `code_span` and the rest through `plain`, on one line."""
+    text = _clean(text)
     parts: list[str] = []
     position = 0
     for match in _CODE_SPAN.finditer(text):
-        parts.append(_escape_plain(text[position : match.start()]))
-        parts.append(code(match.group(2)))
+        parts.append(plain(text[position : match.start()]))
+        parts.append(code_span(match.group(2)))
         position = match.end()
-    parts.append(_escape_plain(text[position:]))
+    parts.append(plain(text[position:]))
     return " ".join("".join(parts).split("\n")) if "\n" in text else "".join(parts)
 
 
 def md_block(text: str | None) -> str:
     """Like `md`, but paragraphs (blank-line separated) are kept as paragraphs."""
-    if not text:
-        return ""
-    return "\n\n".join(md(paragraph.strip()) for paragraph in re.split(r"\n\s*\n", text) if paragraph.strip())
+    return "\n\n".join(md(paragraph) for paragraph in _paragraphs(text))
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    return [paragraph.strip() for paragraph in re.split(r"\n\s*\n", _clean(text or "")) if paragraph.strip()]
 
 
 def code(text: str) -> str:
     """An inline code span that holds `text` literally, whatever backticks it contains."""
-    text = text.replace("\n", " ")
+    text = _normalise(text).replace("\n", " ")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     # A leading `#!` or `:::` would make pymdownx.inlinehilite highlight the span as that language.
@@ -71,35 +98,32 @@ def fence(text: str, language: str = "") -> str:
 
 def html_inline(text: str | None) -> str:
     """The HTML of `md(text)`: escaped text, and code spans as `<code>`."""
-    if not text:
-        return ""
-    text = text.replace("\t", " ")
-    parts: list[str] = []
-    position = 0
-    for match in _CODE_SPAN.finditer(text):
-        parts.append(html.escape(text[position : match.start()], quote=False))
-        parts.append(html_code(match.group(2)))
-        position = match.end()
-    parts.append(html.escape(text[position:], quote=False))
-    return " ".join("".join(parts).split("\n")) if "\n" in text else "".join(parts)
+    return _inline(text, _escape_html, html_code) if text else ""
 
 
 def html_block(text: str | None) -> str:
     """The HTML of `md_block(text)`: one `<p>` per paragraph."""
-    if not text:
-        return ""
-    paragraphs = (paragraph.strip() for paragraph in re.split(r"\n\s*\n", text))
-    return "\n".join(f"<p>{html_inline(paragraph)}</p>" for paragraph in paragraphs if paragraph)
+    return "\n".join(f"<p>{html_inline(paragraph)}</p>" for paragraph in _paragraphs(text))
 
 
 def html_code(text: str) -> str:
-    """The HTML of `code(text)`."""
-    return f"<code>{html.escape(text.replace(chr(10), ' ').strip(), quote=False)}</code>"
+    """The HTML of `code(text)`: Python-Markdown strips the padding `code` may add."""
+    return "<code>" + html.escape(_normalise(text).replace("\n", " ").strip(), quote=False) + "</code>"
+
+
+def quote_url(value: str) -> str:
+    """A link target with every character outside the URL syntax percent-encoded."""
+    return urllib.parse.quote(value, safe=":/?#[]@!$&'()*+,;=%-._~")
+
+
+_BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 
 
 def html_url(url: str) -> str:
-    """An already-quoted URL as an `href` value, escaped the way Python-Markdown writes attributes."""
-    return url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    """An already-quoted URL as an `href` value, as Python-Markdown's serializer writes attributes: an
+    ampersand that already starts an entity is left alone."""
+    escaped = _BARE_AMPERSAND.sub("&amp;", url).replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace('"', "&quot;").replace("\n", "&#10;")
 
 
 def file_url(page: str, directory_urls: bool = True) -> str:
