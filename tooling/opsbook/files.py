@@ -90,7 +90,7 @@ def discover(root: Path, runbooks: str, incidents: str) -> list[Found]:
     found: list[Found] = []
     kinds: tuple[tuple[str, RecordKind], ...] = ((runbooks, "runbook"), (incidents, "incident"))
     for folder_name, kind in kinds:
-        folder = os.path.join(root, folder_name)
+        folder = os.path.join(root, folder_name).rstrip(os.sep)
         if not os.path.isdir(folder):
             continue
         found.extend(_walk(folder, "", prefix + folder_name.rstrip("/") + os.sep, kind))
@@ -113,7 +113,7 @@ def _walk(folder: str, relative: str, shown: str, kind: RecordKind) -> list[Foun
             if name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                folders.append((os.path.join(folder, name), name))
+                folders.append((folder + os.sep + name, name))
             elif name.endswith(RECORD_SUFFIX):
                 try:
                     status = os.stat(name, dir_fd=handle)
@@ -121,7 +121,7 @@ def _walk(folder: str, relative: str, shown: str, kind: RecordKind) -> list[Foun
                 except (OSError, RuntimeError):
                     size = mtime_ns = ctime_ns = -1
                 path = relative + name
-                absolute = os.path.join(folder, name)
+                absolute = folder + os.sep + name
                 files.append(Found(absolute, shown + path, path, kind, entry.is_symlink(), size, mtime_ns, ctime_ns))
     except OSError:
         return files
