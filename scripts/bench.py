@@ -11,9 +11,10 @@ For each size N (default 1,000 and 10,000 records) the harness generates a deter
   and plain `mkdocs build` of the same Markdown with the same theme, extensions and nav, no plugin;
 - once per run: `opsbook --help`.
 
-Fast steps are timed best of 5 (the least disturbed run on a shared machine); a step whose first run takes more than a minute is run once (the table
-says which). Peak RSS is the largest single process of a step (a pool worker counts on its own), from
-`/usr/bin/time -v`, or from `getrusage(RUSAGE_CHILDREN)` in a wrapper process when that is missing.
+Fast steps are timed best of 5 (the least disturbed run on a shared machine); a step whose first run
+takes more than a minute is run once (the table says which). Peak RSS is the largest single process of
+a step (a pool worker counts on its own), from `/usr/bin/time -v`, or from `getrusage(RUSAGE_CHILDREN)`
+in a wrapper process when that is missing.
 The results go to a Markdown table (docs/benchmarks.md) and to JSON (reports/bench.json). Compare
 figures only as ratios taken in the same run: the machine may be shared and noisy.
 
