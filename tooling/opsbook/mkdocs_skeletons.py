@@ -34,31 +34,26 @@ class _Shape:
 class SkeletonConverter:
     def __init__(self) -> None:
         self.shapes: dict[str, _Shape] = {}
-        self.rest_of: dict[str, str] = {}
-        self.title_only: dict[str, str] = {}
+        self.pending: dict[str, tuple[str, str | None]] = {}
+        """Per page between its two events: the skeleton after the title, and the title when only it was sent."""
 
     def markdown(self, page: Page, skeleton: str) -> str:
         """What MkDocs converts for the page: its title alone when the rest has been converted before."""
         title, separator, rest = skeleton.partition(_TITLE_END)
         if not separator or "```" in rest:
             return skeleton  # code blocks make every runbook's skeleton unique: nothing to share
-        self.rest_of[page.file.src_uri] = rest
-        if rest in self.shapes:
-            self.title_only[page.file.src_uri] = skeleton
-            return title + _TITLE_END
-        return skeleton
+        title_only = rest in self.shapes
+        self.pending[page.file.src_uri] = (rest, title if title_only else None)
+        return title + _TITLE_END if title_only else skeleton
 
     def pieces(self, page: Page, converted: str, config: MkDocsConfig) -> list[str]:
         """The page's converted pieces, in skeleton order; sets the page's table of contents and anchors."""
-        uri = page.file.src_uri
-        rest = self.rest_of.pop(uri, None)
-        whole = self.title_only.pop(uri, None)
+        rest, sent_title = self.pending.pop(page.file.src_uri, (None, None))
         title = page.toc.items[0] if page.toc.items and page.toc.items[0].level == 1 else None
-        if whole is not None:
-            assert rest is not None
+        if rest is not None and sent_title is not None:
             shape = self.shapes[rest]
             if title is None or _could_rename(title.id, shape.ids):
-                return self._convert_whole(page, whole, config)
+                return self._convert_whole(page, sent_title + _TITLE_END + rest, config)
             title.children = [_copy(section) for section in shape.sections]
             page.present_anchor_ids = (page.present_anchor_ids or set()) | shape.ids
             title_piece, after_last = converted_pieces(converted)

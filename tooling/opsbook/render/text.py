@@ -52,6 +52,11 @@ def _normalise(text: str) -> str:
     return text.translate(_MARKDOWN_DROPS).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
 
 
+def _one_line(text: str) -> str:
+    """The text of a code span: a span never breaks the line."""
+    return _normalise(text).replace("\n", " ")
+
+
 def md(text: str | None) -> str:
     """Inline-safe Markdown for a prose field, keeping the author's backtick code spans."""
     return _inline(text, _escape_plain, code) if text else ""
@@ -81,7 +86,7 @@ def _paragraphs(text: str | None) -> list[str]:
 
 def code(text: str) -> str:
     """An inline code span that holds `text` literally, whatever backticks it contains."""
-    text = _normalise(text).replace("\n", " ")
+    text = _one_line(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     # A leading `#!` or `:::` would make pymdownx.inlinehilite highlight the span as that language.
@@ -108,7 +113,7 @@ def html_block(text: str | None) -> str:
 
 def html_code(text: str) -> str:
     """The HTML of `code(text)`: Python-Markdown strips the padding `code` may add."""
-    return "<code>" + html.escape(_normalise(text).replace("\n", " ").strip(), quote=False) + "</code>"
+    return "<code>" + html.escape(_one_line(text).strip(), quote=False) + "</code>"
 
 
 def quote_url(value: str) -> str:
@@ -138,7 +143,11 @@ def file_url(page: str, directory_urls: bool = True) -> str:
 
 
 def url_relative(url: str, from_url: str) -> str:
-    """`url` relative to the page at `from_url`, as MkDocs writes links (`mkdocs.utils.get_relative_url`)."""
+    """`url` relative to the page at `from_url`, as MkDocs writes links (`mkdocs.utils.get_relative_url`).
+
+    Called for every link on every page, so it avoids `posixpath.relpath`, which normalises and resolves
+    against the working directory each time.
+    """
     folder, _, last = from_url.rpartition("/")
     source = [part for part in (folder if "." in last else from_url).split("/") if part not in ("", ".")]
     target = [part for part in url.split("/") if part not in ("", ".")]
@@ -176,14 +185,5 @@ def script_json(value: object) -> str:
 
 
 def relative(from_page: str, to_page: str) -> str:
-    """A Markdown link target from one docs-relative page path to another (both plain, no `..`).
-
-    Called for every link on every page, so it avoids `posixpath.relpath`, which normalises and
-    resolves against the working directory each time.
-    """
-    source = from_page.split("/")[:-1]
-    target = to_page.split("/")
-    common = 0
-    while common < len(source) and common < len(target) - 1 and source[common] == target[common]:
-        common += 1
-    return "../" * (len(source) - common) + "/".join(target[common:])
+    """A Markdown link target from one docs-relative page path to another (both plain, no `..`)."""
+    return url_relative(to_page, from_page)
