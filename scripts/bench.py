@@ -111,8 +111,8 @@ sys.exit(code)
 NAV_SCRIPT = r"""
 import json, sys
 from pathlib import Path
-from opsbook.build import build_bundle, navigation
-from opsbook.mkdocs_plugin import THEME_DIR
+from opsbook.site.tree import build_bundle, navigation
+from opsbook.site.mkdocs_plugin import THEME_DIR
 bundle = build_bundle(Path.cwd(), site_url=sys.argv[1])
 print(json.dumps({"nav": navigation(bundle, []), "theme_dir": THEME_DIR}))
 """
@@ -761,7 +761,7 @@ def markdown_report(
         "",
         f"`opsbook --help`: {_seconds(help_step.seconds)} ({help_step.runs_label}), peak RSS {_mb(help_step.rss_mb)}.",
         "",
-        f"A fresh interpreter importing the record validator (`python -c 'import opsbook.recordcheck'`: "
+        f"A fresh interpreter importing the record validator (`python -c 'import opsbook.records.check_file'`: "
         f"pydantic, the models, PyYAML) takes {_seconds(validator_step.seconds)} ({validator_step.runs_label}). "
         "Any run that has to check a changed file pays at least that; a warm `opsbook check` hides it by "
         "forking a checker that does those imports while the parent looks for changes (compare the rows "
@@ -896,8 +896,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             Step("help", "`opsbook --help`", unit="call", units=1), [*_tool("opsbook"), "--help"], work
         )
         validator_step = runner.measure(
-            Step("validator_import", "`python -c 'import opsbook.recordcheck'`", unit="call", units=1),
-            [sys.executable, "-c", "import opsbook.recordcheck"],
+            Step("validator_import", "`python -c 'import opsbook.records.check_file'`", unit="call", units=1),
+            [sys.executable, "-c", "import opsbook.records.check_file"],
             work,
         )
         results = [bench_size(records, args, runner, work, schema_dir, cjs) for records in args.size_list]

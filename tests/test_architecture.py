@@ -1,4 +1,5 @@
-"""Layering: a lower layer never imports a higher one, and only the MkDocs adapter imports mkdocs."""
+"""The package's layers: each subpackage imports only itself and the layers below it, there are no import
+cycles (imports inside functions count), and only the MkDocs adapter imports MkDocs."""
 
 from __future__ import annotations
 
@@ -6,55 +7,26 @@ import ast
 import importlib
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tooling" / "opsbook"
 
-# rank of each module; a module may import modules of the same or a lower rank only
 LAYERS: dict[str, int] = {
     "opsbook": 0,
-    "opsbook.__main__": 10,
-    "opsbook.diagnostics": 0,
-    "opsbook.fsio": 0,
-    "opsbook.progress": 0,
-    "opsbook.loader": 1,
-    "opsbook.models": 2,
-    "opsbook.validate": 3,
-    "opsbook.facts": 4,
-    "opsbook.secretscan": 1,
-    "opsbook.rules": 4,
-    "opsbook.freshness": 4,
-    "opsbook.schema": 4,
-    "opsbook.incidents": 4,
-    "opsbook.triage": 4,
-    "opsbook.fieldsdoc": 4,
-    "opsbook.knowledge": 5,
-    "opsbook.graph": 5,
-    "opsbook.files": 1,
-    "opsbook.cache": 5,
-    "opsbook.incremental": 5,
-    "opsbook.prefork": 5,
-    "opsbook.recordcheck": 4,
-    "opsbook.check": 6,
-    "opsbook.scaffold": 6,
-    "opsbook.envcheck": 6,
-    "opsbook.dotenv": 1,
-    "opsbook.visibility": 6,
-    "opsbook.sitemodel": 6,
-    "opsbook.render": 7,
-    "opsbook.review": 7,
-    "opsbook.stats": 7,
-    "opsbook.followups": 7,
-    "opsbook.periods": 0,
-    "opsbook.pagemeta": 8,
-    "opsbook.siteconfig": 1,
-    "opsbook.build": 8,
-    "opsbook.cli": 9,
-    "opsbook.launch": 10,
-    "opsbook.mkdocs_plugin": 9,
-    "opsbook.mkdocs_skeletons": 9,
+    "opsbook.support": 0,
+    "opsbook.records": 1,
+    "opsbook.index": 2,
+    "opsbook.checks": 3,
+    "opsbook.features": 4,
+    "opsbook.site": 5,
+    "opsbook.cli": 6,
+    "opsbook.launch": 6,
+    "opsbook.mcp": 6,
+    "opsbook.__main__": 6,
 }
-MKDOCS_ADAPTER = {"opsbook.mkdocs_plugin", "opsbook.mkdocs_skeletons"}
+"""A module may import modules of its own layer or a lower one."""
+MKDOCS_ADAPTER = {"opsbook.site.mkdocs_plugin", "opsbook.site.mkdocs_skeletons"}
 
 
 def module_names() -> list[str]:
@@ -66,26 +38,45 @@ def module_names() -> list[str]:
 
 
 def layer(name: str) -> int:
-    for candidate in (name, name.rsplit(".", 1)[0]):
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
         if candidate in LAYERS:
             return LAYERS[candidate]
     raise KeyError(name)
 
 
-def imports(name: str) -> set[str]:
+def _source(name: str) -> Path:
     path = PACKAGE.parent / Path(*name.split("."))
-    source = (path / "__init__.py") if path.is_dir() else path.with_suffix(".py")
-    tree = ast.parse(source.read_text())
+    return (path / "__init__.py") if path.is_dir() else path.with_suffix(".py")
+
+
+def imports(name: str) -> set[str]:
+    """Every module `name` imports, at any depth of its code, `if TYPE_CHECKING:` blocks included."""
+    tree = ast.parse(_source(name).read_text())
+    package = name if _source(name).name == "__init__.py" else name.rsplit(".", 1)[0]
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            node.body = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names if _is_module(f"{base}.{alias.name}"))
     return found
+
+
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent / Path(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def own_imports(name: str) -> set[str]:
+    return {m for m in imports(name) if m == "opsbook" or m.startswith("opsbook.")}
 
 
 @pytest.mark.parametrize("name", module_names())
@@ -97,8 +88,19 @@ def test_every_module_imports_and_has_a_layer(name: str) -> None:
 @pytest.mark.parametrize("name", module_names())
 def test_no_module_imports_a_higher_layer(name: str) -> None:
     own = layer(name)
-    higher = [m for m in imports(name) if m.startswith("opsbook") and layer(m) > own]
+    higher = sorted(m for m in own_imports(name) if layer(m) > own)
     assert higher == [], f"{name} (layer {own}) imports {higher}"
+
+
+def test_there_are_no_import_cycles() -> None:
+    graph = nx.DiGraph()
+    for name in module_names():
+        graph.add_node(name)
+        for imported in own_imports(name):
+            if imported != name and _is_module(imported) and not name.startswith(imported + "."):
+                graph.add_edge(name, imported)
+    cycles = [cycle for cycle in nx.simple_cycles(graph) if len(cycle) > 1]
+    assert cycles == []
 
 
 @pytest.mark.parametrize("name", module_names())

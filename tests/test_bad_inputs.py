@@ -27,7 +27,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from opsbook.build import build_bundle
+from opsbook.site.tree import build_bundle
 from tests.kbfactory import CLASSES, dump, incident, make_kb, runbook, write
 
 CORPUS = Path(__file__).resolve().parent / "data" / "bad"

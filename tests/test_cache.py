@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opsbook.cache import BASE, DELTA, Cache
-from opsbook.check import run_check
-from opsbook.files import CACHE_DIR
-from opsbook.prefork import Checker
+from opsbook.index.cache import BASE, DELTA, Cache
+from opsbook.checks.report import run_check
+from opsbook.index.scan import CACHE_DIR
+from opsbook.index.prefork import Checker
 from tests.kbfactory import dump, incident, make_kb, runbook, write
 
 EDITS = st.sampled_from(
@@ -125,7 +125,7 @@ def test_cache_from_other_code_is_ignored(tmp_path: Path, monkeypatch) -> None:
     kb = make_kb(tmp_path)
     diagnostics(kb, cached=True)
     write(kb / "runbooks/fallback/rb-fallback.yaml", "id: [\n")
-    monkeypatch.setattr("opsbook.cache._code_fingerprint", lambda: "another version")
+    monkeypatch.setattr("opsbook.index.cache._code_fingerprint", lambda: "another version")
     assert Cache.open(kb).entries == {}
 
 
@@ -167,7 +167,7 @@ def in_fresh_interpreter(script: str, cwd: Path) -> str:
 
 def test_a_failed_pre_forked_checker_only_means_checking_in_process(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
-    in_fresh_interpreter("from pathlib import Path; from opsbook.check import run_check; run_check(Path('.'))", kb)
+    in_fresh_interpreter("from pathlib import Path; from opsbook.checks.report import run_check; run_check(Path('.'))", kb)
     write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
     script = """
 import os
@@ -191,7 +191,7 @@ def test_an_unchanged_knowledge_base_is_answered_without_the_validator(tmp_path:
     monkeypatch.chdir(kb)
     diagnostics(kb, cached=True)
     script = (
-        "import sys; from pathlib import Path; from opsbook.check import run_check; "
+        "import sys; from pathlib import Path; from opsbook.checks.report import run_check; "
         f"report = run_check(Path({str(kb)!r})); "
         "assert any(d.code == 'dangling-ref' for d in report.diagnostics); "
         "loaded = [m for m in ('pydantic', 'yaml') if m in sys.modules]; "
@@ -203,8 +203,8 @@ def test_an_unchanged_knowledge_base_is_answered_without_the_validator(tmp_path:
 def test_the_pre_forked_checker_checks_the_files_it_is_given(tmp_path: Path) -> None:
     make_kb(tmp_path)
     script = f"""
-from opsbook.files import FileTask
-from opsbook.prefork import Checker
+from opsbook.index.scan import FileTask
+from opsbook.index.prefork import Checker
 checker = Checker.start()
 assert checker is not None
 checker.send([FileTask("{FALLBACK}", "{FALLBACK}", "fallback/rb-fallback.yaml", "runbook", 1 << 20, False)])

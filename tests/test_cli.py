@@ -80,12 +80,12 @@ def test_usage_error_exits_two(kb: Path, cli) -> None:
 
 
 def test_internal_error_exits_three_with_one_line_and_debug_hint(kb: Path, cli, monkeypatch) -> None:
-    import opsbook.check
+    import opsbook.checks.report
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(opsbook.check, "run_check", explode)
+    monkeypatch.setattr(opsbook.checks.report, "run_check", explode)
     result = cli("check", cwd=kb)
     assert result.exit_code == 3
     assert "internal error: RuntimeError: boom" in result.output and "--debug" in result.output
@@ -93,9 +93,9 @@ def test_internal_error_exits_three_with_one_line_and_debug_hint(kb: Path, cli, 
 
 
 def test_debug_shows_the_traceback(kb: Path, cli, monkeypatch) -> None:
-    import opsbook.check
+    import opsbook.checks.report
 
-    monkeypatch.setattr(opsbook.check, "run_check", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(opsbook.checks.report, "run_check", lambda *a, **k: 1 / 0)
     result = cli("--debug", "check", cwd=kb)
     assert result.exit_code == 3 and "Traceback" in result.output
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.dotenv import parse
+from opsbook.features.env.listing import parse
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "envapp"
 UNIQUE = "sk-canary-value-7f3e9a1c2b"

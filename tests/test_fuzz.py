@@ -19,9 +19,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opsbook.diagnostics import Diagnostic
-from opsbook.loader import LoadResult, load_bytes
-from opsbook.recordcheck import check_parsed
+from opsbook.records.diagnostics import Diagnostic
+from opsbook.records.yaml_loader import LoadResult, load_bytes
+from opsbook.records.check_file import check_parsed
 from tests.kbfactory import incident, runbook
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

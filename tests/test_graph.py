@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.check import run_check
-from opsbook.facts import ActionFacts, RecordFacts
-from opsbook.freshness import DrillState, action_deadline, is_overdue, runbook_freshness
+from opsbook.checks.report import run_check
+from opsbook.records.summary import ActionFacts, RecordFacts
+from opsbook.checks.freshness import DrillState, action_deadline, is_overdue, runbook_freshness
 from tests.kbfactory import incident, make_kb, runbook, write
 
 

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from opsbook.check import run_check
-from opsbook.knowledge import load_knowledge_base
-from opsbook.models import FailureClass, RunbookStatus
+from opsbook.checks.report import run_check
+from opsbook.index.knowledge import load_knowledge_base
+from opsbook.records.models import FailureClass, RunbookStatus
 from tests.conftest import ROOT
 
 KB = load_knowledge_base(ROOT)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.loader import Limits, load_bytes, load_file
+from opsbook.records.yaml_loader import Limits, load_bytes, load_file
 
 
 def codes(raw: bytes, limits: Limits = Limits()) -> list[tuple[str, int, int]]:

@@ -8,7 +8,7 @@ import pytest
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
-from opsbook.mkdocs_plugin import OpsbookPlugin
+from opsbook.site.mkdocs_plugin import OpsbookPlugin
 
 ROOT = Path(__file__).resolve().parents[1]
 

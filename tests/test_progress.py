@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from opsbook.progress import ProgressLine
+from opsbook.support.progress import ProgressLine
 
 
 class Terminal(io.StringIO):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.incidents import durations
-from opsbook.knowledge import load_knowledge_base
-from opsbook.models import Incident
-from opsbook.periods import IsoWeek, percentile
-from opsbook.review import build_review, review_json
+from opsbook.features.durations import durations
+from opsbook.index.knowledge import load_knowledge_base
+from opsbook.records.models import Incident
+from opsbook.support.periods import IsoWeek, percentile
+from opsbook.features.review import build_review, review_json
 from tests.kbfactory import incident, make_kb, write
 
 ON = dt.date(2026, 11, 25)

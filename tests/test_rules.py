@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.check import run_check
+from opsbook.checks.report import run_check
 from tests.kbfactory import incident, make_kb, runbook, write
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.check import run_check
+from opsbook.checks.report import run_check
 from tests.kbfactory import make_kb
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from opsbook.schema import outdated, schema_documents
+from opsbook.records.schema import outdated, schema_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 

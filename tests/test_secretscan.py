@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.check import run_check
-from opsbook.secretscan import scan_text
+from opsbook.checks.report import run_check
+from opsbook.records.secrets import scan_text
 from tests.kbfactory import make_kb, runbook, write
 
 RANDOM = random.Random(1234)

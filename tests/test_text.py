@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.structure.files import File
 
-from opsbook.render.text import (
+from opsbook.site.render.text import (
     code,
     description,
     fence,

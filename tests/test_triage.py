@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.triage import TriageIndex, evaluate, tokenize
+from opsbook.features.triage import TriageIndex, evaluate, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "tooling" / "opsbook" / "assets" / "opsbook.js"
+SCRIPT = ROOT / "tooling" / "opsbook" / "site" / "assets" / "opsbook.js"
 
 RUNBOOKS = [
     {
@@ -190,7 +190,7 @@ def test_quality_bar_on_real_texts(cli, dataset: str) -> None:
 def test_browser_script_ranks_exactly_like_python(tmp_path: Path) -> None:
     node = shutil.which("node")
     assert node, "node is needed to run the site's JavaScript"
-    from opsbook.build import build_bundle
+    from opsbook.site.tree import build_bundle
 
     export = json.loads(build_bundle(ROOT).files["api/knowledge-base.json"])
     index = TriageIndex.from_export(export["triage"])

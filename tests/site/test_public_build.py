@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.build import PublicBuildRefused, build_bundle
+from opsbook.site.tree import PublicBuildRefused, build_bundle
 from tests.kbfactory import incident, make_kb, runbook, write
 from tests.site.conftest import build_site
 

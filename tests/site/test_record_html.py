@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.render.pieces import MARKER, SpliceError, splice
+from opsbook.site.render.pieces import MARKER, SpliceError, splice
 from tests.kbfactory import incident, make_kb, runbook, write
 from tests.site.conftest import ROOT, build_site
 from tests.site.test_markup_safety import HOSTILE

@@ -54,13 +54,13 @@ def main(debug: bool) -> None:
 
 
 def _root(path: Path | None) -> Path:
-    from opsbook.files import find_root
+    from opsbook.index.scan import find_root
 
     return find_root(path or Path.cwd())
 
 
 def _fail_exists(path: Path) -> None:
-    from opsbook.diagnostics import display_path
+    from opsbook.records.diagnostics import display_path
 
     raise click.ClickException(f"{display_path(path)} already exists; pass --force to replace it")
 
@@ -73,7 +73,7 @@ def _fail_exists(path: Path) -> None:
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write .opsbook-cache/.")
 def check(path: Path | None, output_format: str, strict: bool, jobs: int | None, no_cache: bool) -> None:
     """Validate every runbook and incident and report all problems with file:line:col."""
-    from opsbook.check import run_check
+    from opsbook.checks.report import run_check
 
     report = run_check(path or Path.cwd(), jobs=jobs, use_cache=not no_cache)
     click.echo(report.render(output_format))
@@ -85,8 +85,8 @@ def check(path: Path | None, output_format: str, strict: bool, jobs: int | None,
 @click.option("--check", "only_check", is_flag=True, help="Exit 1 if the files differ from the models.")
 def schema(out: Path | None, only_check: bool) -> None:
     """Write the JSON Schema of every record type, exported from the models."""
-    from opsbook.fsio import write_text
-    from opsbook.schema import outdated, schema_documents
+    from opsbook.support.atomic import write_text
+    from opsbook.records.schema import outdated, schema_documents
 
     folder = out or _root(None) / "schema"
     if only_check:
@@ -117,9 +117,9 @@ def new() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def new_runbook(failure_class: str, record_id: str, title: str | None, owner: str, force: bool) -> None:
     """Scaffold runbooks/<class>/<id>.yaml."""
-    from opsbook.fsio import WouldOverwrite
-    from opsbook.scaffold import ScaffoldError
-    from opsbook.scaffold import new_runbook as scaffold
+    from opsbook.support.atomic import WouldOverwrite
+    from opsbook.features.scaffold import ScaffoldError
+    from opsbook.features.scaffold import new_runbook as scaffold
 
     try:
         path = scaffold(_root(None), failure_class, record_id, title=title, owner=owner, force=force)
@@ -149,9 +149,9 @@ def new_runbook(failure_class: str, record_id: str, title: str | None, owner: st
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def new_incident(title: str, failure_class: str, severity: str, started: str | None, force: bool) -> None:
     """Scaffold incidents/<YYYY>/<date>-<slug>.yaml."""
-    from opsbook.fsio import WouldOverwrite
-    from opsbook.scaffold import ScaffoldError
-    from opsbook.scaffold import new_incident as scaffold
+    from opsbook.support.atomic import WouldOverwrite
+    from opsbook.features.scaffold import ScaffoldError
+    from opsbook.features.scaffold import new_incident as scaffold
 
     try:
         path = scaffold(_root(None), title, failure_class, severity, started, force=force)
@@ -168,8 +168,8 @@ def new_incident(title: str, failure_class: str, severity: str, started: str | N
 @click.option("--force", is_flag=True, help="Use a non-empty folder; replaces files the starter also has.")
 def init(directory: Path, name: str, force: bool) -> None:
     """Create a working knowledge base in DIRECTORY (config, starter runbooks, mkdocs.yml)."""
-    from opsbook.fsio import WouldOverwrite
-    from opsbook.scaffold import init_knowledge_base
+    from opsbook.support.atomic import WouldOverwrite
+    from opsbook.features.scaffold import init_knowledge_base
 
     if directory.exists() and any(directory.iterdir()) and not force:
         raise click.ClickException(f"{directory} is not empty; pass --force to add the starter files anyway")
@@ -192,9 +192,9 @@ def init(directory: Path, name: str, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
 def build(out: Path, public: bool, force: bool) -> None:
     """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
-    from opsbook.build import PublicBuildRefused, write_bundle
-    from opsbook.fsio import WouldOverwrite
-    from opsbook.progress import ProgressLine
+    from opsbook.site.tree import PublicBuildRefused, write_bundle
+    from opsbook.support.atomic import WouldOverwrite
+    from opsbook.support.progress import ProgressLine
 
     if out.exists() and any(out.iterdir()) and not force:
         raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build")
@@ -224,8 +224,8 @@ def build(out: Path, public: bool, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 def export(output_format: str, out: Path | None, public: bool, force: bool) -> None:
     """Print the knowledge base as one JSON object (what the site publishes at /api/knowledge-base.json)."""
-    from opsbook.build import PublicBuildRefused
-    from opsbook.fsio import WouldOverwrite, write_text
+    from opsbook.site.tree import PublicBuildRefused
+    from opsbook.support.atomic import WouldOverwrite, write_text
 
     try:
         text = _public_bundle(public, None).files["api/knowledge-base.json"]
@@ -244,14 +244,14 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
 
 
 def _public_bundle(public: bool, progress: Any) -> Any:
-    from opsbook.build import build_bundle
+    from opsbook.site.tree import build_bundle
 
     root = _root(None)
     return build_bundle(root, public=public, site_url=_site_url(root), progress=progress)
 
 
 def _site_url(root: Path) -> str | None:
-    from opsbook.siteconfig import site_url
+    from opsbook.site.mkdocs_config import site_url
 
     return site_url(root)
 
@@ -269,12 +269,12 @@ def review(week: str | None, output_format: str, out: Path | None, force: bool) 
     """Prepare the weekly incident review (Build, Growth, QA) for one ISO week."""
     import json
 
-    from opsbook.freshness import today
-    from opsbook.fsio import WouldOverwrite, write_text
-    from opsbook.knowledge import load_knowledge_base
-    from opsbook.periods import IsoWeek
-    from opsbook.render.pages import PageRenderer
-    from opsbook.review import build_review, review_json
+    from opsbook.checks.freshness import today
+    from opsbook.support.atomic import WouldOverwrite, write_text
+    from opsbook.index.knowledge import load_knowledge_base
+    from opsbook.support.periods import IsoWeek
+    from opsbook.site.render.pages import PageRenderer
+    from opsbook.features.review import build_review, review_json
 
     try:
         iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete(today())
@@ -313,7 +313,7 @@ def actions(overdue: bool, owner: str | None, include_closed: bool, output_forma
     """List action items from every incident, overdue first."""
     import json
 
-    from opsbook.followups import list_follow_ups
+    from opsbook.features.actions import list_follow_ups
 
     items = list_follow_ups(_root(None), overdue_only=overdue, owner=owner, include_closed=include_closed)
     if output_format == "json":
@@ -334,7 +334,7 @@ def stats(output_format: str) -> None:
     """Incident counts and response times by class, severity and month."""
     import json
 
-    from opsbook.followups import knowledge_stats
+    from opsbook.features.actions import knowledge_stats
 
     result = knowledge_stats(_root(None))
     if output_format == "json":
@@ -365,7 +365,7 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
     """Paste an error (argument or stdin) and get the failure class and runbooks to open, with reasons."""
     import json
 
-    from opsbook.triage import evaluate
+    from opsbook.features.triage import evaluate
 
     index = _triage_index()
     if eval_file is not None:
@@ -407,16 +407,16 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
 def _triage_index() -> Any:
     import json
 
-    from opsbook.build import build_bundle
-    from opsbook.triage import TriageIndex
+    from opsbook.site.tree import build_bundle
+    from opsbook.features.triage import TriageIndex
 
     bundle = build_bundle(_root(None))
     return TriageIndex.from_export(json.loads(bundle.files["api/knowledge-base.json"])["triage"])
 
 
 def _eval_cases(path: Path) -> list[dict[str, Any]]:
-    from opsbook.knowledge import load_model_file
-    from opsbook.triage import EvalSet
+    from opsbook.index.knowledge import load_model_file
+    from opsbook.features.triage import EvalSet
 
     cases, diagnostics = load_model_file(path, EvalSet)
     if cases is None:
@@ -460,8 +460,8 @@ def env_check(
     output_format: str,
 ) -> None:
     """Missing, preview-only, unknown, equal-but-must-differ and wrong-format variables; client exposure."""
-    from opsbook.diagnostics import format_diagnostics
-    from opsbook.envcheck import run_env_check
+    from opsbook.records.diagnostics import format_diagnostics
+    from opsbook.features.env.check import run_env_check
 
     pairs = []
     for spec in environments:

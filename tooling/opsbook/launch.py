@@ -1,7 +1,7 @@
 """The `opsbook` command: starts the pre-forked checker of `opsbook check`, then runs the Click CLI.
 
 Importing Click and the command definitions takes about as long as a warm check's own work, so the
-checker (see `opsbook.prefork`) is forked before that, from the bare command line. Every other command
+checker (see `opsbook.index.prefork`) is forked before that, from the bare command line. Every other command
 goes straight to `opsbook.cli`.
 """
 
@@ -15,7 +15,7 @@ def main() -> None:
     words = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
     checking = words[:1] == ["check"]
     if checking and "--no-cache" not in sys.argv:
-        from opsbook.prefork import start_early
+        from opsbook.index.prefork import start_early
 
         start_early()
     from opsbook.cli import main as cli
@@ -28,7 +28,7 @@ def main() -> None:
         code: object = 0
     except SystemExit as exit_:
         code = exit_.code
-    from opsbook.prefork import take_early
+    from opsbook.index.prefork import take_early
 
     unused = take_early()  # a usage error or --help never reached the check
     if unused is not None:

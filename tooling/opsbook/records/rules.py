@@ -1,0 +1,225 @@
+"""Checks on one record that the schema alone cannot express, each pointing at its line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import Any
+
+from opsbook.records.diagnostics import Diagnostic, Severity
+from opsbook.records.yaml_loader import Document
+from opsbook.records.models import TIMESTAMP_ORDER, ActionStatus, Incident, IncidentStatus, Runbook, RunbookStatus
+from opsbook.records.secrets import scan_text
+from opsbook.records.validate import dotted, located
+
+PLACEHOLDER = re.compile(r"<fill in:[^>]*>")
+
+SENSITIVE_COMMAND = re.compile(
+    r"""
+    \b(?:vercel|netlify)\s+(?:deploy\b[^|;&\n]{0,200}--prod|promote|rollback|redeploy|env\s+(?:add|rm|update)
+        |env:(?:set|unset|import)|cache\s+purge)
+    | \bsupabase\s+secrets\s+(?:set|unset)
+    | \bgh\s+(?:secret\s+(?:set|delete)|variable\s+(?:set|delete)|run\s+cancel|api\s+-X\s*(?:DELETE|PUT|PATCH))
+    | \bstripe\s+[^|;&\n]{0,200}\b(?:create|update|delete|cancel|resend|roll)\b
+    | purge_cache | \bpurge\b
+    | -X\s*(?:DELETE|PUT|PATCH)\b | --request\s+(?:DELETE|PUT|PATCH)\b
+    | \bkubectl\s+(?:delete|scale|rollout\s+(?:restart|undo)|apply)
+    | \baws\s+[^|;&\n]{0,200}(?:delete-|put-secret-value|update-function-configuration|rotate-secret)
+    | \b(?:drop|truncate)\s+table\b | \bdelete\s+from\b
+    | \bgit\s+push\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def split_signature(signature: str) -> tuple[str, bool]:
+    """A signature written `/.../` is a regular expression; anything else is literal text."""
+    if len(signature) > 2 and signature.startswith("/") and signature.endswith("/"):
+        return signature[1:-1], True
+    return signature, False
+
+
+def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Iterator[Diagnostic]:
+    yield from _id_matches_file(document, runbook.id, file)
+    if file.parent.name != runbook.failure_class.value:
+        yield located(
+            document,
+            ("failure_class",),
+            "class-folder",
+            f"a {runbook.failure_class.value} runbook must live in runbooks/{runbook.failure_class.value}/, "
+            f"not in {file.parent.name}/",
+            hint=f"move it: git mv {file} runbooks/{runbook.failure_class.value}/{file.name}",
+        )
+    if runbook.status is RunbookStatus.DEPRECATED and not runbook.replaced_by:
+        yield located(
+            document,
+            ("status",),
+            "deprecated-without-replacement",
+            "a deprecated runbook must name its replacement in `replaced_by`",
+        )
+    for index, signature in enumerate(runbook.signatures):
+        pattern, is_regex = split_signature(signature)
+        if is_regex:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                yield located(
+                    document,
+                    ("signatures", index),
+                    "bad-regex",
+                    f"signature {signature!r} does not compile: {error}",
+                )
+    for section, index, step in runbook.steps:
+        where = (section, index)
+        if step.sensitive and not step.requires_approval:
+            yield located(
+                document,
+                (*where, "sensitive"),
+                "approval-missing",
+                f"{dotted(where)} is marked sensitive but names no approver",
+                hint="add `requires_approval: <role or person>`",
+            )
+        elif not step.needs_approval and step.command and SENSITIVE_COMMAND.search(step.command):
+            yield located(
+                document,
+                (*where, "command"),
+                "sensitive-unflagged",
+                f"{dotted(where)} runs a command that changes shared state but names no approver",
+                severity=Severity.WARNING,
+                hint="add `sensitive: true` and `requires_approval: <role or person>`",
+            )
+    yield from placeholders(document)
+    yield from scan_text(document.source, document.path)
+
+
+def incident_rules(document: Document, incident: Incident, file: PurePath) -> Iterator[Diagnostic]:
+    yield from _id_matches_file(document, incident.id, file)
+    year = incident.id[:4]
+    if file.parent.name != year:
+        yield located(
+            document,
+            ("id",),
+            "incident-folder",
+            f"incident {incident.id} must live in incidents/{year}/, not in {file.parent.name}/",
+        )
+    yield from _timestamps_in_order(document, incident)
+    if incident.status in (IncidentStatus.REVIEWED, IncidentStatus.CLOSED) and not incident.timestamps.resolved:
+        yield located(
+            document,
+            ("timestamps",),
+            "missing-key",
+            f"a {incident.status.value} incident needs timestamps.resolved",
+            value=False,
+        )
+    if "other" in incident.failure_classes and not incident.other_class_note:
+        yield located(document, ("failure_classes",), "missing-key", "failure class `other` needs `other_class_note`")
+    if incident.excluded_from_metrics and not incident.exclusion_reason:
+        yield located(
+            document,
+            ("excluded_from_metrics",),
+            "missing-key",
+            "excluded_from_metrics needs `exclusion_reason`",
+        )
+    seen: dict[str, int] = {}
+    for index, item in enumerate(incident.action_items):
+        where = ("action_items", index)
+        if item.id in seen:
+            yield located(
+                document,
+                (*where, "id"),
+                "duplicate-id",
+                f"action item id {item.id!r} is already used by action_items[{seen[item.id]}]",
+            )
+        seen.setdefault(item.id, index)
+        if item.status is ActionStatus.OPEN and item.owner is None:
+            yield located(
+                document,
+                where,
+                "action-item-owner",
+                f"open action item {item.id!r} has no owner",
+                value=False,
+                hint="every open follow-up needs someone who owns it",
+            )
+        if item.status is ActionStatus.OPEN and item.due is None:
+            yield located(
+                document,
+                where,
+                "action-item-owner",
+                f"open action item {item.id!r} has no due date; its {item.priority.value} SLA applies instead",
+                value=False,
+                severity=Severity.WARNING,
+                hint="agree a due date in the weekly review",
+            )
+        elif item.status is ActionStatus.NOT_DOING and not item.reason:
+            yield located(
+                document,
+                (*where, "status"),
+                "missing-key",
+                f"action item {item.id!r} is not_doing without a reason",
+            )
+        elif item.status is ActionStatus.DONE and item.closed is None:
+            yield located(
+                document,
+                (*where, "status"),
+                "missing-key",
+                f"done action item {item.id!r} needs `closed: <date>`",
+            )
+    yield from placeholders(document)
+    yield from scan_text(document.source, document.path)
+
+
+def _id_matches_file(document: Document, record_id: str, file: PurePath) -> Iterator[Diagnostic]:
+    if record_id != file.stem:
+        yield located(
+            document,
+            ("id",),
+            "id-mismatch",
+            f"id {record_id!r} differs from the file name {file.name!r}",
+            hint=f"rename the file to {record_id}.yaml or set id: {file.stem}",
+        )
+
+
+def _timestamps_in_order(document: Document, incident: Incident) -> Iterator[Diagnostic]:
+    previous_name, previous = None, None
+    for name in TIMESTAMP_ORDER:
+        value = getattr(incident.timestamps, name)
+        if value is None:
+            continue
+        if previous is not None and value < previous:
+            yield located(
+                document,
+                ("timestamps", name),
+                "timestamp-order",
+                f"timestamps.{name} ({value.isoformat()}) is before timestamps.{previous_name} "
+                f"({previous.isoformat()})",
+                hint="order: started <= detected <= acknowledged <= mitigated <= resolved",
+            )
+        previous_name, previous = name, value
+
+
+def placeholders(document: Document) -> Iterator[Diagnostic]:
+    if "<fill in:" not in document.source:
+        return
+    for location, text in strings(document.data):
+        match = PLACEHOLDER.search(text)
+        if match:
+            yield located(
+                document,
+                location,
+                "placeholder",
+                f"{dotted(location)} still holds the placeholder {match.group(0)!r}",
+                severity=Severity.WARNING,
+            )
+
+
+def strings(node: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every string value in a parsed document with its key path."""
+    if isinstance(node, str):
+        yield location, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from strings(value, (*location, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from strings(value, (*location, index))

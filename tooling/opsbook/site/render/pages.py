@@ -1,0 +1,602 @@
+"""Jinja2 templates → Markdown pages (with YAML front matter) for every part of the site, and HTML bodies
+for runbook and incident pages when the MkDocs plugin asks for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from opsbook.features.durations import DURATIONS, format_duration
+from opsbook.records.models import Executor, Helped, Severity
+from opsbook.records.models.catalog import Tool
+from opsbook.site.render import jsonld
+from opsbook.site.render.pieces import Pieces
+from opsbook.site.render.text import (
+    attribute,
+    code,
+    description,
+    fence,
+    file_url,
+    html_block,
+    html_code,
+    html_inline,
+    html_url,
+    md,
+    md_block,
+    quote_url,
+    relative,
+    script_json,
+    url_relative,
+)
+from opsbook.features.review import WeeklyReview
+from opsbook.site.model import (
+    ClassView,
+    IncidentView,
+    RunbookView,
+    SiteModel,
+    class_page,
+    incident_page,
+    runbook_page,
+)
+
+EXECUTORS = {Executor.HUMAN: "a person", Executor.AGENT: "an agent", Executor.EITHER: "a person or an agent"}
+
+
+def _admonition_title(value: str) -> str:
+    return " ".join(value.replace('"', "'").split())
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _grant_cell(tool: Tool, where: str) -> str:
+    grant = next((g for g in tool.grants if g.where == where), None)
+    if grant is None:
+        return "—"
+    if not grant.available:
+        return "no"
+    return f"approval: {md(grant.approval)}" if grant.approval else "available"
+
+
+def _helped_phrase(helped: Helped) -> str:
+    return {
+        Helped.PARTLY: "it helped only partly",
+        Helped.NO: "it did not help",
+        Helped.WRONG_RUNBOOK: "it was the wrong runbook",
+        Helped.YES: "it helped",
+    }[helped]
+
+
+def _minutes_text(value: float | None) -> str:
+    return "—" if value is None else format_duration(dt.timedelta(minutes=value))
+
+
+def _trend_cell(summary: dict[str, Any]) -> str:
+    return f"{_minutes_text(summary['median_minutes'])} / {_minutes_text(summary['p90_minutes'])}"
+
+
+def _stat_cell(summary: dict[str, Any], which: str) -> str:
+    return _minutes_text(summary[f"{which}_minutes"])
+
+
+def front_matter(values: dict[str, Any]) -> str:
+    text = yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+    return "---\n" + text + "---\n\n"
+
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class PageRenderer:
+    """Renders one site model; each method returns `{docs-relative path: markdown}` (for record pages with
+    `record_html`, a skeleton whose HTML body goes to `bodies`)."""
+
+    def __init__(
+        self,
+        site: SiteModel,
+        handwritten: frozenset[str] = frozenset(),
+        *,
+        record_html: bool = False,
+        directory_urls: bool = True,
+    ) -> None:
+        """`record_html` renders runbook and incident pages as HTML bodies (in `bodies`) and Markdown
+        skeletons (see `opsbook.site.render.pieces`); links in them follow MkDocs' `use_directory_urls`."""
+        self.site = site
+        self.handwritten = handwritten
+        self.record_html = record_html
+        self.directory_urls = directory_urls
+        self.page_meta: dict[str, dict[str, Any]] = {}
+        self.bodies: dict[str, str] = {}
+
+    @cached_property
+    def environment(self) -> Environment:
+        """For Markdown templates, where blank lines and indentation are meaningful."""
+        return self._environment(trim_blocks=False, lstrip_blocks=False)
+
+    @cached_property
+    def html_environment(self) -> Environment:
+        """For HTML templates, written one output line per template line."""
+        return self._environment(trim_blocks=True, lstrip_blocks=True)
+
+    def _environment(self, *, trim_blocks: bool, lstrip_blocks: bool) -> Environment:
+        environment = Environment(
+            loader=PackageLoader("opsbook.site", "templates"),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            auto_reload=False,
+            trim_blocks=trim_blocks,
+            lstrip_blocks=lstrip_blocks,
+        )
+        environment.filters.update(
+            md=md,
+            md_block=md_block,
+            code=code,
+            fence=fence,
+            attr=attribute,
+            url=quote_url,
+            duration=format_duration,
+            utc=_utc,
+            admonition_title=_admonition_title,
+            first_sentence=lambda text: description(text, 300),
+            h=html_inline,
+            h_block=html_block,
+            h_code=html_code,
+            h_url=lambda value: html_url(quote_url(value)),
+        )
+        site = self.site
+        incident_ids = {view.incident.id for view in site.incidents}
+        environment.globals.update(
+            site=site,
+            link=relative,
+            href=self._href,
+            class_ids=[c.id for c in site.classes],
+            class_title=lambda class_id: next((c.title for c in site.classes if c.id == class_id), class_id),
+            class_path=class_page,
+            runbook_path=runbook_page,
+            incident_path=incident_page,
+            runbook_path_by_id=self._runbook_path_by_id,
+            incident_path_by_id=lambda incident_id: f"incidents/{incident_id[:4]}/{incident_id}.md",
+            has_runbook=lambda runbook_id: runbook_id in site.runbooks,
+            has_incident=lambda incident_id: incident_id in incident_ids,
+            has_page=lambda page: page in self.handwritten,
+            executor_label=lambda executor: EXECUTORS[executor],
+            stale_reasons=self._stale_reasons,
+            duration_definition=lambda name: DURATIONS[name][2],
+        )
+        return environment
+
+    def _href(self, from_page: str, to_page: str) -> str:
+        """The URL MkDocs would write for a Markdown link from one page to another, for links in HTML."""
+        return url_relative(file_url(to_page, self.directory_urls), file_url(from_page, self.directory_urls))
+
+    def _runbook_path_by_id(self, runbook_id: str) -> str:
+        view = self.site.runbooks.get(runbook_id)
+        return view.path if view else "index.md"
+
+    def _stale_reasons(self, view: RunbookView) -> str:
+        reasons = []
+        if view.freshness.past_interval:
+            reasons.append(f"its review was due on {view.freshness.review_due.isoformat()}")
+        if view.freshness.used_after_review:
+            count = len(view.freshness.used_after_review)
+            reasons.append(f"{count} incident{'s' if count > 1 else ''} used it after its last review")
+        return "; ".join(reasons).capitalize()
+
+    def _page(
+        self, template: str, page: str, meta: dict[str, Any], *, embed: bool = False, **values: Any
+    ) -> dict[str, str]:
+        """Render one page. Its structured data (JSON-LD, content date) goes to `page_meta`, which the
+        MkDocs plugin attaches to the page; `embed` puts it in the front matter instead, for documents
+        such as weekly reviews that are written to disk and read back later."""
+        body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
+        return {page: front_matter(self._split_meta(page, meta, embed=embed)) + body.rstrip() + "\n"}
+
+    def _record_page(
+        self, name: str, page: str, meta: dict[str, Any], view: RunbookView | IncidentView
+    ) -> dict[str, str]:
+        if not self.record_html:
+            return self._page(f"{name}.md.j2", page, meta, view=view)
+        pieces = Pieces()
+        body = self.html_environment.get_template(f"{name}.html.j2").render(page=page, view=view, pieces=pieces)
+        self.bodies[page] = body.strip()
+        return {page: front_matter(self._split_meta(page, meta)) + pieces.skeleton()}
+
+    def _split_meta(self, page: str, meta: dict[str, Any], *, embed: bool = False) -> dict[str, Any]:
+        meta = self._with_breadcrumbs(page, meta)
+        if embed:
+            return meta
+        ours = meta.pop("opsbook")
+        self.page_meta[page] = {**ours, "jsonld": script_json(ours["jsonld"])}
+        return meta
+
+    def _with_breadcrumbs(self, page: str, meta: dict[str, Any]) -> dict[str, Any]:
+        """Pages without their own JSON-LD still get a BreadcrumbList."""
+        ours = dict(meta.get("opsbook") or {})
+        if "jsonld" not in ours:
+            trail = [(self.site.name, "index.md")]
+            if page.startswith("incidents/") and page != "incidents/index.md":
+                trail.append(("Incidents", "incidents/index.md"))
+            trail.append((html.unescape(meta["title"]), page))
+            ours["jsonld"] = {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(self.site.site_url, trail)}
+        return {**meta, "opsbook": ours}
+
+    def _meta(self, title: str, summary: str, **extra: Any) -> dict[str, Any]:
+        return {"title": attribute(title), "description": attribute(description(summary)), **extra}
+
+    def home(self) -> dict[str, str]:
+        site = self.site
+        recent = sorted(site.runbooks.values(), key=lambda v: (v.runbook.last_reviewed, v.runbook.id), reverse=True)
+        follow_ups = site.open_follow_ups
+        summary = (
+            f"Runbooks and blameless postmortems for the five ways AI-agent systems fail: auth drift, session "
+            f"lifecycle, fallback, stale deploys and tool policy. {len(site.runbooks)} runbooks."
+        )
+        meta = self._meta(site.name, summary, hide=["navigation"], opsbook={"jsonld": jsonld.home(site)})
+        return self._page(
+            "home.md.j2",
+            "index.md",
+            meta,
+            recent_runbooks=recent[:8],
+            follow_ups=follow_ups,
+            overdue_count=sum(f.overdue for f in follow_ups),
+        )
+
+    def class_page(self, view: ClassView) -> dict[str, str]:
+        summary = view.guide.description if view.guide else f"Runbooks for {view.title}."
+        meta = self._meta(
+            view.title,
+            summary,
+            tags=[view.id],
+            opsbook={"jsonld": jsonld.class_page(self.site, view)},
+        )
+        return self._page("class.md.j2", view.path, meta, view=view)
+
+    def runbook(self, view: RunbookView) -> dict[str, str]:
+        runbook = view.runbook
+        meta = self._meta(
+            runbook.title,
+            runbook.summary,
+            tags=[runbook.failure_class.value, *runbook.applicability.providers],
+            search={"boost": 2},
+            opsbook={"jsonld": jsonld.runbook(self.site, view), "lastmod": runbook.last_reviewed.isoformat()},
+        )
+        return self._record_page("runbook", view.path, meta, view)
+
+    def incident(self, view: IncidentView) -> dict[str, str]:
+        incident = view.incident
+        meta = self._meta(
+            incident.title,
+            incident.summary,
+            search={"boost": 0.5},
+            opsbook={"jsonld": jsonld.incident(self.site, view), "lastmod": incident.updated_on.isoformat()},
+        )
+        return self._record_page("incident", view.path, meta, view)
+
+    def incident_indexes(self) -> dict[str, str]:
+        site = self.site
+        years = sorted(
+            {v.incident.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
+            reverse=True,
+        )
+        severities = [s.value for s in Severity]
+        pages: dict[str, str] = {}
+        total = len(site.incidents)
+
+        def index(page: str, heading: str, intro: str, views: list[IncidentView], **extra: Any) -> None:
+            meta = self._meta(heading, intro, search={"exclude": True})
+            pages.update(
+                self._page(
+                    "incidents_index.md.j2",
+                    page,
+                    meta,
+                    heading=heading,
+                    intro=intro,
+                    views=views,
+                    years=years,
+                    severities=severities,
+                    show_navigation=extra.get("navigation", False),
+                    redacted=extra.get("redacted", []),
+                )
+            )
+
+        index(
+            "incidents/index.md",
+            "Incidents",
+            f"{total} postmortems, newest first. The 25 most recent are listed here; use the year, class and "
+            "severity pages for the rest.",
+            site.incidents[:25],
+            navigation=True,
+            redacted=site.redacted,
+        )
+        for year in years:
+            views = [v for v in site.incidents if v.incident.id.startswith(year)]
+            index(
+                f"incidents/{year}/index.md",
+                f"Incidents in {year}",
+                f"{len(views)} incidents started in {year}.",
+                views,
+                redacted=[r for r in site.redacted if str(r.started.year) == year],
+            )
+        for view in site.classes:
+            index(
+                f"incidents/by-class/{view.id}.md",
+                f"{view.title} incidents",
+                f"{len(view.incidents)} incidents involved {view.title.lower()}.",
+                view.incidents,
+            )
+        for severity in severities:
+            views = [v for v in site.incidents if v.incident.severity.value == severity]
+            index(
+                f"incidents/by-severity/{severity.lower()}.md",
+                f"{severity} incidents",
+                f"{len(views)} incidents were rated {severity}.",
+                views,
+            )
+        return pages
+
+    def tool_capabilities(self) -> dict[str, str]:
+        if not self.site.tools and not self.site.channels:
+            return {}
+        places = list(dict.fromkeys(g.where for t in self.site.tools for g in t.grants))
+        summary = (
+            "Which agent tools are available in each environment and channel, which need approval, and "
+            "what each channel can carry: streaming, buttons, file upload, message limits."
+        )
+        return self._page(
+            "tool_capabilities.md.j2",
+            "operating/tool-capabilities.md",
+            self._meta("Tool capability matrix", summary),
+            places=places,
+            grant_cell=_grant_cell,
+            yes_no=_yes_no,
+        )
+
+    def workflows(self) -> dict[str, str]:
+        site = self.site
+        if not site.workflows:
+            return {}
+        summary = (
+            "The core workflows of the golden path, with the success, failure and delivery events each "
+            "emits and the P0 tests and evals that guard them."
+        )
+        return self._page(
+            "workflows.md.j2",
+            "operating/workflows.md",
+            self._meta("Core workflows and their events", summary),
+            yes_no=_yes_no,
+            runbooks_for_workflow=lambda wid: [v for v in site.runbooks.values() if wid in v.runbook.workflows],
+            incidents_for_workflow=lambda wid: [v for v in site.incidents if wid in v.incident.workflows],
+        )
+
+    def environment_checklist(self) -> dict[str, str]:
+        manifest = self.site.environment
+        if manifest is None:
+            return {}
+        summary = (
+            "Every environment variable the system needs in local, preview and production, which are "
+            "server-only, and the checks to run before each production deploy."
+        )
+        return self._page(
+            "environment_checklist.md.j2",
+            "operating/environment-checklist.md",
+            self._meta("Environment checklist", summary),
+            env=manifest,
+        )
+
+    def reference(self) -> dict[str, str]:
+        from opsbook.records.diagnostics import CODES
+        from opsbook.records.field_reference import field_rows
+        from opsbook.records.models import Config, Incident, Runbook
+        from opsbook.records.models.catalog import ClassCatalog, ToolCatalog, WorkflowCatalog
+        from opsbook.records.models.environment import EnvManifest
+
+        pages = self._page(
+            "diagnostics.md.j2",
+            "reference/diagnostics.md",
+            self._meta(
+                "Diagnostic codes",
+                "Every code opsbook check reports, what it means, and the exit codes.",
+                search={"boost": 0.2},
+            ),
+            codes=CODES,
+        )
+        sections = [
+            ("Runbook: runbooks/<class>/<id>.yaml", field_rows(Runbook)),
+            ("Incident: incidents/<year>/<id>.yaml", field_rows(Incident)),
+            ("Golden-path workflows: catalog/workflows.yaml", field_rows(WorkflowCatalog)),
+            ("Tools and channels: catalog/tools.yaml", field_rows(ToolCatalog)),
+            ("Failure classes: catalog/classes.yaml", field_rows(ClassCatalog)),
+            ("Environment manifest: catalog/environment.yaml", field_rows(EnvManifest)),
+            ("Configuration: opsbook.yml", field_rows(Config)),
+        ]
+        summary = (
+            "Every field of opsbook runbooks, incidents, catalogs and configuration, generated from the "
+            "models that validate them."
+        )
+        pages.update(
+            self._page(
+                "record_format.md.j2",
+                "reference/record-format.md",
+                self._meta("Record format", summary, search={"boost": 0.2}),
+                sections=sections,
+            )
+        )
+        return pages
+
+    def graph(self) -> dict[str, str]:
+        from opsbook.site.render.svg import GraphNode, link_graph
+
+        site, page = self.site, "graph.md"
+        limit = 40
+        column = {c.id: index for index, c in enumerate(site.classes)}
+        runbook_nodes = [
+            GraphNode(v.runbook.id, v.runbook.id, self._href(page, v.path), column[v.runbook.failure_class.value])
+            for c in site.classes
+            for v in c.runbooks
+        ]
+        shown = site.incidents[:limit]
+        incident_nodes = [GraphNode(v.incident.id, v.incident.id, self._href(page, v.path), 0) for v in shown]
+        edges = [(v.incident.id, use.runbook, "used") for v in shown for use in v.incident.runbooks_used]
+        edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
+        svg = link_graph(
+            [c.title for c in site.classes],
+            runbook_nodes,
+            incident_nodes,
+            edges,
+            label="Runbooks by failure class and the incidents that used them",
+        )
+        summary = (
+            "How opsbook runbooks link to each other and which incidents used which runbooks, as a drawing and as text."
+        )
+        return self._page(
+            "graph.md.j2",
+            page,
+            self._meta("Runbook graph", summary, search={"exclude": True}),
+            svg=svg,
+            incidents_shown=len(shown),
+            incidents_total=len(site.incidents),
+        )
+
+    def tags(self) -> dict[str, str]:
+        summary = "Runbooks and failure-class pages grouped by failure class and by provider."
+        body = "# Tags\n\nRunbooks grouped by failure class and provider.\n\n<!-- material/tags -->\n"
+        meta = self._split_meta("tags.md", self._meta("Tags", summary, search={"exclude": True}))
+        return {"tags.md": front_matter(meta) + body}
+
+    def review(self, review: WeeklyReview, page: str) -> dict[str, str]:
+        summary = (
+            f"Weekly incident review for {review.week} ({review.week.start.isoformat()} to "
+            f"{review.week.end.isoformat()}): incidents, response times, overdue follow-ups, stale runbooks."
+        )
+        meta = self._meta(
+            f"Weekly review {review.week}",
+            summary,
+            opsbook={"lastmod": review.as_of.isoformat(), "review": str(review.week)},
+        )
+        return self._page(
+            "review.md.j2",
+            page,
+            meta,
+            embed=True,
+            r=review,
+            minutes=_trend_cell,
+            helped_phrase=_helped_phrase,
+        )
+
+    def reviews_index(self, reviews: list[tuple[str, str]]) -> dict[str, str]:
+        summary = "Weekly incident review documents across Build, Growth and QA, newest first."
+        return self._page(
+            "reviews_index.md.j2",
+            "reviews/index.md",
+            self._meta("Weekly reviews", summary),
+            reviews=reviews,
+            public=self.site.public,
+        )
+
+    def metrics(self) -> dict[str, str]:
+        from opsbook.support.periods import IsoWeek
+        from opsbook.site.render.svg import Series, bar_chart, line_chart
+        from opsbook.features.stats import stats, weekly_counts
+
+        site = self.site
+        summary_stats = stats(site)
+        last = IsoWeek.last_complete(site.today)
+        weeks, per_class = weekly_counts(site, last, 12)
+        labels = [f"W{w.week:02d}" for w in weeks]
+        weekly_svg = bar_chart(
+            labels, [Series(c, v) for c, v in per_class.items()], label="Incidents per week by failure class"
+        )
+        months = summary_stats["incidents"]["by_month"]
+        hours = {key: [(s["TTR"][key] or 0) / 60 for s in months.values()] for key in ("median_minutes", "p90_minutes")}
+        ttr_svg = line_chart(
+            list(months),
+            [Series("median", hours["median_minutes"]), Series("p90", hours["p90_minutes"])],
+            label="Time to resolve by month",
+            unit="h",
+        )
+        owners: dict[str, list[int]] = {}
+        for follow_up in site.open_follow_ups:
+            counts = owners.setdefault(follow_up.item.owner or "(no owner)", [0, 0])
+            counts[1 if follow_up.overdue else 0] += 1
+        owners = dict(sorted(owners.items()))
+        actions_svg = bar_chart(
+            list(owners),
+            [
+                Series("open, on time", [c[0] for c in owners.values()]),
+                Series("overdue", [c[1] for c in owners.values()]),
+            ],
+            label="Open and overdue action items by owner",
+        )
+        freshness = {
+            c.id: [
+                sum(not r.freshness.stale for r in c.active_runbooks),
+                sum(r.freshness.stale for r in c.active_runbooks),
+                sum(r.freshness.drill.value in ("never-drilled", "drill-overdue") for r in c.active_runbooks),
+            ]
+            for c in site.classes
+        }
+        freshness_svg = bar_chart(
+            [c.id for c in site.classes],
+            [
+                Series(name, [freshness[c.id][k] for c in site.classes])
+                for k, name in enumerate(["fresh", "stale", "drill missing"])
+            ],
+            label="Runbook freshness by class",
+            stacked=False,
+        )
+        totals = [sum(values[i] for values in per_class.values()) for i in range(len(weeks))]
+        summary = (
+            "Incidents per week by class, time to resolve, open and overdue action items, and runbook "
+            "freshness, with the numbers as tables."
+        )
+        return self._page(
+            "metrics.md.j2",
+            "metrics.md",
+            self._meta("Metrics", summary, search={"exclude": True}),
+            stats=summary_stats,
+            weeks=[str(w) for w in weeks],
+            per_class=per_class,
+            week_totals=totals,
+            weekly_svg=weekly_svg,
+            ttr_svg=ttr_svg,
+            actions_svg=actions_svg,
+            owners=owners,
+            freshness=freshness,
+            freshness_svg=freshness_svg,
+            minutes=_stat_cell,
+        )
+
+    def all_pages(self) -> dict[str, str]:
+        pages: dict[str, str] = {}
+        producers: list[Callable[[], dict[str, str]]] = [
+            self.home,
+            self.incident_indexes,
+            self.tool_capabilities,
+            self.workflows,
+            self.environment_checklist,
+            self.reference,
+            self.graph,
+            self.tags,
+            self.metrics,
+        ]
+        for produce in producers:
+            pages.update(produce())
+        for view in self.site.classes:
+            pages.update(self.class_page(view))
+        for runbook_view in self.site.runbooks.values():
+            pages.update(self.runbook(runbook_view))
+        for incident_view in self.site.incidents:
+            pages.update(self.incident(incident_view))
+        return pages
