@@ -532,7 +532,7 @@ def _check_sanity(
     cold = (reports.get("cold") or [None])[0]
     if cold is None:
         return ["`opsbook check` printed no JSON report; see the logs"]
-    error_files = {d["path"] for d in cold["diagnostics"] if d["severity"] == "error"}
+    error_files = {d["path"] for d in cold["diagnostics"] if d["level"] == "error"}
     steps["check_cold"].extra.update(
         errors=cold["errors"],
         warnings=cold["warnings"],
@@ -546,7 +546,7 @@ def _check_sanity(
             f"unexpected {extra[:5]}"
         )
     if cold["warnings"]:
-        codes = sorted({d["code"] for d in cold["diagnostics"] if d["severity"] == "warning"})
+        codes = sorted({d["code"] for d in cold["diagnostics"] if d["level"] == "warning"})
         notes.append(f"cold check: {cold['warnings']} warnings on a knowledge base built to have none ({codes})")
     if cold["files_checked"] < counts["records"]:
         notes.append(f"cold check: {cold['files_checked']} files checked for {counts['records']} records")

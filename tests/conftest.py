@@ -14,6 +14,14 @@ os.environ.setdefault("OPSBOOK_TODAY", "2026-11-25")
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def index_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test's knowledge indexes go to one temporary folder, never to the user's cache."""
+    folder = tmp_path_factory.mktemp("index")
+    os.environ["OPSBOOK_INDEX_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     """Run the CLI in-process from a working directory: `cli("check", cwd=path)`."""

@@ -118,7 +118,7 @@ class Run:
 
     def errors_of(self, path: str) -> set[tuple[str, int]]:
         found = self.diagnostics()
-        return {(d["code"], d["line"]) for d in found if d["path"] == path and d["severity"] == "error"}
+        return {(d["code"], d["line"]) for d in found if d["path"] == path and d["level"] == "error"}
 
     def about(self, paths: list[str]) -> list[str]:
         found = self.diagnostics()
@@ -131,7 +131,7 @@ def check_json(cli: Callable[..., Result], root: Path, *extra: str) -> Run:
 
 def check_subprocess(root: Path, timeout: float) -> Run:
     completed = subprocess.run(
-        [sys.executable, "-m", "opsbook", "check", "--format", "json", "--no-cache"],
+        [sys.executable, "-m", "opsbook", "check", "--format", "json", "--no-index"],
         cwd=root,
         capture_output=True,
         text=True,
@@ -278,7 +278,7 @@ def test_whole_corpus_leaves_the_good_records_clean(corpus_run: Run) -> None:
 def test_in_process_check_of_whole_corpus_matches_the_subprocess(
     corpus_kb: Path, corpus_run: Run, cli: Callable[..., Result]
 ) -> None:
-    in_process = check_json(cli, corpus_kb, "--no-cache")
+    in_process = check_json(cli, corpus_kb, "--no-index")
     assert_no_traceback(in_process)
     assert in_process.diagnostics() == corpus_run.diagnostics()
 

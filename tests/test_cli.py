@@ -57,8 +57,8 @@ def test_json_format_is_an_object_with_all_fields(kb: Path, cli) -> None:
     payload = json.loads(result.output)
     assert payload["errors"] == 1 and payload["files_checked"] == 6
     [diagnostic] = payload["diagnostics"]
-    assert set(diagnostic) == {"path", "line", "col", "code", "severity", "message", "hint"}
-    assert diagnostic["severity"] == "error" and diagnostic["code"] == "unknown-key"
+    assert set(diagnostic) == {"path", "line", "col", "code", "level", "message", "hint"}
+    assert diagnostic["level"] == "error" and diagnostic["code"] == "unknown-key"
 
 
 def test_github_format_lines_are_workflow_commands(kb: Path, cli) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from opsbook.records.yaml_loader import load_bytes
 from opsbook.records.models import Runbook
 from opsbook.records.rules import runbook_rules
 from opsbook.records.validate import validate_model
+from opsbook.records.yaml_loader import load_bytes
 from tests.conftest import ROOT
 
 

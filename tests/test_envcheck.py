@@ -79,7 +79,7 @@ def test_unknown_variable_is_a_warning_and_platform_names_are_ignored(cli, app: 
     write_env(app, "prod.env", GOOD_PRODUCTION + "LEGACY_FLAG=1\nVERCEL_URL=x.vercel.app\n")
     exit_code, found = run(cli, app, "--env", "production=prod.env", "--project", "prj_fixture_prod")
     [unknown] = codes(found, "env-unknown")
-    assert exit_code == 0 and unknown["severity"] == "warning" and "LEGACY_FLAG" in unknown["message"]
+    assert exit_code == 0 and unknown["level"] == "warning" and "LEGACY_FLAG" in unknown["message"]
 
 
 def test_values_that_must_differ_are_compared_by_digest(cli, app: Path) -> None:

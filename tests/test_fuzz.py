@@ -19,9 +19,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from opsbook.records.check_file import check_content
 from opsbook.records.diagnostics import Diagnostic
+from opsbook.records.files import FileTask
 from opsbook.records.yaml_loader import LoadResult, load_bytes
-from opsbook.records.check_file import check_parsed
 from tests.kbfactory import incident, runbook
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -301,8 +302,8 @@ def damaged_records(draw: st.DrawFn) -> Damaged:
 
 def check_record(kind: str, raw: bytes) -> list[Diagnostic]:
     """What `opsbook check` does with one record file, minus the file system."""
-    display = FILES[kind].as_posix()
-    return check_parsed(load_bytes(raw, display), display, kind, FILES[kind]).diagnostics
+    task = FileTask(FILES[kind].as_posix(), FILES[kind].as_posix(), kind, 1 << 20)  # type: ignore[arg-type]
+    return check_content(task, raw).diagnostics
 
 
 def dumped(data: dict[str, Any]) -> bytes:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import opsbook.site.tree
-from opsbook.site.tree import build_bundle
 from opsbook.site.mkdocs_plugin import FREEZE_EVERY, OpsbookPlugin
+from opsbook.site.tree import build_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,13 +26,13 @@ def collector_restored() -> Iterator[None]:
 
 def test_the_bundle_is_built_without_collections_and_collected_once(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[bool] = []
-    load = opsbook.site.tree.load_knowledge_base
+    load = opsbook.site.tree.build_site_model
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.isenabled())
         return load(*args, **kwargs)
 
-    monkeypatch.setattr(opsbook.site.tree, "load_knowledge_base", spy)
+    monkeypatch.setattr(opsbook.site.tree, "build_site_model", spy)
     build_bundle(ROOT)
     assert seen == [False] and gc.isenabled()
 
@@ -41,7 +41,7 @@ def test_a_failed_bundle_turns_the_collector_back_on(monkeypatch: pytest.MonkeyP
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(opsbook.site.tree, "load_knowledge_base", fail)
+    monkeypatch.setattr(opsbook.site.tree, "build_site_model", fail)
     with pytest.raises(OSError):
         build_bundle(ROOT)
     assert gc.isenabled()

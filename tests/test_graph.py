@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from opsbook.checks.deadlines import ActionState, action_states, deadline
+from opsbook.checks.freshness import DrillState, Freshness, runbook_freshness
 from opsbook.checks.report import run_check
-from opsbook.records.summary import ActionFacts, RecordFacts
-from opsbook.checks.freshness import DrillState, action_deadline, is_overdue, runbook_freshness
+from opsbook.index.knowledge import KnowledgeIndex
 from tests.kbfactory import incident, make_kb, runbook, write
 
 
 def found(root: Path, code: str) -> list:
-    return [d for d in run_check(root, use_cache=False).diagnostics if d.code == code]
+    return [d for d in run_check(root, use_index=False).diagnostics if d.code == code]
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_dangling_reference_suggests_the_close_id(kb: Path) -> None:
     )
     [diagnostic] = found(kb, "dangling-ref")
     assert "did you mean 'rb-auth-drift'" in diagnostic.message
-    assert diagnostic.line > 1 and diagnostic.severity == "error"
+    assert diagnostic.line > 1 and diagnostic.level == "error"
 
 
 def test_reference_to_unknown_workflow_is_dangling(kb: Path) -> None:
@@ -81,7 +82,7 @@ def test_duplicate_ids_across_folders(kb: Path) -> None:
 def test_orphan_runbook_is_a_warning(kb: Path) -> None:
     write(kb / "runbooks/fallback/lonely.yaml", runbook("lonely", "fallback"))
     [diagnostic] = found(kb, "orphan-runbook")
-    assert diagnostic.severity == "warning"
+    assert diagnostic.level == "warning"
 
 
 def test_deprecation_cycle(kb: Path) -> None:
@@ -97,7 +98,7 @@ def test_every_class_needs_an_active_runbook(kb: Path) -> None:
         runbook("rb-fallback", "fallback", status="draft", related=["rb-auth-drift"]),
     )
     [diagnostic] = found(kb, "class-uncovered")
-    assert "'fallback'" in diagnostic.message and diagnostic.severity == "error"
+    assert "'fallback'" in diagnostic.message and diagnostic.level == "error"
 
 
 def test_runbook_used_after_its_review_is_stale(kb: Path) -> None:
@@ -127,72 +128,67 @@ def test_only_gated_priorities_are_reported_overdue_by_check(kb: Path) -> None:
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
     [diagnostic] = found(kb, "overdue-action")
     assert "'p0'" in diagnostic.message
-    report = run_check(kb, use_cache=False)
+    report = run_check(kb, use_index=False)
     assert (report.exit_code(strict=False), report.exit_code(strict=True)) == (0, 1)
 
 
-def facts(**changes: object) -> RecordFacts:
-    base = dict(
-        kind="runbook",
-        id="r",
-        path="r.yaml",
-        line=1,
-        col=1,
-        title="t",
-        failure_classes=("fallback",),
-        status="active",
-        visibility="public",
-        refs=(),
-        last_reviewed=dt.date(2026, 8, 1),
-        review_interval_days=90,
-        needs_drills=True,
-        last_drill=dt.date(2026, 8, 2),
-    )
-    base.update(changes)
-    return RecordFacts(**base)  # type: ignore[arg-type]
+def freshness_of(kb: Path, on: dt.date, **changes: object) -> Freshness:
+    record = runbook("rb-fallback", "fallback", related=["rb-auth-drift"], last_reviewed="2026-08-01")
+    record.update(changes)
+    write(kb / "runbooks/fallback/rb-fallback.yaml", record)
+    index = KnowledgeIndex.open(kb)
+    [state] = [s for s in runbook_freshness(index, on) if s.id == "rb-fallback"]
+    return state.freshness
 
 
-def test_freshness_past_interval() -> None:
-    result = runbook_freshness(facts(), [], dt.date(2026, 10, 31))
+def test_freshness_past_interval(kb: Path) -> None:
+    result = freshness_of(kb, dt.date(2026, 10, 31))
     assert result.past_interval and result.review_due == dt.date(2026, 10, 30)
-    assert not runbook_freshness(facts(), [], dt.date(2026, 10, 30)).past_interval
+    assert not freshness_of(kb, dt.date(2026, 10, 30)).past_interval
 
 
-def test_drill_states() -> None:
-    on = dt.date(2026, 11, 25)
-    assert runbook_freshness(facts(last_drill=None), [], on).drill is DrillState.NEVER
-    assert runbook_freshness(facts(last_drill=dt.date(2026, 8, 1)), [], on).drill is DrillState.OVERDUE
-    assert runbook_freshness(facts(last_drill=dt.date(2026, 11, 1)), [], on).drill is DrillState.CURRENT
-    assert runbook_freshness(facts(needs_drills=False), [], on).drill is DrillState.NOT_REQUIRED
+@pytest.mark.parametrize(
+    ("drills", "drill_required", "state"),
+    [
+        ([], None, DrillState.NEVER),
+        ([{"date": "2026-08-01", "result": "pass", "environment": "staging"}], None, DrillState.OVERDUE),
+        ([{"date": "2026-11-01", "result": "pass", "environment": "staging"}], None, DrillState.CURRENT),
+        ([], False, DrillState.NOT_REQUIRED),
+    ],
+)
+def test_drill_states(kb: Path, drills: list, drill_required: bool | None, state: DrillState) -> None:
+    changes: dict[str, object] = {"drills": drills}
+    if drill_required is not None:
+        changes["drill_required"] = drill_required
+    assert freshness_of(kb, dt.date(2026, 11, 25), **changes).drill is state
 
 
-def action(**changes: object) -> ActionFacts:
-    base = dict(
-        id="a",
-        title="t",
-        owner="o",
-        priority="P1",
-        status="open",
-        opened=dt.date(2026, 11, 1),
-        due=None,
-        closed=None,
-        type="prevent",
-        line=1,
-        col=1,
-    )
-    base.update(changes)
-    return ActionFacts(**base)  # type: ignore[arg-type]
+def states(kb: Path, on: dt.date, **item: object) -> list[ActionState]:
+    record = incident()
+    record["action_items"] = [{"id": "a", "title": "t", "type": "prevent", "owner": "o", "priority": "P1", **item}]
+    write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
+    return action_states(KnowledgeIndex.open(kb), on)
 
 
-def test_sla_applies_without_a_due_date() -> None:
-    sla = {"P0": 7, "P1": 30}
-    assert action_deadline(action(), sla) == dt.date(2026, 12, 1)
-    assert not is_overdue(action(), sla, dt.date(2026, 12, 1))
-    assert is_overdue(action(), sla, dt.date(2026, 12, 2))
-    assert is_overdue(action(priority="P0"), sla, dt.date(2026, 11, 9))
+def test_sla_applies_without_a_due_date(kb: Path) -> None:
+    [item] = states(kb, dt.date(2026, 12, 1), opened="2026-11-01")
+    assert item.deadline == dt.date(2026, 12, 1) and item.deadline_from == "sla" and not item.overdue
+    assert states(kb, dt.date(2026, 12, 2), opened="2026-11-01")[0].overdue
+    assert states(kb, dt.date(2026, 11, 9), opened="2026-11-01", priority="P0")[0].overdue
 
 
-def test_due_date_wins_and_done_is_never_overdue() -> None:
-    sla = {"P1": 30}
-    assert is_overdue(action(due=dt.date(2026, 11, 2)), sla, dt.date(2026, 11, 3))
-    assert not is_overdue(action(due=dt.date(2026, 11, 2), status="done"), sla, dt.date(2027, 1, 1))
+def test_an_item_without_opened_counts_from_detection(kb: Path) -> None:
+    [item] = states(kb, dt.date(2026, 11, 25))
+    assert item.opened == dt.date(2026, 11, 17)
+
+
+def test_due_date_wins_and_done_is_never_overdue(kb: Path) -> None:
+    assert states(kb, dt.date(2026, 11, 3), due="2026-11-02")[0].overdue
+    done = states(kb, dt.date(2027, 1, 1), due="2026-11-02", status="done", closed="2026-11-02")
+    assert not done[0].overdue
+
+
+def test_deadline_is_the_due_date_or_the_sla() -> None:
+    assert deadline(None, dt.date(2026, 11, 1), "P0", {"P0": 7}) == dt.date(2026, 11, 8)
+    assert deadline(dt.date(2026, 12, 24), dt.date(2026, 11, 1), "P0", {"P0": 7}) == dt.date(2026, 12, 24)
+    assert deadline(None, dt.date(2026, 11, 1), "P9", {}) == dt.date(2027, 1, 30)

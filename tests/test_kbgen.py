@@ -64,17 +64,17 @@ def test_only_the_bad_files_have_errors(tmp_path: Path, cli, bad_files: int) -> 
     bad = set(counts["bad_paths"])
     assert len(bad) == bad_files
 
-    result = cli("check", "--format", "json", "--no-cache", cwd=tmp_path)
+    result = cli("check", "--format", "json", "--no-index", cwd=tmp_path)
     report = json.loads(result.output)
     assert result.exit_code == 1
-    error_files = {d["path"] for d in report["diagnostics"] if d["severity"] == "error"}
+    error_files = {d["path"] for d in report["diagnostics"] if d["level"] == "error"}
     assert error_files == bad
-    codes = {d["path"]: d["code"] for d in report["diagnostics"] if d["severity"] == "error"}
+    codes = {d["path"]: d["code"] for d in report["diagnostics"] if d["level"] == "error"}
     assert codes == counts["bad_paths"]
 
     for path in bad:
         (tmp_path / path).unlink()
-    result = cli("check", "--strict", "--format", "json", "--no-cache", cwd=tmp_path)
+    result = cli("check", "--strict", "--format", "json", "--no-index", cwd=tmp_path)
     report = json.loads(result.output)
     assert (report["errors"], report["warnings"]) == (0, 0), report["diagnostics"]
     assert result.exit_code == 0

@@ -7,28 +7,32 @@ from collections import Counter
 import pytest
 
 from opsbook.checks.report import run_check
-from opsbook.index.knowledge import load_knowledge_base
+from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.models import FailureClass, RunbookStatus
+from opsbook.records.models.catalog import ClassCatalog, ToolCatalog, WorkflowCatalog
+from opsbook.records.models.environment import EnvManifest
 from tests.conftest import ROOT
 
-KB = load_knowledge_base(ROOT)
+INDEX = KnowledgeIndex.open(ROOT, persistent=False)
+RUNBOOKS = {r.id: r for r in INDEX.runbooks().values()}
+INCIDENTS = list(INDEX.incidents().values())
 
 
 def test_repository_check_exits_zero(cli) -> None:
-    result = cli("check", "--no-cache", cwd=ROOT)
+    result = cli("check", "--no-index", cwd=ROOT)
     assert result.exit_code == 0, result.output
-    assert run_check(ROOT, use_cache=False).exit_code(strict=False) == 0
+    assert run_check(ROOT, use_index=False).exit_code(strict=False) == 0
 
 
 @pytest.mark.parametrize("failure_class", list(FailureClass))
 def test_each_class_has_at_least_five_active_runbooks(failure_class: FailureClass) -> None:
-    active = [r for r in KB.runbooks.values() if r.failure_class is failure_class and r.status is RunbookStatus.ACTIVE]
+    active = [r for r in RUNBOOKS.values() if r.failure_class is failure_class and r.status is RunbookStatus.ACTIVE]
     assert len(active) >= 5
 
 
-@pytest.mark.parametrize("runbook_id", sorted(KB.runbooks))
+@pytest.mark.parametrize("runbook_id", sorted(RUNBOOKS))
 def test_every_runbook_meets_the_content_bar(runbook_id: str) -> None:
-    runbook = KB.runbooks[runbook_id]
+    runbook = RUNBOOKS[runbook_id]
     assert len(runbook.signatures) >= 2
     assert len(runbook.diagnosis) >= 2 and len(runbook.mitigation) >= 2 and runbook.verification
     assert runbook.follow_up and runbook.references and len(runbook.related) >= 2
@@ -39,18 +43,22 @@ def test_every_runbook_meets_the_content_bar(runbook_id: str) -> None:
 
 
 def test_example_incidents_cover_every_class_and_follow_up_state() -> None:
-    incidents = list(KB.incidents.values())
+    incidents = INCIDENTS
     assert len(incidents) >= 8 and all(i.example for i in incidents)
     classes = Counter(c for i in incidents for c in i.failure_classes)
     assert all(classes[c] >= 1 for c in FailureClass)
     statuses = Counter(item.status.value for i in incidents for item in i.action_items)
     assert statuses["done"] and statuses["open"]
-    diagnostics = run_check(ROOT, use_cache=False).diagnostics
+    diagnostics = run_check(ROOT, use_index=False).diagnostics
     assert any(d.code == "overdue-action" for d in diagnostics), "one overdue P0 item shows the gate"
 
 
 def test_catalog_is_complete() -> None:
-    assert KB.classes and {g.id for g in KB.classes.classes} == set(FailureClass)
-    assert KB.workflows and any(w.golden_path for w in KB.workflows.workflows)
-    assert KB.tools and KB.tools.channels and KB.tools.tools
-    assert KB.environment and KB.environment.variables
+    classes = INDEX.catalog("classes.yaml", ClassCatalog)
+    workflows = INDEX.catalog("workflows.yaml", WorkflowCatalog)
+    tools = INDEX.catalog("tools.yaml", ToolCatalog)
+    environment = INDEX.catalog("environment.yaml", EnvManifest)
+    assert classes and {g.id for g in classes.classes} == set(FailureClass)
+    assert workflows and any(w.golden_path for w in workflows.workflows)
+    assert tools and tools.channels and tools.tools
+    assert environment and environment.variables

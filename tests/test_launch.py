@@ -23,7 +23,7 @@ def test_a_warm_check_with_a_changed_file_matches_a_check_without_cache(tmp_path
     write(kb / "runbooks/fallback/rb-fallback.yaml", runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
     warm = opsbook("check", cwd=kb)
     assert warm.returncode == 1 and "dangling-ref" in warm.stdout
-    assert warm.stdout == opsbook("check", "--no-cache", cwd=kb).stdout
+    assert warm.stdout == opsbook("check", "--no-index", cwd=kb).stdout
 
 
 def test_a_global_option_before_check_still_checks(tmp_path: Path) -> None:

@@ -9,17 +9,19 @@ from pathlib import Path
 import pytest
 
 from opsbook.features.durations import durations
-from opsbook.index.knowledge import load_knowledge_base
-from opsbook.records.models import Incident
-from opsbook.support.periods import IsoWeek, percentile
 from opsbook.features.review import build_review, review_json
+from opsbook.index.knowledge import KnowledgeIndex
+from opsbook.records.models import Incident
+from opsbook.records.summary import TIMESTAMP_NAMES
+from opsbook.support.periods import IsoWeek, percentile
 from tests.kbfactory import incident, make_kb, write
 
 ON = dt.date(2026, 11, 25)
 
 
-def model(**changes: object) -> Incident:
-    return Incident.model_validate(incident(**changes))
+def model(**changes: object) -> dict[str, dt.datetime | None]:
+    stamps = Incident.model_validate(incident(**changes)).timestamps
+    return {name: getattr(stamps, name) for name in TIMESTAMP_NAMES}
 
 
 def test_durations_are_derived_from_timestamps() -> None:
@@ -117,20 +119,20 @@ def kb(tmp_path: Path) -> Path:
 
 
 def test_review_of_a_busy_week(kb: Path) -> None:
-    review = build_review(load_knowledge_base(kb), IsoWeek.parse("2026-W47"), today=ON)
+    review = build_review(KnowledgeIndex.open(kb), IsoWeek.parse("2026-W47"), today=ON)
     assert not review.quiet and [v.incident.id for v in review.incidents] == ["2026-11-17-webhook-secret"]
     assert review.count_by("class") == {"auth-drift": 1} and review.count_by("severity") == {"SEV2": 1}
-    assert [f.item.id for f in review.closed] == ["done"]
-    overdue = {owner: [f.item.id for f in items] for owner, items in review.overdue_by_owner.items()}
+    assert [f.id for f in review.closed] == ["done"]
+    overdue = {owner: [f.id for f in items] for owner, items in review.overdue_by_owner.items()}
     assert overdue == {"payments": ["late-p0"], "platform": ["sla-p1"]}
     assert review.trend["last 4 weeks"]["count"] == 1 and review.trend["last 12 weeks"]["count"] == 2
     assert review.trend["this week"]["TTR"]["median_minutes"] == 120.0
 
 
 def test_review_is_computed_as_of_the_week_end(kb: Path) -> None:
-    review = build_review(load_knowledge_base(kb), IsoWeek.parse("2026-W46"), today=ON)
+    review = build_review(KnowledgeIndex.open(kb), IsoWeek.parse("2026-W46"), today=ON)
     assert review.as_of == dt.date(2026, 11, 15)
-    assert "late-p0" not in [f.item.id for items in review.overdue_by_owner.values() for f in items]
+    assert "late-p0" not in [f.id for items in review.overdue_by_owner.values() for f in items]
 
 
 def test_quiet_week(kb: Path, cli) -> None:
@@ -181,7 +183,7 @@ def test_review_json_shape(kb: Path, cli) -> None:
         "workflows_touched",
     } <= set(data)
     assert data["incidents"][0]["durations_minutes"]["TTR"] == 120.0
-    assert review_json(build_review(load_knowledge_base(kb), IsoWeek.parse("2026-W47"), today=ON)) == data
+    assert review_json(build_review(KnowledgeIndex.open(kb), IsoWeek.parse("2026-W47"), today=ON)) == data
 
 
 def test_bad_week_is_a_usage_error(kb: Path, cli) -> None:

@@ -11,7 +11,7 @@ from tests.kbfactory import incident, make_kb, runbook, write
 
 
 def diagnostics_for(root: Path, code: str) -> list:
-    return [d for d in run_check(root, use_cache=False).diagnostics if d.code == code]
+    return [d for d in run_check(root, use_index=False).diagnostics if d.code == code]
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def kb(tmp_path: Path) -> Path:
 
 
 def test_clean_knowledge_base_has_no_diagnostics(kb: Path) -> None:
-    report = run_check(kb, use_cache=False)
+    report = run_check(kb, use_index=False)
     assert report.diagnostics == []
     assert report.exit_code(strict=True) == 0
 
@@ -70,9 +70,9 @@ def test_production_deploy_command_without_approver_is_a_warning(kb: Path) -> No
     record["mitigation"][0]["command"] = "vercel deploy --prod --force"
     write(kb / "runbooks/fallback/rb-fallback.yaml", record)
     [diagnostic] = diagnostics_for(kb, "sensitive-unflagged")
-    assert diagnostic.severity == "warning"
-    assert run_check(kb, use_cache=False).exit_code(strict=False) == 0
-    assert run_check(kb, use_cache=False).exit_code(strict=True) == 1
+    assert diagnostic.level == "warning"
+    assert run_check(kb, use_index=False).exit_code(strict=False) == 0
+    assert run_check(kb, use_index=False).exit_code(strict=True) == 1
 
 
 def test_read_only_commands_are_not_flagged(kb: Path) -> None:
@@ -87,7 +87,7 @@ def test_open_action_item_needs_owner(kb: Path) -> None:
     del record["action_items"][0]["owner"]
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
     [diagnostic] = diagnostics_for(kb, "action-item-owner")
-    assert diagnostic.severity == "error"
+    assert diagnostic.level == "error"
 
 
 def test_open_action_item_without_due_date_is_a_warning(kb: Path) -> None:
@@ -95,7 +95,7 @@ def test_open_action_item_without_due_date_is_a_warning(kb: Path) -> None:
     del record["action_items"][0]["due"]
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
     [diagnostic] = diagnostics_for(kb, "action-item-owner")
-    assert diagnostic.severity == "warning" and "P1 SLA" in diagnostic.message
+    assert diagnostic.level == "warning" and "P1 SLA" in diagnostic.message
 
 
 def test_done_action_item_needs_no_owner_but_a_closed_date(kb: Path) -> None:
@@ -103,7 +103,7 @@ def test_done_action_item_needs_no_owner_but_a_closed_date(kb: Path) -> None:
     record["action_items"][0].update(status="done", closed="2026-11-20")
     del record["action_items"][0]["owner"]
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
-    assert run_check(kb, use_cache=False).diagnostics == []
+    assert run_check(kb, use_index=False).diagnostics == []
     del record["action_items"][0]["closed"]
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
     assert len(diagnostics_for(kb, "missing-key")) == 1
@@ -142,8 +142,8 @@ def test_placeholders_are_warnings_that_strict_rejects(kb: Path) -> None:
     record = runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary="<fill in: the summary>")
     write(kb / "runbooks/fallback/rb-fallback.yaml", record)
     [diagnostic] = diagnostics_for(kb, "placeholder")
-    assert diagnostic.severity == "warning"
-    report = run_check(kb, use_cache=False)
+    assert diagnostic.level == "warning"
+    report = run_check(kb, use_index=False)
     assert (report.exit_code(strict=False), report.exit_code(strict=True)) == (0, 1)
 
 

@@ -24,7 +24,7 @@ def test_new_runbook_passes_check_and_strict_reports_placeholders(kb: Path, cli)
     assert result.exit_code == 0, result.output
     path = kb / "runbooks/fallback/openai-429-no-fallback.yaml"
     assert path.read_text().startswith("# yaml-language-server: $schema=../../schema/runbook.schema.json")
-    report = run_check(kb, use_cache=False)
+    report = run_check(kb, use_index=False)
     assert [d for d in report.diagnostics if d.is_error] == []
     assert {d.code for d in report.diagnostics} >= {"placeholder"}
     assert report.exit_code(strict=False) == 0 and report.exit_code(strict=True) == 1
@@ -45,7 +45,7 @@ def test_new_incident_passes_check(kb: Path, cli) -> None:
     assert result.exit_code == 0, result.output
     path = kb / "incidents/2026/2026-11-03-webhook-400s-after-deploy.yaml"
     assert path.is_file()
-    errors = [d for d in run_check(kb, use_cache=False).diagnostics if d.is_error]
+    errors = [d for d in run_check(kb, use_index=False).diagnostics if d.is_error]
     assert errors == []
 
 
@@ -106,7 +106,7 @@ def test_init_force_keeps_unrelated_files(tmp_path: Path, cli) -> None:
 def test_init_then_check_then_mkdocs_build(tmp_path: Path, cli) -> None:
     target = tmp_path / "kb"
     assert cli("init", str(target), "--name", "Acme", cwd=tmp_path).exit_code == 0
-    assert run_check(target, use_cache=False).diagnostics == []
+    assert run_check(target, use_index=False).diagnostics == []
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
         cwd=target,

@@ -70,7 +70,7 @@ def test_check_reports_a_secret_in_any_field_with_its_line(tmp_path: Path) -> No
     record = runbook("rb-fallback", "fallback", related=["rb-auth-drift"])
     record["mitigation"][0]["command"] = f"stripe refunds create --api-key {secret}"
     path = write(kb / "runbooks/fallback/rb-fallback.yaml", record)
-    [diagnostic] = [d for d in run_check(kb, use_cache=False).diagnostics if d.code == "secret"]
+    [diagnostic] = [d for d in run_check(kb, use_index=False).diagnostics if d.code == "secret"]
     assert diagnostic.line == next(n for n, line in enumerate(path.read_text().splitlines(), 1) if secret in line)
     assert secret not in diagnostic.as_text()
 
@@ -78,10 +78,10 @@ def test_check_reports_a_secret_in_any_field_with_its_line(tmp_path: Path) -> No
 def test_secret_in_hand_written_docs_is_reported(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
     write(kb / "docs/notes.md", f"# Notes\n\nOur key is {FAKE_SECRETS['openai']}\n")
-    [diagnostic] = [d for d in run_check(kb, use_cache=False).diagnostics if d.code == "secret"]
+    [diagnostic] = [d for d in run_check(kb, use_index=False).diagnostics if d.code == "secret"]
     assert diagnostic.path.endswith("docs/notes.md") and diagnostic.line == 3
 
 
 def test_bundled_knowledge_base_holds_no_secrets() -> None:
     root = Path(__file__).resolve().parents[1]
-    assert [d for d in run_check(root, use_cache=False).diagnostics if d.code == "secret"] == []
+    assert [d for d in run_check(root, use_index=False).diagnostics if d.code == "secret"] == []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from opsbook.records.yaml_loader import load_bytes
 from opsbook.records.models import Incident, Runbook
 from opsbook.records.validate import dotted, validate_model
+from opsbook.records.yaml_loader import load_bytes
 from tests.kbfactory import dump, incident, runbook, variant
 
 

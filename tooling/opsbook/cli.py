@@ -49,14 +49,40 @@ class OpsbookGroup(click.Group):
 @click.group(cls=OpsbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="opsbook")
 @click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
-def main(debug: bool) -> None:
+@click.option(
+    "--root",
+    "-C",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The knowledge base (default: $OPSBOOK_ROOT, else the nearest folder above with opsbook.yml).",
+)
+@click.pass_context
+def main(ctx: click.Context, debug: bool, root: Path | None) -> None:
     """Incident runbooks and postmortems for AI-agent systems, as checked YAML and a static site."""
+    ctx.obj = root
 
 
-def _root(path: Path | None) -> Path:
-    from opsbook.index.scan import find_root
+def _root(start: Path | None = None) -> Path:
+    """The knowledge base to work on; exits 2 with what was looked for when there is none."""
+    from opsbook.index.root import NoKnowledgeBase, find_root
 
-    return find_root(path or Path.cwd())
+    explicit = click.get_current_context().find_root().obj
+    try:
+        return find_root(explicit, start)
+    except NoKnowledgeBase as missing:
+        click.echo(f"opsbook: {missing}", err=True)
+        sys.exit(2)
+
+
+def _index(root: Path) -> Any:
+    from opsbook.index.knowledge import KnowledgeIndex
+    from opsbook.support.progress import ProgressLine
+
+    progress = ProgressLine("indexing")
+    try:
+        return KnowledgeIndex.open(root, progress=progress)
+    finally:
+        progress.close()
 
 
 def _fail_exists(path: Path) -> None:
@@ -66,16 +92,32 @@ def _fail_exists(path: Path) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Fail on warnings too (placeholders, staleness, overdue P0 items).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
-@click.option("--no-cache", is_flag=True, help="Ignore and do not write .opsbook-cache/.")
-def check(path: Path | None, output_format: str, strict: bool, jobs: int | None, no_cache: bool) -> None:
-    """Validate every runbook and incident and report all problems with file:line:col."""
-    from opsbook.checks.report import run_check
+@click.option(
+    "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no extra process)."
+)
+@click.option("--no-index", is_flag=True, help="Check every file again; neither read nor write the stored index.")
+def check(paths: tuple[Path, ...], output_format: str, strict: bool, jobs: int | None, no_index: bool) -> None:
+    """Validate every runbook and incident and report all problems with file:line:col.
 
-    report = run_check(path or Path.cwd(), jobs=jobs, use_cache=not no_cache)
+    With file PATHS (as pre-commit passes them), report those files' problems and the problems their
+    records cause in other files; a folder checks the whole knowledge base it is in.
+    """
+    from opsbook.checks.report import NotInKnowledgeBase, run_check
+    from opsbook.index.prefork import take_early
+
+    checker = take_early()
+    if checker is not None and (jobs == 1 or no_index):
+        checker.cancel()
+        checker = None
+    root = _root(paths[0] if paths else None)
+    files = [path for path in paths if not path.is_dir()]
+    try:
+        report = run_check(root, files or None, jobs=jobs, use_index=not no_index, checker=checker)
+    except NotInKnowledgeBase as error:
+        raise click.UsageError(str(error)) from None
     click.echo(report.render(output_format))
     sys.exit(report.exit_code(strict=strict))
 
@@ -85,10 +127,10 @@ def check(path: Path | None, output_format: str, strict: bool, jobs: int | None,
 @click.option("--check", "only_check", is_flag=True, help="Exit 1 if the files differ from the models.")
 def schema(out: Path | None, only_check: bool) -> None:
     """Write the JSON Schema of every record type, exported from the models."""
-    from opsbook.support.atomic import write_text
     from opsbook.records.schema import outdated, schema_documents
+    from opsbook.support.atomic import write_text
 
-    folder = out or _root(None) / "schema"
+    folder = out or _root() / "schema"
     if only_check:
         stale = outdated(folder)
         for name in stale:
@@ -117,12 +159,12 @@ def new() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def new_runbook(failure_class: str, record_id: str, title: str | None, owner: str, force: bool) -> None:
     """Scaffold runbooks/<class>/<id>.yaml."""
-    from opsbook.support.atomic import WouldOverwrite
     from opsbook.features.scaffold import ScaffoldError
     from opsbook.features.scaffold import new_runbook as scaffold
+    from opsbook.support.atomic import WouldOverwrite
 
     try:
-        path = scaffold(_root(None), failure_class, record_id, title=title, owner=owner, force=force)
+        path = scaffold(_root(), failure_class, record_id, title=title, owner=owner, force=force)
     except ScaffoldError as error:
         raise click.UsageError(str(error)) from None
     except WouldOverwrite as error:
@@ -149,12 +191,12 @@ def new_runbook(failure_class: str, record_id: str, title: str | None, owner: st
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def new_incident(title: str, failure_class: str, severity: str, started: str | None, force: bool) -> None:
     """Scaffold incidents/<YYYY>/<date>-<slug>.yaml."""
-    from opsbook.support.atomic import WouldOverwrite
     from opsbook.features.scaffold import ScaffoldError
     from opsbook.features.scaffold import new_incident as scaffold
+    from opsbook.support.atomic import WouldOverwrite
 
     try:
-        path = scaffold(_root(None), title, failure_class, severity, started, force=force)
+        path = scaffold(_root(), title, failure_class, severity, started, force=force)
     except ScaffoldError as error:
         raise click.UsageError(str(error)) from None
     except WouldOverwrite as error:
@@ -168,8 +210,8 @@ def new_incident(title: str, failure_class: str, severity: str, started: str | N
 @click.option("--force", is_flag=True, help="Use a non-empty folder; replaces files the starter also has.")
 def init(directory: Path, name: str, force: bool) -> None:
     """Create a working knowledge base in DIRECTORY (config, starter runbooks, mkdocs.yml)."""
-    from opsbook.support.atomic import WouldOverwrite
     from opsbook.features.scaffold import init_knowledge_base
+    from opsbook.support.atomic import WouldOverwrite
 
     if directory.exists() and any(directory.iterdir()) and not force:
         raise click.ClickException(f"{directory} is not empty; pass --force to add the starter files anyway")
@@ -224,15 +266,20 @@ def build(out: Path, public: bool, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 def export(output_format: str, out: Path | None, public: bool, force: bool) -> None:
     """Print the knowledge base as one JSON object (what the site publishes at /api/knowledge-base.json)."""
-    from opsbook.site.tree import PublicBuildRefused
+    from opsbook.checks.report import knowledge_base_diagnostics
+    from opsbook.features.export import knowledge_base_json
     from opsbook.support.atomic import WouldOverwrite, write_text
+    from opsbook.support.clock import today
 
-    try:
-        text = _public_bundle(public, None).files["api/knowledge-base.json"]
-    except PublicBuildRefused as refused:
-        for finding in refused.findings:
+    root = _root()
+    index = _index(root)
+    if public:
+        secrets = [d for d in knowledge_base_diagnostics(index, today()) if d.code == "secret"]
+        for finding in secrets:
             click.echo(finding.as_text(), err=True)
-        raise click.ClickException(str(refused)) from None
+        if secrets:
+            raise click.ClickException(f"{len(secrets)} likely secret(s) found; a public export refuses to run")
+    text = knowledge_base_json(index, today(), public=public, site_url=_site_url(root))
     if out is None:
         click.echo(text, nl=False)
         return
@@ -246,7 +293,7 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
 def _public_bundle(public: bool, progress: Any) -> Any:
     from opsbook.site.tree import build_bundle
 
-    root = _root(None)
+    root = _root()
     return build_bundle(root, public=public, site_url=_site_url(root), progress=progress)
 
 
@@ -269,34 +316,34 @@ def review(week: str | None, output_format: str, out: Path | None, force: bool) 
     """Prepare the weekly incident review (Build, Growth, QA) for one ISO week."""
     import json
 
-    from opsbook.checks.freshness import today
-    from opsbook.support.atomic import WouldOverwrite, write_text
-    from opsbook.index.knowledge import load_knowledge_base
-    from opsbook.support.periods import IsoWeek
-    from opsbook.site.render.pages import PageRenderer
     from opsbook.features.review import build_review, review_json
+    from opsbook.site.render.pages import review_page
+    from opsbook.support.atomic import WouldOverwrite, write_text
+    from opsbook.support.clock import today
+    from opsbook.support.periods import IsoWeek
 
     try:
         iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete(today())
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--week") from None
-    root = _root(None)
-    kb = load_knowledge_base(root)
-    weekly = build_review(kb, iso_week, today=today(), site_url=_site_url(root))
+    root = _root()
+    index = _index(root)
+    weekly = build_review(index, iso_week, today=today())
     if output_format == "json":
         text = json.dumps(review_json(weekly), indent=2, ensure_ascii=False) + "\n"
         if out is None:
             click.echo(text, nl=False)
             return
     else:
-        out = out or root / kb.config.paths.reviews / f"{iso_week}.md"
-        docs = root / kb.config.paths.docs
+        paths = index.settings["paths"]
+        out = out or root / paths["reviews"] / f"{iso_week}.md"
+        docs = (root / paths["docs"]).resolve()
         page = (
-            out.resolve().relative_to(docs.resolve()).as_posix()
-            if out.resolve().is_relative_to(docs.resolve())
+            out.resolve().relative_to(docs).as_posix()
+            if out.resolve().is_relative_to(docs)
             else f"reviews/{iso_week}.md"
         )
-        text = next(iter(PageRenderer(weekly.site).review(weekly, page).values()))
+        text = review_page(weekly, page, index.settings["name"], _site_url(root))
     try:
         write_text(out, text, force=force)
     except WouldOverwrite:
@@ -313,17 +360,18 @@ def actions(overdue: bool, owner: str | None, include_closed: bool, output_forma
     """List action items from every incident, overdue first."""
     import json
 
-    from opsbook.features.actions import list_follow_ups
+    from opsbook.features.actions import as_json, follow_ups
+    from opsbook.support.clock import today
 
-    items = list_follow_ups(_root(None), overdue_only=overdue, owner=owner, include_closed=include_closed)
+    items = follow_ups(_index(_root()), today(), overdue_only=overdue, owner=owner, include_closed=include_closed)
     if output_format == "json":
-        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([as_json(item) for item in items], indent=2, ensure_ascii=False))
         return
     for item in items:
-        flag = "OVERDUE " if item["overdue"] else ""
+        flag = "OVERDUE " if item.overdue else ""
         click.echo(
-            f"{flag}{item['deadline']} {item['priority']} {item['owner'] or '(no owner)'}: {item['title']} "
-            f"[{item['status']}] ({item['incident']})"
+            f"{flag}{item.deadline.isoformat()} {item.priority} {item.owner or '(no owner)'}: {item.title} "
+            f"[{item.status}] ({item.incident})"
         )
     click.echo(f"{len(items)} action item{'s' if len(items) != 1 else ''}")
 
@@ -334,9 +382,10 @@ def stats(output_format: str) -> None:
     """Incident counts and response times by class, severity and month."""
     import json
 
-    from opsbook.features.actions import knowledge_stats
+    from opsbook.features.stats import stats as compute_stats
+    from opsbook.support.clock import today
 
-    result = knowledge_stats(_root(None))
+    result = compute_stats(_index(_root()), today())
     if output_format == "json":
         click.echo(json.dumps(result, indent=2))
         return
@@ -365,9 +414,9 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
     """Paste an error (argument or stdin) and get the failure class and runbooks to open, with reasons."""
     import json
 
-    from opsbook.features.triage import evaluate
+    from opsbook.features.triage import evaluate, ranking_index
 
-    index = _triage_index()
+    index = ranking_index(_index(_root()))
     if eval_file is not None:
         cases = _eval_cases(eval_file)
         result = evaluate(index, cases)
@@ -404,19 +453,9 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
             click.echo(f"     {reason}")
 
 
-def _triage_index() -> Any:
-    import json
-
-    from opsbook.site.tree import build_bundle
-    from opsbook.features.triage import TriageIndex
-
-    bundle = build_bundle(_root(None))
-    return TriageIndex.from_export(json.loads(bundle.files["api/knowledge-base.json"])["triage"])
-
-
 def _eval_cases(path: Path) -> list[dict[str, Any]]:
-    from opsbook.index.knowledge import load_model_file
-    from opsbook.features.triage import EvalSet
+    from opsbook.features.triage_eval import EvalSet
+    from opsbook.records.model_file import load_model_file
 
     cases, diagnostics = load_model_file(path, EvalSet)
     if cases is None:
@@ -460,8 +499,8 @@ def env_check(
     output_format: str,
 ) -> None:
     """Missing, preview-only, unknown, equal-but-must-differ and wrong-format variables; client exposure."""
-    from opsbook.records.diagnostics import format_diagnostics
     from opsbook.features.env.check import run_env_check
+    from opsbook.records.diagnostics import format_diagnostics
 
     pairs = []
     for spec in environments:
@@ -469,7 +508,7 @@ def env_check(
         if not separator or not name or not path:
             raise click.BadParameter(f"{spec!r} is not NAME=FILE", param_hint="--env")
         pairs.append((name, path))
-    manifest_path = manifest or _root(None) / "catalog" / "environment.yaml"
+    manifest_path = manifest or _root() / "catalog" / "environment.yaml"
     try:
         diagnostics, checked = run_env_check(manifest_path, pairs, src, project)
     except ValueError as error:

@@ -14,7 +14,7 @@ import sys
 def main() -> None:
     words = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
     checking = words[:1] == ["check"]
-    if checking and "--no-cache" not in sys.argv:
+    if checking and "--no-index" not in sys.argv:
         from opsbook.index.prefork import start_early
 
         start_early()

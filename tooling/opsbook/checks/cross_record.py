@@ -1,340 +1,227 @@
-"""The knowledge base as a graph: records are nodes, references are edges.
+"""Checks across records, run over the knowledge index's tables on every command that checks.
 
-One pass over the records builds the link index; the cross-record checks (duplicate ids, dangling and
-self references, orphans, freshness, overdue follow-ups, deprecation cycles, class coverage) and the
-site's backlinks all read that one index. Every check but the last two concerns one record, so a warm
-`opsbook check` can re-run them for only the records an edit can have affected.
+Duplicate ids, dangling and self references, orphan runbooks, staleness and missing drills, overdue
+follow-ups of gated priorities, runbooks that replace each other in a cycle, and failure classes with no
+active runbook. They are queries over a few tables (`opsbook.index.store.SCHEMA`), so running all of
+them on ten thousand records takes milliseconds and no bookkeeping of what an edit can affect is
+needed: every run computes them afresh from the current index.
+
+Each finding carries `subjects`, the records it is about, so that `opsbook check FILE` can report the
+findings an edit of FILE causes in other files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from bisect import insort
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from opsbook.records.diagnostics import Diagnostic, Severity, did_you_mean, display_path
-from opsbook.records.summary import RecordFacts, Row, from_row
-from opsbook.checks.freshness import DrillState, is_overdue, runbook_freshness, today
+from opsbook.checks.deadlines import action_states
+from opsbook.checks.freshness import DrillState, runbook_freshness
+from opsbook.records.diagnostics import Diagnostic, Level, did_you_mean
 
 if TYPE_CHECKING:
-    from opsbook.index.knowledge import KnowledgeBase
+    from opsbook.index.knowledge import KnowledgeIndex
 
-Node = tuple[str, str]
-Linkable = Row
-"""A record's facts (`RecordFacts` is a tuple), or the same facts as a cached row: both put kind, id,
-path, line, col, title, classes, status and refs (field, target, target kind) at the same positions,
-which is all the index reads, so a warm check builds it without rebuilding ten thousand named tuples."""
+FAILURE_CLASSES = ("auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy")
 
-KIND, ID, PATH, LINE, COL, CLASSES, STATUS, REFS = 0, 1, 2, 3, 4, 6, 7, 9
-REF_FIELD, REF_TARGET, REF_KIND = 0, 1, 2
+Subject = tuple[str, str]
+"""A record or catalog entry a finding is about: (kind, id)."""
 
 
-class LinkContext(NamedTuple):
-    """Everything besides the records that the cross-record checks depend on."""
-
-    on: dt.date
-    sla_days: Mapping[str, int]
-    strict_gate: frozenset[str]
-    failure_classes: tuple[str, ...]
-    runbook_folder: str
-
-    @classmethod
-    def of(cls, kb: KnowledgeBase, on: dt.date | None = None) -> LinkContext:
-        from opsbook.records.models import FailureClass
-
-        settings = kb.config.action_items
-        return cls(
-            on=on or today(),
-            sla_days={priority.value: days for priority, days in settings.sla_days.items()},
-            strict_gate=frozenset(priority.value for priority in settings.strict_gate),
-            failure_classes=tuple(c.value for c in FailureClass),
-            runbook_folder=display_path(kb.root / kb.config.paths.runbooks),
-        )
+class Finding(NamedTuple):
+    diagnostic: Diagnostic
+    subjects: frozenset[Subject]
 
 
-class LinkIndex:
-    """Every record and every reference, built in one pass and patched in place after an edit.
-
-    Records are addressed by position; a position may hold None (a file with no identifiable record),
-    so that a warm check can use file positions, which an edit does not shift. Plain dictionaries keep
-    `opsbook check` fast; networkx is loaded only to find cycles among deprecations, and only when a
-    replaced runbook is itself replaced.
-    """
-
-    def __init__(self, records: list[Linkable | None], load: Callable[[int], RecordFacts] | None = None) -> None:
-        self.records = records
-        self.load = load
-        """Where the full facts of a position come from when `records` holds only link rows."""
-        self.first: dict[Node, int] = {}
-        """Position of the first record holding each id (-1 for a workflow)."""
-        self.shared: dict[Node, list[int]] = {}
-        """Every holder of an id that more than one record holds, in order."""
-        self.incoming: defaultdict[Node, list[tuple[int, str]]] = defaultdict(list)
-        """(position, field) of each reference to a node, existing or not, self-references left out."""
-        self._facts: dict[int, RecordFacts] = {}
-
-    def __contains__(self, node: Node) -> bool:
-        return node in self.first
-
-    def ids(self, kind: str) -> list[str]:
-        return [identifier for node_kind, identifier in self.first if node_kind == kind]
-
-    def holders(self, node: Node) -> list[int]:
-        position = self.first.get(node, -1)
-        return self.shared.get(node) or ([position] if position >= 0 else [])
-
-    def facts(self, position: int) -> RecordFacts:
-        record = self.records[position]
-        assert record is not None
-        if isinstance(record, RecordFacts):
-            return record
-        if position not in self._facts:
-            self._facts[position] = self.load(position) if self.load is not None else from_row(record)
-        return self._facts[position]
-
-    def rows(self) -> Iterator[Linkable]:
-        return (record for record in self.records if record is not None)
-
-    def replace(self, position: int, record: Linkable | None) -> None:
-        """Put a record's new facts (or None) in place of its old ones."""
-        old = self.records[position]
-        if old is not None:
-            self._forget(position, old)
-        self.records[position] = record
-        self._facts.pop(position, None)
-        if record is not None:
-            self._learn(position, record)
-
-    def _learn(self, position: int, record: Linkable) -> None:
-        node = (record[KIND], record[ID])
-        if node in self.first:
-            holders = self.shared.setdefault(node, [self.first[node]])
-            insort(holders, position)
-            self.first[node] = holders[0]
-        else:
-            self.first[node] = position
-        incoming = self.incoming
-        for ref in record[REFS]:
-            target = (ref[REF_KIND], ref[REF_TARGET])
-            if target != node:
-                sources = incoming[target]
-                if sources and sources[-1][0] > position:
-                    insort(sources, (position, ref[REF_FIELD]))
-                else:
-                    sources.append((position, ref[REF_FIELD]))  # a full build adds positions in order
-
-    def _forget(self, position: int, record: Linkable) -> None:
-        node = (record[KIND], record[ID])
-        holders = self.shared.get(node)
-        if holders is None:
-            del self.first[node]
-        else:
-            holders.remove(position)
-            self.first[node] = holders[0]
-            if len(holders) == 1:
-                del self.shared[node]
-        for ref in record[REFS]:
-            target = (ref[REF_KIND], ref[REF_TARGET])
-            if target != node:
-                self.incoming[target].remove((position, ref[REF_FIELD]))
-
-
-def build_graph(
-    records: Sequence[Linkable | None],
-    workflow_ids: Sequence[str] = (),
-    load: Callable[[int], RecordFacts] | None = None,
-) -> LinkIndex:
-    graph = LinkIndex(list(records), load=load)
-    for position, record in enumerate(graph.records):
-        if record is not None:
-            graph._learn(position, record)
-    for workflow in workflow_ids:
-        graph.first[("workflow", workflow)] = -1
-    return graph
-
-
-def incidents_using(graph: LinkIndex, runbook_id: str) -> list[RecordFacts]:
-    users = []
-    for position, field_name in graph.incoming.get(("runbook", runbook_id), []):
-        record = graph.records[position]
-        if field_name == "runbooks_used" and record is not None and record[KIND] == "incident":
-            users.append(graph.facts(position))
-    return users
-
-
-def graph_diagnostics(kb: KnowledgeBase, context: LinkContext | None = None) -> list[Diagnostic]:
-    """Set every outcome's cross-record findings; return the findings about the whole knowledge base."""
-    context = context or LinkContext.of(kb)
-    graph = kb.links
-    position = 0
-    for outcome in kb.outcomes:
-        if outcome.facts is not None:
-            outcome.links = record_links(position, graph, context)
-            position += 1
-    return index_diagnostics(graph, context)
-
-
-def record_links(position: int, graph: LinkIndex, context: LinkContext) -> list[Diagnostic]:
-    """The cross-record findings about one record: they change only when a record it touches changes."""
-    record = graph.facts(position)
-    found = list(_duplicate_id(position, record, graph))
-    found += _references(record, graph)
-    if record.kind == "runbook":
-        found += _orphan(record, graph)
-        found += _freshness(record, graph, context.on)
-    found += _overdue(record, context.sla_days, context.strict_gate, context.on)
-    return found
-
-
-def index_diagnostics(graph: LinkIndex, context: LinkContext) -> list[Diagnostic]:
-    records = list(graph.rows())
-    return [*_deprecation_cycles(records), *_class_coverage(records, context)]
-
-
-def _duplicate_id(position: int, record: RecordFacts, graph: LinkIndex) -> Iterator[Diagnostic]:
-    first = graph.first[(record.kind, record.id)]
-    if first != position:
-        yield Diagnostic(
-            record.path,
-            record.line,
-            record.col,
-            "duplicate-id",
-            f"{record.kind} id {record.id!r} is also used by {graph.facts(first).path}",
-        )
-
-
-def _references(record: RecordFacts, graph: LinkIndex) -> Iterator[Diagnostic]:
-    for ref in record.refs:
-        if ref.target_kind == record.kind and ref.target == record.id:
-            yield Diagnostic(
-                record.path,
-                ref.line,
-                ref.col,
-                "self-ref",
-                f"{ref.field} refers to this {record.kind} itself",
-            )
-        elif (ref.target_kind, ref.target) not in graph:
-            where = "catalog/workflows.yaml" if ref.target_kind == "workflow" else f"any {ref.target_kind}"
-            yield Diagnostic(
-                record.path,
-                ref.line,
-                ref.col,
-                "dangling-ref",
-                f"{ref.field}: {ref.target_kind} {ref.target!r} does not exist in {where}"
-                f"{did_you_mean(ref.target, graph.ids(ref.target_kind))}",
-            )
-
-
-def _deprecation_cycles(records: Sequence[Linkable]) -> Iterator[Diagnostic]:
-    edges = [
-        (record[ID], ref[REF_TARGET])
-        for record in records
-        if record[KIND] == "runbook"
-        for ref in record[REFS]
-        if ref[REF_FIELD] == "replaced_by"
+def cross_record_findings(index: KnowledgeIndex, on: dt.date) -> list[Finding]:
+    return [
+        *_duplicate_ids(index),
+        *_references(index),
+        *_orphans(index),
+        *_freshness(index, on),
+        *_overdue(index, on),
+        *_deprecation_cycles(index),
+        *_class_coverage(index),
     ]
+
+
+def _finding(
+    path: str,
+    line: int,
+    col: int,
+    code: str,
+    message: str,
+    subjects: set[Subject],
+    level: Level = Level.ERROR,
+    hint: str | None = None,
+) -> Finding:
+    return Finding(Diagnostic(path, line, col, code, message, level, hint), frozenset(subjects))
+
+
+def _duplicate_ids(index: KnowledgeIndex) -> Iterator[Finding]:
+    for path, line, col, kind, record_id, first in index.connection.execute(
+        """SELECT r.path, r.line, r.col, r.kind, r.id,
+                  (SELECT min(o.path) FROM records o WHERE o.kind = r.kind AND o.id = r.id)
+           FROM records r
+           WHERE EXISTS (SELECT 1 FROM records o WHERE o.kind = r.kind AND o.id = r.id AND o.path < r.path)"""
+    ):
+        yield _finding(
+            path, line, col, "duplicate-id", f"{kind} id {record_id!r} is also used by {first}", {(kind, record_id)}
+        )
+
+
+def _references(index: KnowledgeIndex) -> Iterator[Finding]:
+    ids: dict[str, list[str]] = {}
+    for path, line, col, field, target_kind, target, kind, record_id in index.connection.execute(
+        """SELECT f.path, f.line, f.col, f.field, f.target_kind, f.target, r.kind, r.id
+           FROM refs f JOIN records r ON r.path = f.path
+           WHERE (f.target_kind = r.kind AND f.target = r.id)
+              OR (NOT EXISTS (SELECT 1 FROM records t WHERE t.kind = f.target_kind AND t.id = f.target)
+                  AND NOT EXISTS (SELECT 1 FROM catalog c WHERE c.kind = f.target_kind AND c.id = f.target))"""
+    ):
+        subjects = {(kind, record_id), (target_kind, target)}
+        if target_kind == kind and target == record_id:
+            yield _finding(path, line, col, "self-ref", f"{field} refers to this {kind} itself", subjects)
+            continue
+        if target_kind not in ids:
+            table = "catalog" if target_kind == "workflow" else "records"
+            ids[target_kind] = [
+                row[0]
+                for row in index.connection.execute(f"SELECT DISTINCT id FROM {table} WHERE kind = ?", (target_kind,))
+            ]
+        where = "catalog/workflows.yaml" if target_kind == "workflow" else f"any {target_kind}"
+        yield _finding(
+            path,
+            line,
+            col,
+            "dangling-ref",
+            f"{field}: {target_kind} {target!r} does not exist in {where}{did_you_mean(target, ids[target_kind])}",
+            subjects,
+        )
+
+
+def _orphans(index: KnowledgeIndex) -> Iterator[Finding]:
+    for path, line, col, record_id in index.connection.execute(
+        """SELECT r.path, r.line, r.col, r.id FROM records r
+           WHERE r.kind = 'runbook' AND r.valid AND r.status != 'deprecated'
+             AND NOT EXISTS (SELECT 1 FROM refs f WHERE f.path = r.path AND f.target_kind != 'workflow')
+             AND NOT EXISTS (SELECT 1 FROM refs f JOIN records s ON s.path = f.path
+                             WHERE f.target_kind = 'runbook' AND f.target = r.id
+                               AND NOT (s.kind = 'runbook' AND s.id = r.id))"""
+    ):
+        yield _finding(
+            path,
+            line,
+            col,
+            "orphan-runbook",
+            f"runbook {record_id!r} links to nothing and nothing links to it",
+            {("runbook", record_id)},
+            Level.WARNING,
+            "add `related:` runbooks so responders can move between neighbouring failures",
+        )
+
+
+def _freshness(index: KnowledgeIndex, on: dt.date) -> Iterator[Finding]:
+    for runbook in runbook_freshness(index, on):
+        if runbook.status != "active":
+            continue
+        freshness = runbook.freshness
+        subjects = {("runbook", runbook.id), *(("incident", i) for i in freshness.used_after_review)}
+        if freshness.stale:
+            yield _finding(
+                runbook.path,
+                runbook.line,
+                runbook.col,
+                "stale-runbook",
+                f"runbook {runbook.id!r} is stale: {'; '.join(freshness.reasons)}",
+                subjects,
+                Level.WARNING,
+                "review it, then set last_reviewed to today",
+            )
+        if freshness.drill in (DrillState.NEVER, DrillState.OVERDUE):
+            last = freshness.last_drill.isoformat() if freshness.last_drill else "?"
+            detail = "has never been drilled" if freshness.drill is DrillState.NEVER else f"was last drilled on {last}"
+            yield _finding(
+                runbook.path,
+                runbook.line,
+                runbook.col,
+                "never-drilled",
+                f"fallback path {runbook.id!r} {detail}",
+                {("runbook", runbook.id)},
+                Level.WARNING,
+                "a fallback never exercised is a wish: drill it and add the result under `drills:`",
+            )
+
+
+def _overdue(index: KnowledgeIndex, on: dt.date) -> Iterator[Finding]:
+    """Only gated priorities are reported here; `opsbook actions --overdue` lists every overdue item."""
+    gate = list(index.settings["action_items"]["strict_gate"])
+    for item in action_states(index, on, open_with_priority=gate):
+        if item.overdue:
+            yield _finding(
+                item.incident_path,
+                item.line,
+                item.col,
+                "overdue-action",
+                f"{item.priority} action item {item.id!r} ({item.owner or 'no owner'}) is overdue",
+                {("incident", item.incident)},
+                Level.WARNING,
+                "close it, or move its due date with a reason the weekly review agrees to",
+            )
+
+
+def _deprecation_cycles(index: KnowledgeIndex) -> Iterator[Finding]:
+    edges = list(
+        index.connection.execute(
+            """SELECT r.id, f.target FROM refs f JOIN records r ON r.path = f.path
+               WHERE f.field = 'replaced_by' AND r.kind = 'runbook'"""
+        )
+    )
     replaced = dict(edges)
     if not any(target in replaced for target in replaced.values()):
         return  # a cycle needs a replacement that is itself replaced
     import networkx as nx
 
-    graph = nx.DiGraph(edges)
-    by_id = {record[ID]: record for record in records if record[KIND] == "runbook"}
-    for cycle in nx.simple_cycles(graph):
+    places = {
+        record_id: (path, line, col)
+        for path, line, col, record_id in index.connection.execute(
+            "SELECT path, line, col, id FROM records WHERE kind = 'runbook' ORDER BY path DESC"
+        )
+    }
+    for cycle in nx.simple_cycles(nx.DiGraph(edges)):
         if len(cycle) < 2:
             continue
         start = cycle.index(min(cycle))
         cycle = cycle[start:] + cycle[:start]
-        record = by_id[cycle[0]]
-        yield Diagnostic(
-            record[PATH],
-            record[LINE],
-            record[COL],
+        path, line, col = places[cycle[0]]
+        yield _finding(
+            path,
+            line,
+            col,
             "deprecation-cycle",
             "runbooks replace each other in a cycle: " + " -> ".join([*cycle, cycle[0]]),
+            {("runbook", record_id) for record_id in cycle},
         )
 
 
-def _class_coverage(records: Sequence[Linkable], context: LinkContext) -> Iterator[Diagnostic]:
+def _class_coverage(index: KnowledgeIndex) -> Iterator[Finding]:
     covered = {
-        record[CLASSES][0]
-        for record in records
-        if record[KIND] == "runbook" and record[STATUS] == "active" and record[CLASSES]
+        row[0]
+        for row in index.connection.execute(
+            """SELECT c.class FROM classes c JOIN records r ON r.path = c.path
+               WHERE r.kind = 'runbook' AND r.status = 'active'"""
+        )
     }
-    for failure_class in context.failure_classes:
+    runbooks = index.settings["paths"]["runbooks"].strip("/")
+    for failure_class in FAILURE_CLASSES:
         if failure_class not in covered:
-            yield Diagnostic(
-                os.path.join(context.runbook_folder, failure_class),
+            yield _finding(
+                f"{runbooks}/{failure_class}",
                 1,
                 1,
                 "class-uncovered",
                 f"failure class {failure_class!r} has no active runbook",
+                {("class", failure_class)},
                 hint=f"opsbook new runbook --class {failure_class} --id <id>",
-            )
-
-
-def _orphan(record: RecordFacts, graph: LinkIndex) -> Iterator[Diagnostic]:
-    if record.status == "deprecated" or not record.valid:
-        return
-    links_out = any(ref.target_kind != "workflow" for ref in record.refs)
-    if not links_out and not graph.incoming.get(("runbook", record.id)):
-        yield Diagnostic(
-            record.path,
-            record.line,
-            record.col,
-            "orphan-runbook",
-            f"runbook {record.id!r} links to nothing and nothing links to it",
-            severity=Severity.WARNING,
-            hint="add `related:` runbooks so responders can move between neighbouring failures",
-        )
-
-
-def _freshness(record: RecordFacts, graph: LinkIndex, on: dt.date) -> Iterator[Diagnostic]:
-    if record.status != "active" or not record.valid:
-        return
-    freshness = runbook_freshness(record, incidents_using(graph, record.id), on)
-    if freshness.stale:
-        yield Diagnostic(
-            record.path,
-            record.line,
-            record.col,
-            "stale-runbook",
-            f"runbook {record.id!r} is stale: {'; '.join(freshness.reasons)}",
-            severity=Severity.WARNING,
-            hint="review it, then set last_reviewed to today",
-        )
-    if freshness.drill in (DrillState.NEVER, DrillState.OVERDUE):
-        detail = (
-            "has never been drilled"
-            if freshness.drill is DrillState.NEVER
-            else "was last drilled on " + (record.last_drill.isoformat() if record.last_drill else "?")
-        )
-        yield Diagnostic(
-            record.path,
-            record.line,
-            record.col,
-            "never-drilled",
-            f"fallback path {record.id!r} {detail}",
-            severity=Severity.WARNING,
-            hint="a fallback never exercised is a wish: drill it and add the result under `drills:`",
-        )
-
-
-def _overdue(
-    record: RecordFacts, sla_days: Mapping[str, int], gate: frozenset[str], on: dt.date
-) -> Iterator[Diagnostic]:
-    """Only gated priorities are reported here; `opsbook actions --overdue` lists every overdue item."""
-    for item in record.action_items:
-        if item.priority in gate and is_overdue(item, sla_days, on):
-            yield Diagnostic(
-                record.path,
-                item.line,
-                item.col,
-                "overdue-action",
-                f"{item.priority} action item {item.id!r} ({item.owner or 'no owner'}) is overdue",
-                severity=Severity.WARNING,
-                hint="close it, or move its due date with a reason the weekly review agrees to",
             )

@@ -1,24 +1,20 @@
-"""When a runbook stops being trustworthy, when a fallback needs a drill, when a follow-up is late.
+"""When a runbook stops being trustworthy, and when a fallback path needs a drill.
 
-Pure functions over record facts and an explicit `today`, shared by `check`, `review` and the site so
-that all three always agree.
+A runbook is stale when it is past its review interval, or when an incident that started after its last
+review used it. A runbook that covers a fallback path (every fallback runbook, unless it says
+otherwise) needs a drill within each review interval. `check`, the site, the review, `stats` and the
+MCP server all read these states from here, so they always agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from opsbook.records.summary import ActionFacts, RecordFacts
-
-
-def today() -> dt.date:
-    """The current date, or `OPSBOOK_TODAY` (YYYY-MM-DD) for reproducible output."""
-    pinned = os.environ.get("OPSBOOK_TODAY")
-    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+if TYPE_CHECKING:
+    from opsbook.index.knowledge import KnowledgeIndex
 
 
 class DrillState(StrEnum):
@@ -32,7 +28,9 @@ class Freshness(NamedTuple):
     review_due: dt.date
     past_interval: bool
     used_after_review: tuple[str, ...]
+    """Ids of the incidents that used the runbook after its last review, in order."""
     drill: DrillState
+    last_drill: dt.date | None
 
     @property
     def stale(self) -> bool:
@@ -48,37 +46,44 @@ class Freshness(NamedTuple):
         return reasons
 
 
-def runbook_freshness(runbook: RecordFacts, users: Iterable[RecordFacts], on: dt.date) -> Freshness:
-    """`users` are the incidents that list this runbook in `runbooks_used`."""
-    assert runbook.last_reviewed is not None and runbook.review_interval_days is not None
-    interval = dt.timedelta(days=runbook.review_interval_days)
-    review_due = runbook.last_reviewed + interval
-    later = tuple(
-        sorted(
-            incident.id
-            for incident in users
-            if incident.started is not None and incident.started.date() > runbook.last_reviewed
-        )
-    )
-    if not runbook.needs_drills:
-        drill = DrillState.NOT_REQUIRED
-    elif runbook.last_drill is None:
-        drill = DrillState.NEVER
-    elif runbook.last_drill + interval < on:
-        drill = DrillState.OVERDUE
-    else:
-        drill = DrillState.CURRENT
-    return Freshness(review_due, review_due < on, later, drill)
+class RunbookFreshness(NamedTuple):
+    path: str
+    id: str
+    status: str
+    visibility: str
+    line: int
+    col: int
+    freshness: Freshness
 
 
-def deadline(due: dt.date | None, opened: dt.date, priority: str, sla_days: Mapping[str, int]) -> dt.date:
-    """The due date, or the priority's SLA counted from the day the item was opened."""
-    return due if due is not None else opened + dt.timedelta(days=sla_days.get(priority, 90))
-
-
-def action_deadline(item: ActionFacts, sla_days: Mapping[str, int]) -> dt.date:
-    return deadline(item.due, item.opened, item.priority, sla_days)
-
-
-def is_overdue(item: ActionFacts, sla_days: Mapping[str, int], on: dt.date) -> bool:
-    return item.status == "open" and action_deadline(item, sla_days) < on
+def runbook_freshness(index: KnowledgeIndex, on: dt.date) -> list[RunbookFreshness]:
+    """The freshness of every valid runbook, by path."""
+    used_after: defaultdict[str, list[str]] = defaultdict(list)
+    for runbook_path, incident_id in index.connection.execute(
+        """SELECT r.path, i.id FROM records r
+           JOIN refs f ON f.target_kind = 'runbook' AND f.target = r.id AND f.field = 'runbooks_used'
+           JOIN records i ON i.path = f.path AND i.kind = 'incident'
+           WHERE r.kind = 'runbook' AND r.valid AND i.started_day > r.last_reviewed
+           ORDER BY i.id"""
+    ):
+        if incident_id not in used_after[runbook_path]:
+            used_after[runbook_path].append(incident_id)
+    states = []
+    for row in index.connection.execute(
+        """SELECT path, id, status, visibility, line, col, last_reviewed, review_interval_days, needs_drills, last_drill
+           FROM records WHERE kind = 'runbook' AND valid ORDER BY path"""
+    ):
+        path, runbook_id, status, visibility, line, col, reviewed, interval, needs_drills, drilled = row
+        review_due = dt.date.fromordinal(reviewed + interval)
+        last_drill = dt.date.fromordinal(drilled) if drilled is not None else None
+        if not needs_drills:
+            drill = DrillState.NOT_REQUIRED
+        elif last_drill is None:
+            drill = DrillState.NEVER
+        elif last_drill + dt.timedelta(days=interval) < on:
+            drill = DrillState.OVERDUE
+        else:
+            drill = DrillState.CURRENT
+        freshness = Freshness(review_due, review_due < on, tuple(used_after[path]), drill, last_drill)
+        states.append(RunbookFreshness(path, runbook_id, status, visibility, line, col, freshness))
+    return states

@@ -1,46 +1,46 @@
-"""`opsbook actions` and `opsbook stats`: the knowledge base's follow-ups and figures, as plain data."""
+"""`opsbook actions`: open follow-ups across every incident, overdue first."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
-from opsbook.checks.freshness import today
-from opsbook.index.knowledge import load_knowledge_base
-from opsbook.site.model import build_site_model
-from opsbook.features.stats import stats
+from opsbook.checks.deadlines import ActionState, action_states
+
+if TYPE_CHECKING:
+    from opsbook.index.knowledge import KnowledgeIndex
 
 
-def list_follow_ups(
-    root: Path, *, overdue_only: bool = False, owner: str | None = None, include_closed: bool = False
-) -> list[dict[str, Any]]:
-    site = build_site_model(load_knowledge_base(root), public=False, today=today(), site_url=None)
-    items = [f for view in site.incidents for f in view.follow_ups]
+def follow_ups(
+    index: KnowledgeIndex,
+    on: dt.date,
+    *,
+    overdue_only: bool = False,
+    owner: str | None = None,
+    include_closed: bool = False,
+) -> list[ActionState]:
+    items = action_states(index, on)
     if not include_closed:
-        items = [f for f in items if f.item.status.value == "open"]
+        items = [item for item in items if item.status == "open"]
     if overdue_only:
-        items = [f for f in items if f.overdue]
+        items = [item for item in items if item.overdue]
     if owner is not None:
-        items = [f for f in items if (f.item.owner or "").lower() == owner.lower()]
-    items.sort(key=lambda f: (not f.overdue, f.deadline, f.item.priority.value, f.incident.id))
-    return [
-        {
-            "incident": f.incident.id,
-            "id": f.item.id,
-            "title": f.item.title,
-            "type": f.item.type.value,
-            "owner": f.item.owner,
-            "priority": f.item.priority.value,
-            "status": f.item.status.value,
-            "opened": f.opened.isoformat(),
-            "due": f.item.due.isoformat() if f.item.due else None,
-            "deadline": f.deadline.isoformat(),
-            "deadline_from": "due" if f.item.due else "sla",
-            "overdue": f.overdue,
-        }
-        for f in items
-    ]
+        items = [item for item in items if (item.owner or "").lower() == owner.lower()]
+    return sorted(items, key=lambda item: (not item.overdue, item.deadline, item.priority, item.incident))
 
 
-def knowledge_stats(root: Path) -> dict[str, Any]:
-    return stats(build_site_model(load_knowledge_base(root), public=False, today=today(), site_url=None))
+def as_json(item: ActionState) -> dict[str, Any]:
+    return {
+        "incident": item.incident,
+        "id": item.id,
+        "title": item.title,
+        "type": item.type,
+        "owner": item.owner,
+        "priority": item.priority,
+        "status": item.status,
+        "opened": item.opened.isoformat(),
+        "due": item.due.isoformat() if item.due else None,
+        "deadline": item.deadline.isoformat(),
+        "deadline_from": item.deadline_from,
+        "overdue": item.overdue,
+    }

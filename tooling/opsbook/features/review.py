@@ -9,54 +9,75 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opsbook.checks.freshness import DrillState
-from opsbook.features.durations import FollowUp
-from opsbook.index.knowledge import KnowledgeBase
-from opsbook.records.models import ActionItemType, ActionStatus, Helped
-from opsbook.records.models.catalog import Workflow
-from opsbook.records.models.incident import RunbookUse
-from opsbook.support.periods import IsoWeek
-from opsbook.site.model import IncidentView, RunbookView, SiteModel, build_site_model
+from opsbook.checks.deadlines import ActionState, action_states
+from opsbook.checks.freshness import DrillState, Freshness, runbook_freshness
+from opsbook.features.durations import durations
+from opsbook.features.rows import IncidentRow, incident_rows, runbook_rows
 from opsbook.features.stats import in_weeks, summarise
+from opsbook.features.urls import incident_page, runbook_page
+from opsbook.support.periods import IsoWeek
 
-UNHELPFUL = (Helped.NO, Helped.WRONG_RUNBOOK, Helped.PARTLY)
-TEST_TYPES = (ActionItemType.ADD_P0_TEST, ActionItemType.ADD_REGRESSION_EVAL)
+if TYPE_CHECKING:
+    from opsbook.index.knowledge import KnowledgeIndex
+
+UNHELPFUL = ("no", "wrong-runbook", "partly")
+TEST_TYPES = ("add-p0-test", "add-regression-eval")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewIncident:
+    incident: IncidentRow
+    path: str
+    """The incident's page."""
+    durations: dict[str, dt.timedelta | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookState:
+    id: str
+    title: str
+    owner: str
+    path: str
+    """The runbook's page."""
+    freshness: Freshness
 
 
 @dataclass(frozen=True, slots=True)
 class RunbookFeedback:
-    incident: IncidentView
-    use: RunbookUse
-    runbook: RunbookView | None
+    incident: ReviewIncident
+    runbook_id: str
+    helped: str
+    note: str | None
+    runbook: RunbookState | None
 
 
 @dataclass(frozen=True, slots=True)
 class WorkflowTouch:
-    workflow: Workflow
-    incidents: list[IncidentView]
-    tests: list[FollowUp]
+    workflow: dict[str, Any]
+    """The workflow as written in catalog/workflows.yaml."""
+    incidents: list[ReviewIncident]
+    tests: list[ActionState]
 
     @property
     def guarded(self) -> bool:
-        return any(f.item.status is ActionStatus.DONE for f in self.tests)
+        return any(item.status == "done" for item in self.tests)
 
 
 @dataclass
 class WeeklyReview:
     week: IsoWeek
     as_of: dt.date
-    site: SiteModel
-    incidents: list[IncidentView]
-    excluded: list[IncidentView]
+    incidents: list[ReviewIncident]
+    excluded: list[ReviewIncident]
     trend: dict[str, dict[str, Any]]
-    opened: list[FollowUp]
-    closed: list[FollowUp]
-    overdue_by_owner: dict[str, list[FollowUp]]
+    opened: list[ActionState]
+    closed: list[ActionState]
+    overdue_by_owner: dict[str, list[ActionState]]
     feedback: list[RunbookFeedback]
-    stale: list[RunbookView]
-    undrilled: list[RunbookView]
+    stale: list[RunbookState]
+    undrilled: list[RunbookState]
     workflows: list[WorkflowTouch]
 
     @property
@@ -70,67 +91,93 @@ class WeeklyReview:
     def count_by(self, key: str) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         for view in self.incidents:
-            values = view.incident.failure_classes if key == "class" else [view.incident.severity.value]
-            for value in values:
-                counts[str(value)] += 1
+            for value in view.incident.classes if key == "class" else (view.incident.severity,):
+                counts[value] += 1
         return dict(sorted(counts.items()))
 
 
-def build_review(kb: KnowledgeBase, week: IsoWeek, *, today: dt.date, site_url: str | None = None) -> WeeklyReview:
+def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> WeeklyReview:
     as_of = min(week.end, today)
-    site = build_site_model(kb, public=False, today=as_of, site_url=site_url)
-    in_week = [v for v in site.incidents if week.contains(v.incident.timestamps.started.date())]
-    counted = [v for v in in_week if v.incident.in_metrics]
-    everything = [v.incident for v in site.incidents if v.incident.in_metrics]
-    follow_ups = [f for v in site.incidents for f in v.follow_ups]
-    overdue: dict[str, list[FollowUp]] = defaultdict(list)
-    for follow_up in sorted((f for f in follow_ups if f.overdue), key=lambda f: (f.deadline, f.item.priority.value)):
-        overdue[follow_up.item.owner or "(no owner)"].append(follow_up)
-    feedback = [
-        RunbookFeedback(view, use, site.runbook(use.runbook))
-        for view in in_week
-        for use in view.incident.runbooks_used
-        if use.helped in UNHELPFUL
+    every = incident_rows(index)
+    in_week = [
+        ReviewIncident(row, incident_page(row.id), durations(row.timestamps))
+        for row in every
+        if week.contains(row.started.date())
     ]
-    touches = []
-    for workflow in site.workflows:
-        hit = [v for v in in_week if workflow.id in v.incident.workflows]
-        if hit:
-            tests = [f for v in hit for f in v.follow_ups if f.item.type in TEST_TYPES]
-            touches.append(WorkflowTouch(workflow, hit, tests))
+    items = action_states(index, as_of)
+    overdue: dict[str, list[ActionState]] = defaultdict(list)
+    for item in sorted((i for i in items if i.overdue), key=lambda i: (i.deadline, i.priority)):
+        overdue[item.owner or "(no owner)"].append(item)
+    runbooks = {row.path: row for row in runbook_rows(index)}
+    states = {
+        state.id: RunbookState(
+            state.id,
+            runbooks[state.path].title,
+            runbooks[state.path].owner,
+            runbook_page(runbooks[state.path].failure_class, state.id),
+            state.freshness,
+        )
+        for state in runbook_freshness(index, as_of)
+    }
+    active = {row.id for row in runbooks.values() if row.status == "active"}
+    by_path = {view.incident.path: view for view in in_week}
+    feedback = [
+        RunbookFeedback(by_path[path], runbook, helped, note, states.get(runbook))
+        for path, runbook, helped, note in index.connection.execute(
+            "SELECT path, target, detail, note FROM refs WHERE field = 'runbooks_used' ORDER BY path, position"
+        )
+        if path in by_path and helped in UNHELPFUL
+    ]
+    touched: defaultdict[str, list[ReviewIncident]] = defaultdict(list)
+    for path, workflow in index.connection.execute(
+        "SELECT path, target FROM refs WHERE field = 'workflows' AND target_kind = 'workflow' ORDER BY path, position"
+    ):
+        if path in by_path:
+            touched[workflow].append(by_path[path])
+    catalog = index.catalog_document("workflows.yaml") or {"workflows": []}
+    touches = [
+        WorkflowTouch(
+            workflow,
+            hit,
+            [i for i in items if i.type in TEST_TYPES and i.incident_path in {v.incident.path for v in hit}],
+        )
+        for workflow in catalog["workflows"]
+        if (hit := touched.get(workflow["id"]))
+    ]
+    counted = [row for row in every if row.in_metrics]
+    in_week_counted = [v for v in in_week if v.incident.in_metrics]
     return WeeklyReview(
         week=week,
         as_of=as_of,
-        site=site,
-        incidents=counted,
+        incidents=in_week_counted,
         excluded=[v for v in in_week if not v.incident.in_metrics],
         trend={
-            "this week": summarise(v.incident for v in counted),
-            "last 4 weeks": summarise(in_weeks(everything, week, 4)),
-            "last 12 weeks": summarise(in_weeks(everything, week, 12)),
+            "this week": summarise(v.incident for v in in_week_counted),
+            "last 4 weeks": summarise(in_weeks(counted, week, 4)),
+            "last 12 weeks": summarise(in_weeks(counted, week, 12)),
         },
-        opened=[f for f in follow_ups if week.contains(f.opened)],
-        closed=[f for f in follow_ups if f.item.closed is not None and week.contains(f.item.closed)],
+        opened=[i for i in items if week.contains(i.opened)],
+        closed=[i for i in items if i.closed is not None and week.contains(i.closed)],
         overdue_by_owner=dict(sorted(overdue.items())),
         feedback=feedback,
-        stale=[v for v in site.runbooks.values() if v.freshness.stale and v.runbook.status.value == "active"],
-        undrilled=[v for v in site.runbooks.values() if v.freshness.drill in (DrillState.NEVER, DrillState.OVERDUE)],
+        stale=[s for s in states.values() if s.freshness.stale and s.id in active],
+        undrilled=[s for s in states.values() if s.freshness.drill in (DrillState.NEVER, DrillState.OVERDUE)],
         workflows=touches,
     )
 
 
 def review_json(review: WeeklyReview) -> dict[str, Any]:
-    def follow_up(f: FollowUp) -> dict[str, Any]:
+    def follow_up(item: ActionState) -> dict[str, Any]:
         return {
-            "incident": f.incident.id,
-            "id": f.item.id,
-            "title": f.item.title,
-            "owner": f.item.owner,
-            "priority": f.item.priority.value,
-            "type": f.item.type.value,
-            "status": f.item.status.value,
-            "deadline": f.deadline.isoformat(),
-            "overdue": f.overdue,
+            "incident": item.incident,
+            "id": item.id,
+            "title": item.title,
+            "owner": item.owner,
+            "priority": item.priority,
+            "type": item.type,
+            "status": item.status,
+            "deadline": item.deadline.isoformat(),
+            "overdue": item.overdue,
         }
 
     return {
@@ -143,8 +190,8 @@ def review_json(review: WeeklyReview) -> dict[str, Any]:
             {
                 "id": v.incident.id,
                 "title": v.incident.title,
-                "severity": v.incident.severity.value,
-                "failure_classes": [str(c) for c in v.incident.failure_classes],
+                "severity": v.incident.severity,
+                "failure_classes": list(v.incident.classes),
                 "durations_minutes": {
                     name: None if value is None else round(value.total_seconds() / 60, 1)
                     for name, value in v.durations.items()
@@ -157,37 +204,32 @@ def review_json(review: WeeklyReview) -> dict[str, Any]:
         "by_severity": review.count_by("severity"),
         "trend": review.trend,
         "action_items": {
-            "opened": [follow_up(f) for f in review.opened],
-            "closed": [follow_up(f) for f in review.closed],
+            "opened": [follow_up(i) for i in review.opened],
+            "closed": [follow_up(i) for i in review.closed],
             "overdue_by_owner": {
-                owner: [follow_up(f) for f in items] for owner, items in review.overdue_by_owner.items()
+                owner: [follow_up(i) for i in items] for owner, items in review.overdue_by_owner.items()
             },
         },
         "runbook_feedback": [
-            {
-                "incident": fb.incident.incident.id,
-                "runbook": fb.use.runbook,
-                "helped": fb.use.helped.value,
-                "note": fb.use.note,
-            }
+            {"incident": fb.incident.incident.id, "runbook": fb.runbook_id, "helped": fb.helped, "note": fb.note}
             for fb in review.feedback
         ],
-        "stale_runbooks": [{"id": v.runbook.id, "reasons": v.freshness.reasons} for v in review.stale],
+        "stale_runbooks": [{"id": s.id, "reasons": s.freshness.reasons} for s in review.stale],
         "fallback_drills_due": [
             {
-                "id": v.runbook.id,
-                "state": v.freshness.drill.value,
-                "last_drill": v.runbook.last_drill.date.isoformat() if v.runbook.last_drill else None,
+                "id": s.id,
+                "state": s.freshness.drill.value,
+                "last_drill": s.freshness.last_drill.isoformat() if s.freshness.last_drill else None,
             }
-            for v in review.undrilled
+            for s in review.undrilled
         ],
         "workflows_touched": [
             {
-                "id": t.workflow.id,
-                "p0": t.workflow.p0,
-                "golden_path": t.workflow.golden_path,
+                "id": t.workflow["id"],
+                "p0": t.workflow["p0"],
+                "golden_path": t.workflow["golden_path"],
                 "incidents": [v.incident.id for v in t.incidents],
-                "tests_or_evals": [follow_up(f) for f in t.tests],
+                "tests_or_evals": [follow_up(i) for i in t.tests],
                 "guarded": t.guarded,
             }
             for t in review.workflows

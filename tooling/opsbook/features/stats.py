@@ -1,31 +1,35 @@
-"""Counts and response times by class, severity, month and week (`opsbook stats`, the metrics page, reviews).
-
-Duplicates and incidents excluded from metrics are never counted here.
-"""
+"""Counts and response times by class, severity, month and week (`opsbook stats`, the metrics page, the
+weekly review). Duplicates and incidents excluded from metrics are never counted here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from opsbook.checks.freshness import DrillState
+from opsbook.checks.deadlines import action_states
+from opsbook.checks.freshness import DrillState, runbook_freshness
 from opsbook.features.durations import DURATIONS, durations
-from opsbook.records.models import Incident
+from opsbook.features.rows import IncidentRow, incident_rows
 from opsbook.support.periods import IsoWeek, percentile
-from opsbook.site.model import SiteModel
+
+if TYPE_CHECKING:
+    from opsbook.index.knowledge import KnowledgeIndex
+
+FAILURE_CLASSES = ("auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy")
 
 
-def counted(incidents: Iterable[Incident]) -> list[Incident]:
+def counted(incidents: Iterable[IncidentRow]) -> list[IncidentRow]:
     return [i for i in incidents if i.in_metrics]
 
 
-def summarise(incidents: Iterable[Incident]) -> dict[str, Any]:
+def summarise(incidents: Iterable[IncidentRow]) -> dict[str, Any]:
     """Count plus median and p90 (minutes) of each derived duration."""
-    incidents = list(incidents)
-    result: dict[str, Any] = {"count": len(incidents)}
+    spans = [durations(i.timestamps) for i in incidents]
+    result: dict[str, Any] = {"count": len(spans)}
     for name in DURATIONS:
-        minutes = [d.total_seconds() / 60 for i in incidents if (d := durations(i)[name]) is not None]
+        minutes = [d.total_seconds() / 60 for span in spans if (d := span[name]) is not None]
         median, p90 = percentile(minutes, 0.5), percentile(minutes, 0.9)
         result[name] = {
             "median_minutes": None if median is None else round(median, 1),
@@ -35,43 +39,53 @@ def summarise(incidents: Iterable[Incident]) -> dict[str, Any]:
     return result
 
 
-def in_weeks(incidents: Iterable[Incident], last: IsoWeek, weeks: int) -> list[Incident]:
+def in_weeks(incidents: Iterable[IncidentRow], last: IsoWeek, weeks: int) -> list[IncidentRow]:
     first = last.minus(weeks - 1)
-    return [i for i in incidents if first.start <= i.timestamps.started.date() <= last.end]
+    return [i for i in incidents if first.start <= i.started.date() <= last.end]
 
 
-def weekly_counts(site: SiteModel, last: IsoWeek, weeks: int) -> tuple[list[IsoWeek], dict[str, list[int]]]:
+def weekly_counts(
+    incidents: Sequence[IncidentRow], last: IsoWeek, weeks: int
+) -> tuple[list[IsoWeek], dict[str, list[int]]]:
     """Incidents per week per class, oldest week first."""
     labels = [last.minus(n) for n in range(weeks - 1, -1, -1)]
-    per_class: dict[str, list[int]] = {c.id: [0] * weeks for c in site.classes}
+    per_class: dict[str, list[int]] = {c: [0] * weeks for c in FAILURE_CLASSES}
     index = {week: position for position, week in enumerate(labels)}
-    for incident in counted(v.incident for v in site.incidents):
-        position = index.get(IsoWeek.of(incident.timestamps.started.date()))
+    for incident in counted(incidents):
+        position = index.get(IsoWeek.of(incident.started.date()))
         if position is None:
             continue
-        for failure_class in incident.failure_classes:
+        for failure_class in incident.classes:
             if failure_class in per_class:
                 per_class[failure_class][position] += 1
     return labels, per_class
 
 
-def stats(site: SiteModel) -> dict[str, Any]:
-    incidents = counted(v.incident for v in site.incidents)
-    by_class: dict[str, list[Incident]] = defaultdict(list)
-    by_severity: dict[str, list[Incident]] = defaultdict(list)
-    by_month: dict[str, list[Incident]] = defaultdict(list)
+def stats(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[str, Any]:
+    """Figures over the valid records (the public ones only, for a public site)."""
+    every = incident_rows(index, public=public)
+    incidents = counted(every)
+    by_class: dict[str, list[IncidentRow]] = defaultdict(list)
+    by_severity: dict[str, list[IncidentRow]] = defaultdict(list)
+    by_month: dict[str, list[IncidentRow]] = defaultdict(list)
     for incident in incidents:
-        for failure_class in incident.failure_classes:
-            by_class[str(failure_class)].append(incident)
-        by_severity[incident.severity.value].append(incident)
-        by_month[incident.timestamps.started.strftime("%Y-%m")].append(incident)
-    follow_ups = [f for v in site.incidents for f in v.follow_ups]
-    statuses = Counter(f.item.status.value for f in follow_ups)
-    drills = Counter(v.freshness.drill.value for v in site.runbooks.values())
+        for failure_class in incident.classes:
+            by_class[failure_class].append(incident)
+        by_severity[incident.severity].append(incident)
+        by_month[incident.started.strftime("%Y-%m")].append(incident)
+    visible = {i.path for i in every}
+    items = [item for item in action_states(index, on) if item.incident_path in visible]
+    statuses = Counter(item.status for item in items)
+    runbooks = [r for r in runbook_freshness(index, on) if not public or r.visibility == "public"]
+    drills = Counter(r.freshness.drill for r in runbooks)
+    (invalid,) = index.connection.execute(
+        "SELECT count(*) FROM files WHERE role IN ('runbook', 'incident') AND path NOT IN "
+        "(SELECT path FROM records WHERE valid)"
+    ).fetchone()
     return {
-        "as_of": site.today.isoformat(),
+        "as_of": on.isoformat(),
         "incidents": {
-            "total": len(site.incidents),
+            "total": len(every),
             "in_metrics": len(incidents),
             "overall": summarise(incidents),
             "by_class": {key: summarise(group) for key, group in sorted(by_class.items())},
@@ -80,14 +94,15 @@ def stats(site: SiteModel) -> dict[str, Any]:
         },
         "action_items": {
             "open": statuses.get("open", 0),
-            "overdue": sum(f.overdue for f in follow_ups),
+            "overdue": sum(item.overdue for item in items),
             "done": statuses.get("done", 0),
             "not_doing": statuses.get("not_doing", 0),
         },
         "runbooks": {
-            "total": len(site.runbooks),
-            "stale": sum(v.freshness.stale for v in site.runbooks.values()),
-            "never_drilled": drills.get(DrillState.NEVER.value, 0),
-            "drill_overdue": drills.get(DrillState.OVERDUE.value, 0),
+            "total": len(runbooks),
+            "stale": sum(r.freshness.stale for r in runbooks),
+            "never_drilled": drills.get(DrillState.NEVER, 0),
+            "drill_overdue": drills.get(DrillState.OVERDUE, 0),
         },
+        "left_out_invalid_files": invalid,
     }

@@ -23,9 +23,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from opsbook.features.urls import page_url, runbook_page
+
+if TYPE_CHECKING:
+    from opsbook.index.knowledge import KnowledgeIndex
 
 FIELD_WEIGHTS = {"title": 3, "signatures": 3, "symptoms": 2, "keywords": 2, "summary": 1, "providers": 1}
 K1, B = 1.2, 0.75
@@ -367,19 +370,6 @@ class TriageIndex:
         return top_class, max(0.0, min(1.0, strength * (0.5 + 0.5 * margin)))
 
 
-class EvalCase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1)
-    expected: Literal["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy", "none"]
-    source: str | None = None
-    note: str | None = None
-
-
-class EvalSet(RootModel[list[EvalCase]]):
-    """A triage evaluation file: a YAML list of `{text, expected}` (expected is a class or `none`)."""
-
-
 def evaluate(index: TriageIndex, cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Top-1 and top-3 class accuracy over `{text, expected}` cases (expected: a class or `none`)."""
     top1 = top3 = 0
@@ -405,3 +395,41 @@ def evaluate(index: TriageIndex, cases: Sequence[Mapping[str, Any]]) -> dict[str
             )
     total = len(cases) or 1
     return {"cases": len(cases), "top1": top1 / total, "top3": top3 / total, "misses": misses}
+
+
+def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex:
+    """The ranking index of the knowledge base's valid runbooks (the public ones with `public`), kept in the
+    knowledge index until a runbook changes."""
+    import hashlib
+    import json
+
+    rows = list(
+        index.connection.execute(
+            f"""SELECT f.path, f.document FROM files f JOIN records r ON r.path = f.path
+                WHERE r.kind = 'runbook' AND r.valid {"AND r.visibility = 'public'" if public else ""}
+                ORDER BY f.path"""
+        )
+    )
+    inputs = hashlib.blake2b(b"".join(path.encode() + b"\0" + digest for path, digest in rows), digest_size=16)
+
+    def compute() -> str:
+        runbooks = []
+        for record in index.documents(path for path, _ in rows).values():
+            runbooks.append(
+                {
+                    "id": record["id"],
+                    "title": record["title"],
+                    "failure_class": record["failure_class"],
+                    "status": record["status"],
+                    "url": page_url(runbook_page(record["failure_class"], record["id"])),
+                    "summary": record["summary"],
+                    "symptoms": record["symptoms"],
+                    "signatures": record["signatures"],
+                    "keywords": record["keywords"],
+                    "providers": record["applicability"]["providers"],
+                }
+            )
+        return json.dumps(TriageIndex.build(runbooks).export(), ensure_ascii=False)
+
+    name = "triage-public" if public else "triage"
+    return TriageIndex.from_export(json.loads(index.derived(name, inputs.hexdigest(), compute)))

@@ -1,227 +1,259 @@
-"""Load a knowledge base: find it, read its configuration, check every record file, keep what is good.
+"""One knowledge base as every command sees it: the stored index, brought up to date when opened.
 
-One bad file never stops the others: each file becomes a `FileOutcome` with its diagnostics and, when
-it is valid, its record and facts. Large knowledge bases are checked on a process pool; a warm cache
-(see `opsbook.index.cache`) skips files that have not changed.
+Opening compares every file's stamp with the stored one and checks again only the files that changed
+(see `needs_check`); unchanged files keep their stored findings, summaries and data. Commands then
+query the index's tables (see `opsbook.index.store.SCHEMA`) or load records' full data from it.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, RootModel
-
-from opsbook.records.diagnostics import Diagnostic, display_path
-from opsbook.records.summary import RecordFacts
-from opsbook.index.scan import (
-    CATALOG_NAMES,
-    CONFIG_FILE,
-    PARALLEL_THRESHOLD,
-    FileOutcome,
-    FileTask,
-    Found,
-    discover,
-    docs_pages,
-    key_of,
-    outside_root,
-    task_for,
-)
-from opsbook.records.yaml_loader import Document, Limits, load_file
-from opsbook.records.models import Config, Incident, Runbook
-from opsbook.records.models.catalog import ClassCatalog, ToolCatalog, WorkflowCatalog
-from opsbook.records.models.environment import EnvManifest
+from opsbook.index.prefork import Checker
+from opsbook.index.root import CONFIG_FILE
+from opsbook.index.scan import Input, scan
+from opsbook.index.store import Store, Stored
+from opsbook.index.workers import check_all
+from opsbook.records.diagnostics import Diagnostic
+from opsbook.records.files import UNKNOWN, FileResult, FileTask, Stamp, digest_of
 from opsbook.support.progress import Progress
-from opsbook.records.check_file import check_record_file
-from opsbook.records.secrets import scan_text
-from opsbook.records.validate import validate_model
 
 if TYPE_CHECKING:
-    from opsbook.index.cache import Cache
-    from opsbook.checks.cross_record import LinkContext, LinkIndex
+    from pydantic import BaseModel
+
+    from opsbook.records.models import Config, Incident, Runbook
+
+Model = TypeVar("Model", bound="BaseModel")
+
+RACY_NS = 2_000_000_000
+"""A file changed this close before its stamp was taken may change again within the same clock tick
+without its stamp changing (git's "racily clean" files): its content is compared until it is older."""
+DEFAULT_MAX_BYTES = 1 << 20
 
 
-Model = TypeVar("Model", bound=BaseModel)
+class KnowledgeIndex:
+    """The knowledge base at `root`, up to date as of `open`."""
 
+    def __init__(self, root: Path, store: Store) -> None:
+        self.root = root
+        self.store = store
+        self.connection = store.connection
+        self.rechecked = 0
+        """How many files were checked again when the index was opened."""
+        self.previous_ids: dict[str, tuple[str, str]] = {}
+        """(kind, id) of the records that files checked again or removed held before this refresh."""
+        self._config: Config | None = None
 
-@dataclass
-class KnowledgeBase:
-    root: Path
-    config: Config
-    outcomes: list[FileOutcome]
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    """Findings in opsbook.yml, the catalog and the docs pages."""
-    index_diagnostics: list[Diagnostic] = field(default_factory=list)
-    """Findings about the knowledge base as a whole (class coverage, deprecation cycles)."""
-    found: list[Found] = field(default_factory=list)
-    link_context: LinkContext | None = None
-    workflows: WorkflowCatalog | None = None
-    tools: ToolCatalog | None = None
-    classes: ClassCatalog | None = None
-    environment: EnvManifest | None = None
-
-    @cached_property
-    def facts(self) -> list[RecordFacts]:
-        """Facts of every identifiable record, including invalid ones (`valid=False`) so links resolve."""
-        return [o.facts for o in self.outcomes if o.facts is not None]
-
-    @cached_property
-    def links(self) -> LinkIndex:
-        """Records and their resolved references, built once for the checks and for the site."""
-        from opsbook.checks.cross_record import build_graph
-
-        return build_graph(self.facts, self.workflow_ids)
-
-    @property
-    def workflow_ids(self) -> list[str]:
-        return [w.id for w in self.workflows.workflows] if self.workflows else []
-
-    @cached_property
-    def runbooks(self) -> dict[str, Runbook]:
-        return {o.record.id: o.record for o in self.outcomes if isinstance(o.record, Runbook)}
-
-    @cached_property
-    def incidents(self) -> dict[str, Incident]:
-        return {o.record.id: o.record for o in self.outcomes if isinstance(o.record, Incident)}
-
-    @property
-    def all_diagnostics(self) -> list[Diagnostic]:
-        per_file = [d for o in self.outcomes for d in (*o.diagnostics, *o.links)]
-        return per_file + self.diagnostics + self.index_diagnostics
-
-    @property
-    def files_checked(self) -> int:
-        return len(self.outcomes) + sum(1 for _ in self.catalog_files())
-
-    def catalog_files(self) -> Iterable[Path]:
-        catalog = self.root / self.config.paths.catalog
-        return (catalog / name for name in CATALOG_FILES if (catalog / name).is_file())
-
-
-CATALOG_FILES: dict[str, type[BaseModel]] = dict(
-    zip(CATALOG_NAMES, (WorkflowCatalog, ToolCatalog, ClassCatalog, EnvManifest), strict=True)
-)
-
-
-def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
-    path = root / CONFIG_FILE
-    if not path.is_file():
-        return Config(), []
-    config, diagnostics = load_model_file(path, Config)
-    if any(d.code == "empty-file" for d in diagnostics):
-        return Config(), []
-    return config or Config(), diagnostics
-
-
-def load_model_file(path: Path, model: type[Model], limits: Limits = Limits()) -> tuple[Model | None, list[Diagnostic]]:
-    record, _, diagnostics = load_located(path, model, limits)
-    return record, diagnostics
-
-
-def load_located(
-    path: Path, model: type[Model], limits: Limits = Limits()
-) -> tuple[Model | None, Document | None, list[Diagnostic]]:
-    """A model from one YAML file, with the parsed document for locating later findings."""
-    result = load_file(path, display_path(path), limits, mapping=not issubclass(model, RootModel))
-    if result.document is None:
-        return None, None, result.diagnostics
-    record, errors = validate_model(result.document, model, result.diagnostics)
-    secrets = scan_text(result.document.source, result.document.path)
-    return record, result.document, result.diagnostics + errors + secrets
-
-
-def load_knowledge_base(
-    root: Path,
-    *,
-    keep_records: bool = True,
-    jobs: int | None = None,
-    cache: Cache | None = None,
-    progress: Progress | None = None,
-) -> KnowledgeBase:
-    from opsbook.checks.cross_record import LinkContext, graph_diagnostics
-
-    config, config_diagnostics = load_config(root)
-    found_files = discover(root, config.paths.runbooks, config.paths.incidents)
-    use_cache = cache is not None and not keep_records
-    if cache is not None and use_cache:
-        cache.load_facts()  # when they cannot be read, every file is simply checked again
-    tasks: list[FileTask] = []
-    outcomes: dict[str, FileOutcome] = {}
-    for found in found_files:
-        max_bytes = config.limits.max_file_bytes
-        key = key_of(found, max_bytes)
-        outcome = outside_root(found, root)
-        if outcome is not None:
-            outcomes[found.display] = outcome
-            if cache is not None and use_cache:
-                cache.forget(key)
-            continue
-        entry = cache.lookup(key, found, max_bytes) if cache is not None and use_cache else None
-        if cache is not None and entry is not None:
-            outcomes[found.display] = cache.outcome(key, entry)
-        else:
-            tasks.append(task_for(found, max_bytes, keep_record=keep_records))
-    for outcome in check_files(tasks, jobs, progress):
-        outcomes[outcome.path] = outcome
-        if cache is not None and use_cache:
-            cache.store(outcome)
-    kb = KnowledgeBase(root, config, [outcomes[f.display] for f in found_files], list(config_diagnostics))
-    kb.found = found_files
-    _load_catalog(kb)
-    kb.diagnostics.extend(_scan_docs(root / config.paths.docs))
-    kb.link_context = LinkContext.of(kb)
-    kb.index_diagnostics = graph_diagnostics(kb, kb.link_context)
-    return kb
-
-
-def _scan_docs(folder: Path) -> list[Diagnostic]:
-    """Hand-written pages are published too: a credential pasted into one is as bad as in a record."""
-    found: list[Diagnostic] = []
-    for path in docs_pages(folder):
+    @classmethod
+    def open(
+        cls,
+        root: Path,
+        *,
+        persistent: bool = True,
+        jobs: int | None = None,
+        progress: Progress | None = None,
+        checker: Checker | None = None,
+    ) -> KnowledgeIndex:
+        """The index of `root`, with every changed file checked again. `persistent=False` neither reads nor
+        writes the stored index (every file is checked). Takes charge of `checker` (see `check_all`)."""
+        root = Path(os.path.abspath(root))
+        index = cls(root, Store.open(root, persistent=persistent))
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        found.extend(scan_text(text, display_path(path)))
-    return found
+            index._refresh(jobs, progress, checker)
+        finally:
+            if checker is not None:
+                checker.cancel()
+        index.store.save()
+        return index
+
+    # --- bringing the index up to date ------------------------------------------------------------------
+
+    def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> None:
+        stored = self.store.stored()
+        self._refresh_config(stored)
+        settings = self.settings
+        max_bytes = settings["limits"]["max_file_bytes"]
+        if self.store.meta("max_file_bytes") != str(max_bytes):
+            stale = [path for path, entry in stored.items() if entry.role in ("runbook", "incident")]
+            self.store.remove(stale)
+            stored = {path: entry for path, entry in stored.items() if path not in stale}
+            self.store.set_meta("max_file_bytes", str(max_bytes))
+        inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
+        now = time.time_ns()
+        tasks: list[FileTask] = []
+        outside: list[FileResult] = []
+        for item in inputs:
+            entry = stored.get(item.path)
+            if item.outside is not None:
+                if entry is None or entry.stamp != item.stamp or entry.digest is not None:
+                    outside.append(_outside_root(item, self.root))
+            elif needs_check(item, entry, now, self.store):
+                tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes))
+        present = {item.path for item in inputs} | {CONFIG_FILE}
+        gone = [path for path in stored if path not in present]
+        self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
+        self.store.remove(gone)
+        self.store.put(outside + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
+        self.rechecked += len(tasks)
+
+    def _refresh_config(self, stored: dict[str, Stored]) -> None:
+        """opsbook.yml first: where the other files are depends on it."""
+        path = self.root / CONFIG_FILE
+        item = Input(CONFIG_FILE, str(path), "config", _stamp_of(path))
+        now = time.time_ns()
+        entry = stored.get(CONFIG_FILE)
+        absent = item.stamp == UNKNOWN and not path.exists()
+        if self.store.meta("settings") is not None and entry is not None:
+            if absent and entry.stamp == UNKNOWN and entry.digest is None:
+                return
+            if not absent and not needs_check(item, entry, now, self.store):
+                return
+        from opsbook.records.check_file import check_file
+        from opsbook.records.models import Config
+
+        if absent:
+            result = FileResult(CONFIG_FILE, "config", UNKNOWN, None, [])
+        else:
+            result = check_file(FileTask(item.absolute, CONFIG_FILE, "config", DEFAULT_MAX_BYTES))
+            if any(d.code == "empty-file" for d in result.diagnostics):
+                result.diagnostics = []
+        self.store.put([result], now)
+        self.store.set_meta("settings", result.document or Config().model_dump_json())
+        self.rechecked += 1
+
+    # --- what commands read -----------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """opsbook.yml as validated JSON, its defaults filled in (the defaults alone when it is invalid)."""
+        text = self.store.meta("settings")
+        assert text is not None
+        settings: dict[str, Any] = json.loads(text)
+        return settings
+
+    def config(self) -> Config:
+        if self._config is None:
+            from opsbook.records.models import Config
+
+            self._config = Config.model_validate(self.settings)
+        return self._config
+
+    def file_diagnostics(self) -> list[Diagnostic]:
+        """Every file's own findings."""
+        return list(self.store.diagnostics())
+
+    def files_checked(self) -> int:
+        (count,) = self.connection.execute(
+            "SELECT count(*) FROM files WHERE role IN ('runbook', 'incident', 'catalog')"
+        ).fetchone()
+        return int(count)
+
+    def documents(self, paths: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The full validated data of the files at `paths` that have it, by path."""
+        wanted = list(paths)
+        rows = self._document_digests(wanted)
+        texts = self.store.documents(list(rows.values()))
+        missing = [path for path, digest in rows.items() if digest not in texts]
+        if missing:  # the documents database was removed or damaged: check those files again
+            self._recheck(missing)
+            rows = self._document_digests(wanted)
+            texts = self.store.documents(list(rows.values()))
+        return {path: json.loads(texts[digest]) for path, digest in rows.items() if digest in texts}
+
+    def _document_digests(self, paths: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT path, document FROM files WHERE document IS NOT NULL AND path IN ({marks})"
+            found.update(self.connection.execute(query, chunk))
+        return {path: found[path] for path in paths if path in found}
+
+    def _recheck(self, paths: list[str]) -> None:
+        max_bytes = self.settings["limits"]["max_file_bytes"]
+        roles = dict(self.connection.execute("SELECT path, role FROM files"))
+        tasks = [FileTask(str(self.root / path), path, roles[path], max_bytes) for path in paths]
+        self.store.put(check_all(tasks, jobs=None, progress=None, checker=None), time.time_ns())
+        self.store.save()
+
+    def record_paths(self, kind: Literal["runbook", "incident"], *, where: str = "") -> list[str]:
+        """Paths of the valid records of `kind`, by path; `where` narrows them with SQL over `records`."""
+        query = f"SELECT path FROM records WHERE kind = ? AND valid {('AND ' + where) if where else ''} ORDER BY path"
+        return [row[0] for row in self.connection.execute(query, (kind,))]
+
+    def runbooks(self, paths: Iterable[str] | None = None) -> dict[str, Runbook]:
+        """Valid runbooks (all, or those at `paths`) by path."""
+        from opsbook.records.models import Runbook
+
+        return self._models(Runbook, self.record_paths("runbook") if paths is None else list(paths))
+
+    def incidents(self, paths: Iterable[str] | None = None) -> dict[str, Incident]:
+        """Valid incidents (all, or those at `paths`) by path."""
+        from opsbook.records.models import Incident
+
+        return self._models(Incident, self.record_paths("incident") if paths is None else list(paths))
+
+    def _models(self, model: type[Model], paths: list[str]) -> dict[str, Model]:
+        return {path: model.model_validate(data) for path, data in self.documents(paths).items()}
+
+    def catalog_document(self, name: str) -> dict[str, Any] | None:
+        """A catalog file's validated data as JSON, or None when it is absent or invalid."""
+        path = f"{self.settings['paths']['catalog'].strip('/')}/{name}"
+        return self.documents([path]).get(path)
+
+    def catalog(self, name: str, model: type[Model]) -> Model | None:
+        """A catalog file's validated data, or None when it is absent or invalid."""
+        data = self.catalog_document(name)
+        return model.model_validate(data) if data is not None else None
+
+    def derived(self, name: str, inputs: str, compute: Callable[[], str]) -> str:
+        """A result computed from many rows, kept until `inputs` (a digest of what it reads) changes."""
+        stored = self.store.derived(name, inputs)
+        if stored is not None:
+            return stored
+        payload = compute()
+        self.store.set_derived(name, inputs, payload)
+        self.store.save()
+        return payload
+
+    def close(self) -> None:
+        self.store.close()
 
 
-def _load_catalog(kb: KnowledgeBase) -> None:
-    for path in kb.catalog_files():
-        record, diagnostics = load_model_file(path, CATALOG_FILES[path.name])
-        kb.diagnostics.extend(diagnostics)
-        if isinstance(record, WorkflowCatalog):
-            kb.workflows = record
-        elif isinstance(record, ToolCatalog):
-            kb.tools = record
-        elif isinstance(record, ClassCatalog):
-            kb.classes = record
-        elif isinstance(record, EnvManifest):
-            kb.environment = record
+def needs_check(item: Input, entry: Stored | None, now_ns: int, store: Store) -> bool:
+    """Whether a file must be checked again; a file whose stamp changed but not its content is restamped."""
+    if entry is None or entry.role != item.role or item.stamp == UNKNOWN or entry.digest is None:
+        return True
+    recent = entry.checked_ns - item.stamp.mtime_ns < RACY_NS
+    if item.stamp == entry.stamp and not recent:
+        return False
+    try:
+        with open(item.absolute, "rb") as handle:
+            status = os.fstat(handle.fileno())  # before reading: a later write changes it
+            content = handle.read(entry.stamp.size + 1)
+    except OSError:
+        return True
+    if len(content) != entry.stamp.size or digest_of(content) != entry.digest:
+        return True
+    stamp = Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    if stamp != entry.stamp or now_ns - stamp.mtime_ns >= RACY_NS:
+        store.restamp(item.path, stamp, now_ns)
+    return False
 
 
-def check_files(tasks: list[FileTask], jobs: int | None, progress: Progress | None) -> Iterable[FileOutcome]:
-    """Check each file, on a process pool when there are many."""
-    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    total = len(tasks)
-    if workers <= 1 or total < PARALLEL_THRESHOLD:
-        results: Iterable[FileOutcome] = map(check_record_file, tasks)
-        yield from _counted(results, total, progress)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    chunk = max(16, total // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        yield from _counted(pool.map(check_record_file, tasks, chunksize=chunk), total, progress)
+def _stamp_of(path: Path) -> Stamp:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return UNKNOWN
+    return Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
-def _counted(results: Iterable[Any], total: int, progress: Progress | None) -> Iterable[FileOutcome]:
-    for done, outcome in enumerate(results, 1):
-        if progress is not None:
-            progress(done, total)
-        yield outcome
+def _outside_root(item: Input, root: Path) -> FileResult:
+    finding = Diagnostic(item.path, 1, 1, "outside-root", f"links to {item.outside}, outside {root}")
+    return FileResult(item.path, item.role, item.stamp, None, [finding])

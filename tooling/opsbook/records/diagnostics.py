@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 
-class Severity(StrEnum):
+class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -83,7 +83,7 @@ class Diagnostic:
     col: int
     code: str
     message: str
-    severity: Severity = Severity.ERROR
+    level: Level = Level.ERROR
     hint: str | None = None
 
     def __post_init__(self) -> None:
@@ -92,10 +92,10 @@ class Diagnostic:
 
     @property
     def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
+        return self.level is Level.ERROR
 
     def as_text(self) -> str:
-        head = f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {self.message}"
+        head = f"{self.path}:{self.line}:{self.col}: {self.level}[{self.code}] {self.message}"
         return f"{head}\n    hint: {self.hint}" if self.hint else head
 
     def as_github(self) -> str:
@@ -107,7 +107,7 @@ class Diagnostic:
         )
 
     def as_dict(self) -> dict[str, object]:
-        return {key: str(value) if key == "severity" else value for key, value in asdict(self).items()}
+        return {key: str(value) if key == "level" else value for key, value in asdict(self).items()}
 
 
 def _github_escape_data(text: str) -> str:

@@ -7,11 +7,19 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
-from opsbook.records.diagnostics import Diagnostic, Severity
-from opsbook.records.yaml_loader import Document
-from opsbook.records.models import TIMESTAMP_ORDER, ActionStatus, Incident, IncidentStatus, Runbook, RunbookStatus
+from opsbook.records.diagnostics import Diagnostic, Level
+from opsbook.records.models import (
+    TIMESTAMP_ORDER,
+    ActionStatus,
+    FailureClass,
+    Incident,
+    IncidentStatus,
+    Runbook,
+    RunbookStatus,
+)
 from opsbook.records.secrets import scan_text
 from opsbook.records.validate import dotted, located
+from opsbook.records.yaml_loader import Document
 
 PLACEHOLDER = re.compile(r"<fill in:[^>]*>")
 
@@ -47,9 +55,9 @@ def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Itera
             document,
             ("failure_class",),
             "class-folder",
-            f"a {runbook.failure_class.value} runbook must live in runbooks/{runbook.failure_class.value}/, "
-            f"not in {file.parent.name}/",
-            hint=f"move it: git mv {file} runbooks/{runbook.failure_class.value}/{file.name}",
+            f"a {runbook.failure_class.value} runbook must live in "
+            f"{_class_folder(file, runbook.failure_class.value).as_posix()}/, not in {file.parent.as_posix()}/",
+            hint=f"move it: git mv {file} {_class_folder(file, runbook.failure_class.value) / file.name}",
         )
     if runbook.status is RunbookStatus.DEPRECATED and not runbook.replaced_by:
         yield located(
@@ -86,7 +94,7 @@ def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Itera
                 (*where, "command"),
                 "sensitive-unflagged",
                 f"{dotted(where)} runs a command that changes shared state but names no approver",
-                severity=Severity.WARNING,
+                level=Level.WARNING,
                 hint="add `sensitive: true` and `requires_approval: <role or person>`",
             )
     yield from placeholders(document)
@@ -101,7 +109,8 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
             document,
             ("id",),
             "incident-folder",
-            f"incident {incident.id} must live in incidents/{year}/, not in {file.parent.name}/",
+            f"incident {incident.id} must live in {_year_folder(file, year).as_posix()}/, "
+            f"not in {file.parent.as_posix()}/",
         )
     yield from _timestamps_in_order(document, incident)
     if incident.status in (IncidentStatus.REVIEWED, IncidentStatus.CLOSED) and not incident.timestamps.resolved:
@@ -148,7 +157,7 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
                 "action-item-owner",
                 f"open action item {item.id!r} has no due date; its {item.priority.value} SLA applies instead",
                 value=False,
-                severity=Severity.WARNING,
+                level=Level.WARNING,
                 hint="agree a due date in the weekly review",
             )
         elif item.status is ActionStatus.NOT_DOING and not item.reason:
@@ -167,6 +176,18 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
             )
     yield from placeholders(document)
     yield from scan_text(document.source, document.path)
+
+
+def _class_folder(file: PurePath, failure_class: str) -> PurePath:
+    """Where a runbook of `failure_class` belongs, next to the folder `file` is in (`file` is relative to
+    the knowledge base's root)."""
+    in_a_class_folder = file.parent.name in {c.value for c in FailureClass}
+    return (file.parent.parent if in_a_class_folder else file.parent) / failure_class
+
+
+def _year_folder(file: PurePath, year: str) -> PurePath:
+    in_a_year_folder = re.fullmatch(r"\d{4}", file.parent.name) is not None
+    return (file.parent.parent if in_a_year_folder else file.parent) / year
 
 
 def _id_matches_file(document: Document, record_id: str, file: PurePath) -> Iterator[Diagnostic]:
@@ -209,7 +230,7 @@ def placeholders(document: Document) -> Iterator[Diagnostic]:
                 location,
                 "placeholder",
                 f"{dotted(location)} still holds the placeholder {match.group(0)!r}",
-                severity=Severity.WARNING,
+                level=Level.WARNING,
             )
 
 

@@ -1,120 +1,135 @@
-"""The small, cacheable projection of a record that cross-record checks and freshness need.
+"""What the knowledge index keeps of each record besides its full data: the fields cross-record checks,
+follow-ups, statistics and listings query, with the positions their findings point to.
 
-A warm `opsbook check` reads these from the cache instead of re-parsing YAML, so everything the graph,
-freshness and follow-up rules look at must be here, with the positions their diagnostics point to.
-They are named tuples because ten thousand of them are unpickled on every warm run.
+A summary is plain data (it travels from worker processes by pickle) and becomes rows of the index's
+tables (`opsbook.index.store`). An invalid record still has a summary when its id can be read, so one
+typo does not also break every link to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from opsbook.records.yaml_loader import Document
     from opsbook.records.models import Incident, Runbook
+    from opsbook.records.yaml_loader import Document
 
 RecordKind = Literal["runbook", "incident"]
 TargetKind = Literal["runbook", "incident", "workflow"]
+TIMESTAMP_NAMES = ("started", "detected", "acknowledged", "mitigated", "resolved")
 
 
-class Ref(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """One reference from a record to another record or to a catalog workflow."""
+
     field: str
     target: str
     target_kind: TargetKind
     line: int
     col: int
+    detail: str | None = None
+    """For `runbooks_used`: whether the runbook helped."""
+    note: str | None = None
+    """For `runbooks_used`: what the responders said of it."""
 
 
-class ActionFacts(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ActionItemSummary:
     id: str
     title: str
+    type: str
     owner: str | None
     priority: str
     status: str
     opened: dt.date
+    """The day it was opened: its own `opened`, or the day the incident was detected."""
     due: dt.date | None
     closed: dt.date | None
-    type: str
+    reason: str | None
+    link: str | None
     line: int
     col: int
 
 
-class RecordFacts(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
     kind: RecordKind
     id: str
-    path: str
+    valid: bool
     line: int
     col: int
+    """Where the id is written."""
     title: str
-    failure_classes: tuple[str, ...]
     status: str
     visibility: str
-    refs: tuple[Ref, ...]
+    classes: tuple[str, ...]
+    owner: str | None = None
+    summary: str | None = None
+    refs: tuple[Ref, ...] = ()
     # runbooks
     last_reviewed: dt.date | None = None
     review_interval_days: int | None = None
     needs_drills: bool = False
     last_drill: dt.date | None = None
     # incidents
-    started: dt.datetime | None = None
     severity: str | None = None
     in_metrics: bool = True
-    action_items: tuple[ActionFacts, ...] = ()
-    valid: bool = True
+    example: bool = False
+    timestamps: tuple[str | None, ...] = ()
+    """ISO 8601 text of each of `TIMESTAMP_NAMES`, None where absent."""
+    public_summary: str | None = None
+    action_items: tuple[ActionItemSummary, ...] = ()
 
 
-def partial_facts(document: Document, kind: RecordKind) -> RecordFacts | None:
-    """What an invalid record still tells: its id, so one typo does not also break every link to it."""
+def partial_summary(document: Document, kind: RecordKind) -> RecordSummary | None:
+    """What an invalid record still tells, or None when not even its id can be read."""
     data = document.data
     record_id = data.get("id")
     if not isinstance(record_id, str):
         return None
     classes = data.get("failure_classes") if kind == "incident" else [data.get("failure_class")]
     line, col = document.locate(("id",), value=True)
-    return RecordFacts(
+    return RecordSummary(
         kind=kind,
         id=record_id,
-        path=document.path,
+        valid=False,
         line=line,
         col=col,
         title=str(data.get("title", record_id)),
-        failure_classes=tuple(c for c in classes if isinstance(c, str)) if isinstance(classes, list) else (),
         status=str(data.get("status", "")),
         visibility=str(data.get("visibility", "")),
-        refs=(),
-        valid=False,
+        classes=tuple(c for c in classes if isinstance(c, str)) if isinstance(classes, list) else (),
     )
 
 
-def _refs(document: Document, specs: list[tuple[str, tuple[str | int, ...], str, TargetKind]]) -> tuple[Ref, ...]:
-    refs = []
-    for field, location, target, target_kind in specs:
-        line, col = document.locate(location, value=True)
-        refs.append(Ref(field, target, target_kind, line, col))
-    return tuple(refs)
+def _ref(document: Document, field: str, location: tuple[str | int, ...], target: str, kind: TargetKind) -> Ref:
+    line, col = document.locate(location, value=True)
+    return Ref(field, target, kind, line, col)
 
 
-def runbook_facts(document: Document, runbook: Runbook) -> RecordFacts:
-    specs: list[tuple[str, tuple[str | int, ...], str, TargetKind]] = [
-        ("related", ("related", i), target, "runbook") for i, target in enumerate(runbook.related)
-    ]
+def runbook_summary(document: Document, runbook: Runbook) -> RecordSummary:
+    refs = [_ref(document, "related", ("related", i), target, "runbook") for i, target in enumerate(runbook.related)]
     if runbook.replaced_by:
-        specs.append(("replaced_by", ("replaced_by",), runbook.replaced_by, "runbook"))
-    specs += [("workflows", ("workflows", i), w, "workflow") for i, w in enumerate(runbook.workflows)]
+        refs.append(_ref(document, "replaced_by", ("replaced_by",), runbook.replaced_by, "runbook"))
+    refs += [_ref(document, "workflows", ("workflows", i), w, "workflow") for i, w in enumerate(runbook.workflows)]
     line, col = document.locate(("id",), value=True)
     last_drill = runbook.last_drill
-    return RecordFacts(
+    return RecordSummary(
         kind="runbook",
         id=runbook.id,
-        path=document.path,
+        valid=True,
         line=line,
         col=col,
         title=runbook.title,
-        failure_classes=(runbook.failure_class.value,),
         status=runbook.status.value,
         visibility=runbook.visibility.value,
-        refs=_refs(document, specs),
+        classes=(runbook.failure_class.value,),
+        owner=runbook.owner,
+        summary=runbook.summary,
+        refs=tuple(refs),
         last_reviewed=runbook.last_reviewed,
         review_interval_days=runbook.review_interval_days,
         needs_drills=runbook.needs_drills,
@@ -122,125 +137,58 @@ def runbook_facts(document: Document, runbook: Runbook) -> RecordFacts:
     )
 
 
-def incident_facts(document: Document, incident: Incident) -> RecordFacts:
-    specs: list[tuple[str, tuple[str | int, ...], str, TargetKind]] = [
-        ("runbooks_used", ("runbooks_used", i, "runbook"), use.runbook, "runbook")
-        for i, use in enumerate(incident.runbooks_used)
-    ]
-    specs += [
-        ("related_incidents", ("related_incidents", i), target, "incident")
+def incident_summary(document: Document, incident: Incident) -> RecordSummary:
+    refs = []
+    for index, use in enumerate(incident.runbooks_used):
+        line, col = document.locate(("runbooks_used", index, "runbook"), value=True)
+        refs.append(Ref("runbooks_used", use.runbook, "runbook", line, col, use.helped.value, use.note))
+    refs += [
+        _ref(document, "related_incidents", ("related_incidents", i), target, "incident")
         for i, target in enumerate(incident.related_incidents)
     ]
     if incident.duplicate_of:
-        specs.append(("duplicate_of", ("duplicate_of",), incident.duplicate_of, "incident"))
-    specs += [("workflows", ("workflows", i), w, "workflow") for i, w in enumerate(incident.workflows)]
-    detected = incident.timestamps.detected or incident.timestamps.started
-    actions = []
+        refs.append(_ref(document, "duplicate_of", ("duplicate_of",), incident.duplicate_of, "incident"))
+    refs += [_ref(document, "workflows", ("workflows", i), w, "workflow") for i, w in enumerate(incident.workflows)]
+    stamps = incident.timestamps
+    items = []
     for index, item in enumerate(incident.action_items):
         line, col = document.locate(("action_items", index))
-        actions.append(
-            ActionFacts(
+        items.append(
+            ActionItemSummary(
                 id=item.id,
                 title=item.title,
+                type=item.type.value,
                 owner=item.owner,
                 priority=item.priority.value,
                 status=item.status.value,
-                opened=item.opened or detected.date(),
+                opened=incident.opened_on(item),
                 due=item.due,
                 closed=item.closed,
-                type=item.type.value,
+                reason=item.reason,
+                link=item.link,
                 line=line,
                 col=col,
             )
         )
     line, col = document.locate(("id",), value=True)
-    return RecordFacts(
+    return RecordSummary(
         kind="incident",
         id=incident.id,
-        path=document.path,
+        valid=True,
         line=line,
         col=col,
         title=incident.title,
-        failure_classes=tuple(str(c) for c in incident.failure_classes),
         status=incident.status.value,
         visibility=incident.visibility.value,
-        refs=_refs(document, specs),
-        started=incident.timestamps.started,
+        classes=tuple(str(c) for c in incident.failure_classes),
+        summary=incident.summary,
+        refs=tuple(refs),
         severity=incident.severity.value,
         in_metrics=incident.in_metrics,
-        action_items=tuple(actions),
+        example=incident.example,
+        timestamps=tuple(
+            value.isoformat() if (value := getattr(stamps, name)) is not None else None for name in TIMESTAMP_NAMES
+        ),
+        public_summary=incident.public_summary,
+        action_items=tuple(items),
     )
-
-
-Row = tuple[Any, ...]
-
-
-def to_row(facts: RecordFacts) -> Row:
-    """Plain nested tuples (dates as ordinals): unpickling these is several times faster than named tuples."""
-    actions = tuple(
-        (*item[:5], _day(item.opened), _day(item.due), _day(item.closed), *item[8:]) for item in facts.action_items
-    )
-    return (
-        *facts[:9],
-        tuple(tuple(ref) for ref in facts.refs),
-        _day(facts.last_reviewed),
-        facts.review_interval_days,
-        facts.needs_drills,
-        _day(facts.last_drill),
-        facts.started.isoformat() if facts.started else None,
-        facts.severity,
-        facts.in_metrics,
-        actions,
-        facts.valid,
-    )
-
-
-def anchors(facts: RecordFacts) -> tuple[tuple[int, int], ...]:
-    """Every position a cross-record finding about this record can point to: the id, each reference and
-    each action item, in that order."""
-    refs = ((ref.line, ref.col) for ref in facts.refs)
-    items = ((item.line, item.col) for item in facts.action_items)
-    return ((facts.line, facts.col), *refs, *items)
-
-
-def without_positions(row: Row) -> Row:
-    """Everything cross-record checks can read of a record except where it sits in its file: an edit that
-    leaves this unchanged changes no other record's findings, and moves only this record's."""
-    refs = tuple(ref[:3] for ref in row[9])
-    items = tuple(item[:9] for item in row[17])
-    return (*row[:3], *row[5:9], refs, *row[10:17], items, row[18])
-
-
-def link_row(row: Row) -> Row:
-    """The part of a row the link index reads, at the same positions (see `opsbook.checks.cross_record`): the title and
-    visibility left out and references cut to field, target and target kind. A third of the size."""
-    return (*row[:5], None, row[6], row[7], None, tuple(ref[:3] for ref in row[9]))
-
-
-def from_row(row: Row) -> RecordFacts:
-    actions = tuple(
-        ActionFacts._make((*item[:5], _date(item[5]), _date(item[6]), _date(item[7]), *item[8:])) for item in row[17]
-    )
-    return RecordFacts._make(
-        (
-            *row[:9],
-            tuple(Ref._make(ref) for ref in row[9]),
-            _date(row[10]),
-            row[11],
-            row[12],
-            _date(row[13]),
-            dt.datetime.fromisoformat(row[14]) if row[14] else None,
-            row[15],
-            row[16],
-            actions,
-            row[18],
-        )
-    )
-
-
-def _day(value: dt.date | None) -> int | None:
-    return value.toordinal() if value is not None else None
-
-
-def _date(value: int | None) -> dt.date | None:
-    return dt.date.fromordinal(value) if value is not None else None

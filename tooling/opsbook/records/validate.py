@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from opsbook.records.diagnostics import Diagnostic, Severity, did_you_mean
+from opsbook.records.diagnostics import Diagnostic, Level, did_you_mean
 from opsbook.records.yaml_loader import Document
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -217,8 +217,8 @@ def located(
     message: str,
     *,
     value: bool = True,
-    severity: Severity = Severity.ERROR,
+    level: Level = Level.ERROR,
     hint: str | None = None,
 ) -> Diagnostic:
     line, col = document.locate(location, value=value)
-    return Diagnostic(document.path, line, col, code, message, severity=severity, hint=hint)
+    return Diagnostic(document.path, line, col, code, message, level=level, hint=hint)

@@ -22,12 +22,12 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from opsbook.site.tree import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
-from opsbook.index.scan import CONFIG_FILE
-from opsbook.index.knowledge import load_config
+from opsbook.index.root import CONFIG_FILE
+from opsbook.records.check_file import read_config
 from opsbook.site.mkdocs_skeletons import SkeletonConverter
 from opsbook.site.pagemeta import handwritten_meta
 from opsbook.site.render.pieces import SpliceError, splice
+from opsbook.site.tree import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 THEME_DIR = str(Path(__file__).parent / "theme")
@@ -77,7 +77,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             for finding in refused.findings:
                 log.error(finding.as_text())
             raise PluginError(str(refused)) from None
-        self.internal_folder = internal_only_pages(root, load_config(root)[0]) if self.public else None
+        self.internal_folder = internal_only_pages(root, read_config(root)) if self.public else None
         for diagnostic in self.bundle.diagnostics:
             (log.warning if diagnostic.is_error else log.info)(diagnostic.as_text())
         custom_dir_count = 1 if config.theme.custom_dir else 0
@@ -188,7 +188,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Callable[[], None]) -> None:
         """`mkdocs serve` rebuilds when a record, the catalog or opsbook.yml changes, not only docs/."""
-        paths = load_config(self.root)[0].paths
+        paths = read_config(self.root).paths
         for watched in (paths.runbooks, paths.incidents, paths.catalog, CONFIG_FILE):
             if (self.root / watched).exists():
                 server.watch(str(self.root / watched))

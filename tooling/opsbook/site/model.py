@@ -1,33 +1,44 @@
-"""Everything the site shows, derived once from a loaded knowledge base (public or full view)."""
+"""Everything the site shows, read once from the knowledge index (public or full view)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from opsbook.records.summary import RecordFacts
+from opsbook.checks.deadlines import ActionState, action_states
 from opsbook.checks.freshness import Freshness, runbook_freshness
-from opsbook.checks.cross_record import incidents_using
-from opsbook.features.durations import FollowUp, durations, follow_ups
-from opsbook.index.knowledge import KnowledgeBase
+from opsbook.features import urls
+from opsbook.features.durations import durations
+from opsbook.features.public import RedactedIncident, public_incidents, public_runbooks
+from opsbook.features.rows import IncidentRow, incident_rows
+from opsbook.features.stats import stats
+from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.models import FailureClass, Incident, Runbook, RunbookStatus
-from opsbook.records.models.catalog import Channel, ClassGuide, Tool, Workflow
+from opsbook.records.models.catalog import (
+    Channel,
+    ClassCatalog,
+    ClassGuide,
+    Tool,
+    ToolCatalog,
+    Workflow,
+    WorkflowCatalog,
+)
 from opsbook.records.models.environment import EnvManifest
 from opsbook.records.models.incident import RunbookUse
-from opsbook.features.public import RedactedIncident, public_incidents, public_runbooks
+from opsbook.records.summary import TIMESTAMP_NAMES
 
 
 def runbook_page(runbook: Runbook) -> str:
-    return f"runbooks/{runbook.failure_class.value}/{runbook.id}.md"
+    return urls.runbook_page(runbook.failure_class.value, runbook.id)
 
 
 def incident_page(incident: Incident) -> str:
-    return f"incidents/{incident.id[:4]}/{incident.id}.md"
+    return urls.incident_page(incident.id)
 
 
-def class_page(failure_class: str) -> str:
-    return f"classes/{failure_class}.md"
+class_page = urls.class_page
 
 
 @dataclass
@@ -46,11 +57,11 @@ class IncidentView:
     incident: Incident
     path: str
     durations: dict[str, dt.timedelta | None]
-    follow_ups: list[FollowUp]
+    follow_ups: list[ActionState]
     runbooks: dict[str, Runbook]
 
     @property
-    def overdue(self) -> list[FollowUp]:
+    def overdue(self) -> list[ActionState]:
         return [f for f in self.follow_ups if f.overdue]
 
 
@@ -89,55 +100,55 @@ class SiteModel:
     tools: list[Tool]
     channels: list[Channel]
     environment: EnvManifest | None
-    sla_days: dict[str, int]
+    stats: dict[str, Any]
+    """`opsbook stats` of what the site shows."""
+    incident_rows: list[IncidentRow]
 
     @property
-    def open_follow_ups(self) -> list[FollowUp]:
-        items = [f for view in self.incidents for f in view.follow_ups if f.item.status.value == "open"]
-        return sorted(items, key=lambda f: (not f.overdue, f.deadline, f.item.priority.value))
+    def open_follow_ups(self) -> list[ActionState]:
+        items = [f for view in self.incidents for f in view.follow_ups if f.status == "open"]
+        return sorted(items, key=lambda f: (not f.overdue, f.deadline, f.priority))
 
     def runbook(self, runbook_id: str) -> RunbookView | None:
         return self.runbooks.get(runbook_id)
 
 
-def build_site_model(kb: KnowledgeBase, *, public: bool, today: dt.date, site_url: str | None) -> SiteModel:
-    runbooks = sorted(kb.runbooks.values(), key=lambda r: (r.failure_class.value, r.title.lower()))
-    incidents = sorted(kb.incidents.values(), key=lambda i: i.timestamps.started, reverse=True)
+def build_site_model(index: KnowledgeIndex, *, public: bool, today: dt.date, site_url: str | None) -> SiteModel:
+    runbook_by_path = index.runbooks()
+    runbook_paths = {runbook.id: path for path, runbook in runbook_by_path.items()}
+    runbooks = sorted(runbook_by_path.values(), key=lambda r: (r.failure_class.value, r.title.lower()))
+    incident_by_path = index.incidents()
+    path_of_incident = {incident.id: path for path, incident in incident_by_path.items()}
+    incidents = sorted(incident_by_path.values(), key=lambda i: i.timestamps.started, reverse=True)
     redacted: list[RedactedIncident] = []
     if public:
         runbooks = public_runbooks(runbooks)
         incidents, redacted = public_incidents(incidents, {r.id for r in runbooks})
-    visible_ids = {("runbook", r.id) for r in runbooks} | {("incident", i.id) for i in incidents}
-    facts = [f for f in kb.facts if f.valid]
-    facts_by_id: dict[str, RecordFacts] = {f.id: f for f in facts if f.kind == "runbook"}
-    graph = kb.links
-    incident_by_id = {i.id: i for i in incidents}
+    freshness = {state.path: state.freshness for state in runbook_freshness(index, today)}
     runbook_by_id = {r.id: r for r in runbooks}
-    workflows = kb.workflows.workflows if kb.workflows else []
+    workflow_catalog = index.catalog("workflows.yaml", WorkflowCatalog)
+    workflows = workflow_catalog.workflows if workflow_catalog else []
     workflow_by_id = {w.id: w for w in workflows}
-    sla = {priority.value: days for priority, days in kb.config.action_items.sla_days.items()}
+    follow_ups: defaultdict[str, list[ActionState]] = defaultdict(list)
+    for state in action_states(index, today):
+        follow_ups[state.incident_path].append(state)
 
     linked_from: dict[str, list[Runbook]] = defaultdict(list)
     for runbook in runbooks:
         for target in runbook.related:
             linked_from[target].append(runbook)
+    used_by: dict[str, list[tuple[Incident, RunbookUse]]] = defaultdict(list)
+    for incident in incidents:
+        for use in incident.runbooks_used:
+            used_by[use.runbook].append((incident, use))
 
     views: dict[str, RunbookView] = {}
     for runbook in runbooks:
-        users = incidents_using(graph, runbook.id)
-        freshness = runbook_freshness(facts_by_id[runbook.id], users, today)
-        used_by = [
-            (incident_by_id[user.id], use)
-            for user in sorted(users, key=lambda f: f.started or dt.datetime.min, reverse=True)
-            if ("incident", user.id) in visible_ids
-            for use in incident_by_id[user.id].runbooks_used
-            if use.runbook == runbook.id
-        ]
         views[runbook.id] = RunbookView(
             runbook,
             runbook_page(runbook),
-            freshness,
-            used_by,
+            freshness[runbook_paths[runbook.id]],
+            used_by[runbook.id],
             [runbook_by_id[x] for x in runbook.related if x in runbook_by_id],
             [r for r in linked_from[runbook.id] if r.id not in runbook.related],
             [workflow_by_id[w] for w in runbook.workflows if w in workflow_by_id],
@@ -147,13 +158,14 @@ def build_site_model(kb: KnowledgeBase, *, public: bool, today: dt.date, site_ur
         IncidentView(
             incident,
             incident_page(incident),
-            durations(incident),
-            follow_ups(incident, sla, today),
+            durations({name: getattr(incident.timestamps, name) for name in TIMESTAMP_NAMES}),
+            follow_ups[path_of_incident[incident.id]],
             {u.runbook: runbook_by_id[u.runbook] for u in incident.runbooks_used if u.runbook in runbook_by_id},
         )
         for incident in incidents
     ]
-    guides = {g.id.value: g for g in kb.classes.classes} if kb.classes else {}
+    class_catalog = index.catalog("classes.yaml", ClassCatalog)
+    guides = {g.id.value: g for g in class_catalog.classes} if class_catalog else {}
     classes = [
         ClassView(
             c.value,
@@ -164,8 +176,9 @@ def build_site_model(kb: KnowledgeBase, *, public: bool, today: dt.date, site_ur
         )
         for c in FailureClass
     ]
+    tools = index.catalog("tools.yaml", ToolCatalog)
     return SiteModel(
-        name=kb.config.name,
+        name=index.config().name,
         public=public,
         today=today,
         site_url=site_url,
@@ -174,8 +187,9 @@ def build_site_model(kb: KnowledgeBase, *, public: bool, today: dt.date, site_ur
         incidents=incident_views,
         redacted=redacted,
         workflows=workflows,
-        tools=kb.tools.tools if kb.tools else [],
-        channels=kb.tools.channels if kb.tools else [],
-        environment=kb.environment,
-        sla_days=sla,
+        tools=tools.tools if tools else [],
+        channels=tools.channels if tools else [],
+        environment=index.catalog("environment.yaml", EnvManifest),
+        stats=stats(index, today, public=public),
+        incident_rows=incident_rows(index, public=public),
     )

@@ -15,16 +15,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from opsbook.checks.report import knowledge_base_diagnostics
+from opsbook.features.export import knowledge_base_json
+from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.diagnostics import Diagnostic
-from opsbook.checks.freshness import today as current_day
-from opsbook.support.atomic import write_text
-from opsbook.index.knowledge import load_knowledge_base
 from opsbook.records.models import Config
+from opsbook.site.model import SiteModel, build_site_model
+from opsbook.site.render.llms import llms_txt
+from opsbook.site.render.pages import PageRenderer
+from opsbook.support.atomic import write_text
+from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
-from opsbook.site.render.export import knowledge_base_json, llms_txt
-from opsbook.site.render.pages import PageRenderer
-from opsbook.site.model import SiteModel, build_site_model
 
 ASSETS = ("opsbook.css", "opsbook.js")
 OPERATING_ORDER = [
@@ -102,23 +104,30 @@ def _build_bundle(
     record_html: bool,
     directory_urls: bool,
 ) -> SiteBundle:
-    kb = load_knowledge_base(root, keep_records=True, progress=progress)
-    secrets = [d for d in kb.all_diagnostics if d.code == "secret"]
-    if public and secrets:
-        raise PublicBuildRefused(secrets)
-    site = build_site_model(kb, public=public, today=on or current_day(), site_url=site_url)
+    index = KnowledgeIndex.open(root, progress=progress)
+    day = on or today()
+    try:
+        diagnostics = knowledge_base_diagnostics(index, day)
+        secrets = [d for d in diagnostics if d.code == "secret"]
+        if public and secrets:
+            raise PublicBuildRefused(secrets)
+        config = index.config()
+        site = build_site_model(index, public=public, today=day, site_url=site_url)
+        export = knowledge_base_json(index, day, public=public, site_url=site_url)
+    finally:
+        index.close()
     renderer = PageRenderer(
-        site, handwritten_pages(root, kb.config), record_html=record_html, directory_urls=directory_urls
+        site, handwritten_pages(root, config), record_html=record_html, directory_urls=directory_urls
     )
     pages = renderer.all_pages()
-    pages.update(renderer.reviews_index([] if public else review_documents(root, kb.config)))
-    sidebar_limit = kb.config.site.sidebar_runbook_limit
+    pages.update(renderer.reviews_index([] if public else review_documents(root, config)))
+    sidebar_limit = config.site.sidebar_runbook_limit
     files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
-    files["api/knowledge-base.json"] = knowledge_base_json(site)
+    files["api/knowledge-base.json"] = export
     files["llms.txt"] = llms_txt(site)
     files["llms-full.txt"] = llms_txt(site, full=True)
     files["robots.txt"] = robots_txt(site_url)
-    return SiteBundle(pages, files, site, kb.all_diagnostics, renderer.page_meta, sidebar_limit, renderer.bodies)
+    return SiteBundle(pages, files, site, diagnostics, renderer.page_meta, sidebar_limit, renderer.bodies)
 
 
 def handwritten_pages(root: Path, config: Config) -> frozenset[str]:

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsbook.records.diagnostics import Diagnostic, Severity, display_path
 from opsbook.features.env.listing import Listing, read
-from opsbook.records.yaml_loader import Document
+from opsbook.records.diagnostics import Diagnostic, Level, display_path
 from opsbook.records.models.environment import EnvManifest, Variable
+from opsbook.records.yaml_loader import Document
 
 SOURCE_SUFFIXES = {
     ".js",
@@ -81,9 +81,9 @@ def _diagnostic(
     code: str,
     message: str,
     hint: str | None = None,
-    severity: Severity = Severity.ERROR,
+    level: Level = Level.ERROR,
 ) -> Diagnostic:
-    return Diagnostic(path, line, col, code, message, severity=severity, hint=hint)
+    return Diagnostic(path, line, col, code, message, level=level, hint=hint)
 
 
 class EnvCheck:
@@ -185,7 +185,7 @@ class EnvCheck:
                     "env-unknown",
                     f"{name} is set in {environment} but not declared in the manifest",
                     hint="declare it (with owner and environments) or remove it",
-                    severity=Severity.WARNING,
+                    level=Level.WARNING,
                 )
 
     def _must_differ(self, listings: dict[str, Listing]) -> Iterator[Diagnostic]:
@@ -346,7 +346,7 @@ def run_env_check(
 ) -> tuple[list[Diagnostic], int]:
     """All findings, and how many inputs were checked. Raises ValueError for a bad command line."""
     from opsbook.records.diagnostics import did_you_mean
-    from opsbook.index.knowledge import load_located
+    from opsbook.records.model_file import load_located
 
     manifest, document, diagnostics = load_located(manifest_path, EnvManifest)
     if manifest is None or document is None:

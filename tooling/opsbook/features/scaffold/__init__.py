@@ -11,10 +11,10 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 
-from opsbook.checks.freshness import today
-from opsbook.support.atomic import write_text
-from opsbook.index.knowledge import load_config
+from opsbook.records.check_file import read_config
 from opsbook.records.schema import schema_documents
+from opsbook.support.atomic import write_text
+from opsbook.support.clock import today
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -48,7 +48,7 @@ def new_runbook(
 ) -> Path:
     if not SLUG.match(record_id) or len(record_id) > 80:
         raise ScaffoldError(f"id {record_id!r} must be lower-case words joined by hyphens (at most 80 characters)")
-    config, _ = load_config(root)
+    config = read_config(root)
     path = root / config.paths.runbooks / failure_class / f"{record_id}.yaml"
     text = _render(
         "runbook.yaml.j2",
@@ -74,7 +74,7 @@ def new_incident(
     if not slug:
         raise ScaffoldError("the title needs at least one letter or digit to make an id from")
     record_id = f"{day.isoformat()}-{slug}"
-    config, _ = load_config(root)
+    config = read_config(root)
     path = root / config.paths.incidents / f"{day.year:04d}" / f"{record_id}.yaml"
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     moment = dt.datetime.combine(day, now.time(), tzinfo=dt.UTC)

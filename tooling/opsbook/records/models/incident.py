@@ -230,6 +230,10 @@ class Incident(Record):
     def in_metrics(self) -> bool:
         return not self.excluded_from_metrics and self.duplicate_of is None
 
+    def opened_on(self, item: ActionItem) -> dt.date:
+        """The day an action item was opened: its own `opened`, or the day the incident was detected."""
+        return item.opened or (self.timestamps.detected or self.timestamps.started).date()
+
     @property
     def updated_on(self) -> dt.date:
         if self.last_updated:

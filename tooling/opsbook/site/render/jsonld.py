@@ -5,24 +5,15 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from opsbook.site.render.text import description, plain
+from opsbook.features.urls import absolute_url, page_url
 from opsbook.site.model import ClassView, IncidentView, RunbookView, SiteModel
+from opsbook.site.render.text import description, plain
 
 CONTEXT = "https://schema.org"
 
 
-def page_url(page: str) -> str:
-    """Site-relative URL of a docs page with directory URLs: `runbooks/a/b.md` → `runbooks/a/b/`."""
-    stem = page[: -len(".md")] if page.endswith(".md") else page
-    if stem == "index" or stem.endswith("/index"):
-        stem = stem[: -len("index")]
-        return stem
-    return stem + "/"
-
-
 def absolute(site: SiteModel, page: str) -> str:
-    base = (site.site_url or "/").rstrip("/") + "/"
-    return base + page_url(page)
+    return absolute_url(site.site_url, page)
 
 
 def breadcrumbs(site_url: str | None, trail: list[tuple[str, str]]) -> dict[str, Any]:

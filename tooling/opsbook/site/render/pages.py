@@ -13,8 +13,19 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from opsbook.features.durations import DURATIONS, format_duration
-from opsbook.records.models import Executor, Helped, Severity
+from opsbook.features.review import WeeklyReview
+from opsbook.features.urls import incident_page as incident_page_by_id
+from opsbook.records.models import Executor, Severity
 from opsbook.records.models.catalog import Tool
+from opsbook.site.model import (
+    ClassView,
+    IncidentView,
+    RunbookView,
+    SiteModel,
+    class_page,
+    incident_page,
+    runbook_page,
+)
 from opsbook.site.render import jsonld
 from opsbook.site.render.pieces import Pieces
 from opsbook.site.render.text import (
@@ -33,16 +44,6 @@ from opsbook.site.render.text import (
     relative,
     script_json,
     url_relative,
-)
-from opsbook.features.review import WeeklyReview
-from opsbook.site.model import (
-    ClassView,
-    IncidentView,
-    RunbookView,
-    SiteModel,
-    class_page,
-    incident_page,
-    runbook_page,
 )
 
 EXECUTORS = {Executor.HUMAN: "a person", Executor.AGENT: "an agent", Executor.EITHER: "a person or an agent"}
@@ -69,12 +70,12 @@ def _grant_cell(tool: Tool, where: str) -> str:
     return f"approval: {md(grant.approval)}" if grant.approval else "available"
 
 
-def _helped_phrase(helped: Helped) -> str:
+def _helped_phrase(helped: str) -> str:
     return {
-        Helped.PARTLY: "it helped only partly",
-        Helped.NO: "it did not help",
-        Helped.WRONG_RUNBOOK: "it was the wrong runbook",
-        Helped.YES: "it helped",
+        "partly": "it helped only partly",
+        "no": "it did not help",
+        "wrong-runbook": "it was the wrong runbook",
+        "yes": "it helped",
     }[helped]
 
 
@@ -96,6 +97,61 @@ def front_matter(values: dict[str, Any]) -> str:
 
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def base_environment(*, trim_blocks: bool = False, lstrip_blocks: bool = False) -> Environment:
+    """The templates with the filters and helpers that need no site: enough for a weekly review."""
+    environment = Environment(
+        loader=PackageLoader("opsbook.site", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        trim_blocks=trim_blocks,
+        lstrip_blocks=lstrip_blocks,
+    )
+    environment.filters.update(
+        md=md,
+        md_block=md_block,
+        code=code,
+        fence=fence,
+        attr=attribute,
+        url=quote_url,
+        duration=format_duration,
+        utc=_utc,
+        admonition_title=_admonition_title,
+        first_sentence=lambda text: description(text, 300),
+        h=html_inline,
+        h_block=html_block,
+        h_code=html_code,
+        h_url=lambda value: html_url(quote_url(value)),
+    )
+    environment.globals.update(link=relative, incident_path_by_id=incident_page_by_id)
+    return environment
+
+
+def review_page(review: WeeklyReview, page: str, site_name: str, site_url: str | None) -> str:
+    """A weekly review document: Markdown with its metadata in the front matter."""
+    summary = (
+        f"Weekly incident review for {review.week} ({review.week.start.isoformat()} to "
+        f"{review.week.end.isoformat()}): incidents, response times, overdue follow-ups, stale runbooks."
+    )
+    trail = [(site_name, "index.md"), (f"Weekly review {review.week}", page)]
+    meta = {
+        "title": attribute(f"Weekly review {review.week}"),
+        "description": attribute(description(summary)),
+        "opsbook": {
+            "lastmod": review.as_of.isoformat(),
+            "review": str(review.week),
+            "jsonld": {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(site_url, trail)},
+        },
+    }
+    body = (
+        base_environment()
+        .get_template("review.md.j2")
+        .render(page=page, r=review, minutes=_trend_cell, helped_phrase=_helped_phrase)
+    )
+    return front_matter(meta) + body.rstrip() + "\n"
 
 
 class PageRenderer:
@@ -130,36 +186,11 @@ class PageRenderer:
         return self._environment(trim_blocks=True, lstrip_blocks=True)
 
     def _environment(self, *, trim_blocks: bool, lstrip_blocks: bool) -> Environment:
-        environment = Environment(
-            loader=PackageLoader("opsbook.site", "templates"),
-            undefined=StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=True,
-            auto_reload=False,
-            trim_blocks=trim_blocks,
-            lstrip_blocks=lstrip_blocks,
-        )
-        environment.filters.update(
-            md=md,
-            md_block=md_block,
-            code=code,
-            fence=fence,
-            attr=attribute,
-            url=quote_url,
-            duration=format_duration,
-            utc=_utc,
-            admonition_title=_admonition_title,
-            first_sentence=lambda text: description(text, 300),
-            h=html_inline,
-            h_block=html_block,
-            h_code=html_code,
-            h_url=lambda value: html_url(quote_url(value)),
-        )
+        environment = base_environment(trim_blocks=trim_blocks, lstrip_blocks=lstrip_blocks)
         site = self.site
         incident_ids = {view.incident.id for view in site.incidents}
         environment.globals.update(
             site=site,
-            link=relative,
             href=self._href,
             class_ids=[c.id for c in site.classes],
             class_title=lambda class_id: next((c.title for c in site.classes if c.id == class_id), class_id),
@@ -167,7 +198,6 @@ class PageRenderer:
             runbook_path=runbook_page,
             incident_path=incident_page,
             runbook_path_by_id=self._runbook_path_by_id,
-            incident_path_by_id=lambda incident_id: f"incidents/{incident_id[:4]}/{incident_id}.md",
             has_runbook=lambda runbook_id: runbook_id in site.runbooks,
             has_incident=lambda incident_id: incident_id in incident_ids,
             has_page=lambda page: page in self.handwritten,
@@ -194,14 +224,11 @@ class PageRenderer:
             reasons.append(f"{count} incident{'s' if count > 1 else ''} used it after its last review")
         return "; ".join(reasons).capitalize()
 
-    def _page(
-        self, template: str, page: str, meta: dict[str, Any], *, embed: bool = False, **values: Any
-    ) -> dict[str, str]:
+    def _page(self, template: str, page: str, meta: dict[str, Any], **values: Any) -> dict[str, str]:
         """Render one page. Its structured data (JSON-LD, content date) goes to `page_meta`, which the
-        MkDocs plugin attaches to the page; `embed` puts it in the front matter instead, for documents
-        such as weekly reviews that are written to disk and read back later."""
+        MkDocs plugin attaches to the page."""
         body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
-        return {page: front_matter(self._split_meta(page, meta, embed=embed)) + body.rstrip() + "\n"}
+        return {page: front_matter(self._split_meta(page, meta)) + body.rstrip() + "\n"}
 
     def _record_page(
         self, name: str, page: str, meta: dict[str, Any], view: RunbookView | IncidentView
@@ -213,10 +240,8 @@ class PageRenderer:
         self.bodies[page] = body.strip()
         return {page: front_matter(self._split_meta(page, meta)) + pieces.skeleton()}
 
-    def _split_meta(self, page: str, meta: dict[str, Any], *, embed: bool = False) -> dict[str, Any]:
+    def _split_meta(self, page: str, meta: dict[str, Any]) -> dict[str, Any]:
         meta = self._with_breadcrumbs(page, meta)
-        if embed:
-            return meta
         ours = meta.pop("opsbook")
         self.page_meta[page] = {**ours, "jsonld": script_json(ours["jsonld"])}
         return meta
@@ -475,26 +500,6 @@ class PageRenderer:
         meta = self._split_meta("tags.md", self._meta("Tags", summary, search={"exclude": True}))
         return {"tags.md": front_matter(meta) + body}
 
-    def review(self, review: WeeklyReview, page: str) -> dict[str, str]:
-        summary = (
-            f"Weekly incident review for {review.week} ({review.week.start.isoformat()} to "
-            f"{review.week.end.isoformat()}): incidents, response times, overdue follow-ups, stale runbooks."
-        )
-        meta = self._meta(
-            f"Weekly review {review.week}",
-            summary,
-            opsbook={"lastmod": review.as_of.isoformat(), "review": str(review.week)},
-        )
-        return self._page(
-            "review.md.j2",
-            page,
-            meta,
-            embed=True,
-            r=review,
-            minutes=_trend_cell,
-            helped_phrase=_helped_phrase,
-        )
-
     def reviews_index(self, reviews: list[tuple[str, str]]) -> dict[str, str]:
         summary = "Weekly incident review documents across Build, Growth and QA, newest first."
         return self._page(
@@ -506,14 +511,14 @@ class PageRenderer:
         )
 
     def metrics(self) -> dict[str, str]:
-        from opsbook.support.periods import IsoWeek
+        from opsbook.features.stats import weekly_counts
         from opsbook.site.render.svg import Series, bar_chart, line_chart
-        from opsbook.features.stats import stats, weekly_counts
+        from opsbook.support.periods import IsoWeek
 
         site = self.site
-        summary_stats = stats(site)
+        summary_stats = site.stats
         last = IsoWeek.last_complete(site.today)
-        weeks, per_class = weekly_counts(site, last, 12)
+        weeks, per_class = weekly_counts(site.incident_rows, last, 12)
         labels = [f"W{w.week:02d}" for w in weeks]
         weekly_svg = bar_chart(
             labels, [Series(c, v) for c, v in per_class.items()], label="Incidents per week by failure class"
@@ -528,7 +533,7 @@ class PageRenderer:
         )
         owners: dict[str, list[int]] = {}
         for follow_up in site.open_follow_ups:
-            counts = owners.setdefault(follow_up.item.owner or "(no owner)", [0, 0])
+            counts = owners.setdefault(follow_up.owner or "(no owner)", [0, 0])
             counts[1 if follow_up.overdue else 0] += 1
         owners = dict(sorted(owners.items()))
         actions_svg = bar_chart(

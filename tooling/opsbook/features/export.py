@@ -1,0 +1,137 @@
+"""The knowledge base as one JSON object: what `opsbook export` prints and the site publishes at
+`api/knowledge-base.json`, read from the index (the full data of runbooks only; incidents from rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from opsbook.checks.deadlines import action_states
+from opsbook.checks.freshness import runbook_freshness
+from opsbook.features.rows import incident_rows, runbook_rows
+from opsbook.features.triage import ranking_index
+from opsbook.features.urls import absolute_url, class_page, incident_page, page_url, runbook_page
+
+if TYPE_CHECKING:
+    from opsbook.index.knowledge import KnowledgeIndex
+
+FAILURE_CLASSES = ("auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy")
+
+
+def _step(step: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in step.items() if value is not None}
+
+
+def knowledge_base(
+    index: KnowledgeIndex, on: dt.date, *, public: bool = False, site_url: str | None = None
+) -> dict[str, Any]:
+    runbook_list = runbook_rows(index, public=public)
+    visible_runbooks = {r.id for r in runbook_list}
+    documents = index.documents(r.path for r in runbook_list)
+    freshness = {r.path: r.freshness for r in runbook_freshness(index, on)}
+    runbooks = []
+    for row in runbook_list:
+        record = documents[row.path]
+        page = runbook_page(row.failure_class, row.id)
+        runbooks.append(
+            {
+                "id": row.id,
+                "title": row.title,
+                "failure_class": row.failure_class,
+                "status": row.status,
+                "url": page_url(page),
+                "canonical_url": absolute_url(site_url, page) if site_url else None,
+                "summary": record["summary"],
+                "symptoms": record["symptoms"],
+                "signatures": record["signatures"],
+                "keywords": record["keywords"],
+                "providers": record["applicability"]["providers"],
+                "diagnosis": [_step(s) for s in record["diagnosis"]],
+                "mitigation": [_step(s) for s in record["mitigation"]],
+                "verification": [_step(s) for s in record["verification"]],
+                "last_reviewed": record["last_reviewed"],
+                "stale": freshness[row.path].stale,
+                "drill": freshness[row.path].drill.value,
+                "related": [x for x in record["related"] if x in visible_runbooks],
+            }
+        )
+    incidents = incident_rows(index, public=public)
+    visible_incidents = {i.path for i in incidents}
+    uses: dict[str, list[dict[str, Any]]] = {}
+    for path, runbook, helped in index.connection.execute(
+        "SELECT path, target, detail FROM refs WHERE field = 'runbooks_used' ORDER BY path, position"
+    ):
+        if path in visible_incidents and runbook in visible_runbooks:
+            uses.setdefault(path, []).append({"runbook": runbook, "helped": helped})
+    items: dict[str, list[dict[str, Any]]] = {}
+    for item in action_states(index, on):
+        if item.incident_path in visible_incidents:
+            items.setdefault(item.incident_path, []).append(
+                {
+                    "id": item.id,
+                    "title": item.title,
+                    "type": item.type,
+                    "owner": item.owner,
+                    "priority": item.priority,
+                    "status": item.status,
+                    "opened": item.opened.isoformat(),
+                    "due": item.due.isoformat() if item.due else None,
+                    "closed": item.closed.isoformat() if item.closed else None,
+                    "deadline": item.deadline.isoformat(),
+                    "overdue": item.overdue,
+                }
+            )
+    redacted = (
+        [] if not public else [i for i in incident_rows(index) if i.visibility == "internal" and i.public_summary]
+    )
+    guides = index.catalog_document("classes.yaml") or {"classes": []}
+    classes = {guide["id"]: (guide["title"], guide["tagline"]) for guide in guides["classes"]}
+    return {
+        "name": index.settings["name"],
+        "generated_for": on.isoformat(),
+        "public": public,
+        "classes": [
+            {
+                "id": c,
+                "title": classes[c][0] if c in classes else c.replace("-", " ").capitalize(),
+                "tagline": classes[c][1] if c in classes else "",
+                "url": page_url(class_page(c)),
+            }
+            for c in FAILURE_CLASSES
+        ],
+        "runbooks": runbooks,
+        "incidents": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "severity": i.severity,
+                "failure_classes": list(i.classes),
+                "status": i.status,
+                "example": i.example,
+                "started": i.started.isoformat(),
+                "resolved": resolved.isoformat() if (resolved := i.timestamps["resolved"]) else None,
+                "url": page_url(incident_page(i.id)),
+                "summary": i.summary,
+                "runbooks_used": uses.get(i.path, []),
+                "action_items": items.get(i.path, []),
+            }
+            for i in incidents
+        ],
+        "redacted_incidents": [
+            {
+                "started": r.started.date().isoformat(),
+                "severity": r.severity,
+                "failure_classes": list(r.classes),
+                "public_summary": r.public_summary,
+            }
+            for r in redacted
+        ],
+        "triage": ranking_index(index, public=public).export(),
+    }
+
+
+def knowledge_base_json(
+    index: KnowledgeIndex, on: dt.date, *, public: bool = False, site_url: str | None = None
+) -> str:
+    return json.dumps(knowledge_base(index, on, public=public, site_url=site_url), ensure_ascii=False, indent=1) + "\n"

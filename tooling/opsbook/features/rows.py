@@ -1,0 +1,98 @@
+"""Valid records as the index's rows: what listings, statistics and exports need, without loading each
+record's full data (which takes pydantic and ten thousand JSON documents)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING, NamedTuple
+
+from opsbook.records.summary import TIMESTAMP_NAMES
+
+if TYPE_CHECKING:
+    from opsbook.index.knowledge import KnowledgeIndex
+
+
+class IncidentRow(NamedTuple):
+    path: str
+    id: str
+    title: str
+    severity: str
+    classes: tuple[str, ...]
+    status: str
+    visibility: str
+    example: bool
+    in_metrics: bool
+    summary: str
+    public_summary: str | None
+    timestamps: dict[str, dt.datetime | None]
+
+    @property
+    def started(self) -> dt.datetime:
+        started = self.timestamps["started"]
+        assert started is not None
+        return started
+
+
+class RunbookRow(NamedTuple):
+    path: str
+    id: str
+    title: str
+    failure_class: str
+    status: str
+    visibility: str
+    owner: str
+    summary: str
+
+
+def _classes(index: KnowledgeIndex) -> dict[str, tuple[str, ...]]:
+    found: defaultdict[str, list[str]] = defaultdict(list)
+    for path, failure_class in index.connection.execute("SELECT path, class FROM classes ORDER BY path, position"):
+        found[path].append(failure_class)
+    return {path: tuple(classes) for path, classes in found.items()}
+
+
+def incident_rows(index: KnowledgeIndex, *, public: bool = False) -> list[IncidentRow]:
+    """Valid incidents (only the public ones with `public`), newest first."""
+    classes = _classes(index)
+    rows = []
+    for row in index.connection.execute(
+        f"""SELECT path, id, title, severity, status, visibility, example, in_metrics, summary, public_summary,
+                   {", ".join(TIMESTAMP_NAMES)}
+            FROM records WHERE kind = 'incident' AND valid {"AND visibility = 'public'" if public else ""}"""
+    ):
+        path, record_id, title, severity, status, visibility, example, in_metrics, summary, public_summary = row[:10]
+        stamps = {
+            name: dt.datetime.fromisoformat(value) if value else None
+            for name, value in zip(TIMESTAMP_NAMES, row[10:], strict=True)
+        }
+        rows.append(
+            IncidentRow(
+                path,
+                record_id,
+                title,
+                severity,
+                classes.get(path, ()),
+                status,
+                visibility,
+                bool(example),
+                bool(in_metrics),
+                summary,
+                public_summary,
+                stamps,
+            )
+        )
+    rows.sort(key=lambda row: (row.started, row.id), reverse=True)
+    return rows
+
+
+def runbook_rows(index: KnowledgeIndex, *, public: bool = False) -> list[RunbookRow]:
+    """Valid runbooks (only the public ones with `public`), by path."""
+    classes = _classes(index)
+    return [
+        RunbookRow(path, record_id, title, classes[path][0], status, visibility, owner, summary)
+        for path, record_id, title, status, visibility, owner, summary in index.connection.execute(
+            f"""SELECT path, id, title, status, visibility, owner, summary FROM records
+                WHERE kind = 'runbook' AND valid {"AND visibility = 'public'" if public else ""} ORDER BY path"""
+        )
+    ]

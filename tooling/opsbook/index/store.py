@@ -1,0 +1,496 @@
+"""The knowledge index on disk: per file of a knowledge base, its stamp, findings, summary and data.
+
+Where it lives: in the user's cache folder (`$OPSBOOK_INDEX_DIR`, else `$XDG_CACHE_HOME/opsbook`, else
+`~/.cache/opsbook`), one folder per knowledge base named after its resolved path, never inside the
+repository. A copy committed to a repository is never read: nothing looks for an index there.
+
+What it holds, in two SQLite databases:
+
+- `index.sqlite`: the tables below (`SCHEMA`), about 600 bytes per record. It is read whole into memory
+  on every command and written back whole, atomically (a new file renamed into place), only when
+  something changed. The file starts with a BLAKE2 MAC of the database, keyed with a secret kept in
+  the cache folder (`key`, created on first use, readable by the user only), so a truncated, corrupt,
+  flipped or foreign file (copied from another user or machine, or from an older format) fails the
+  check and is rebuilt from the knowledge base; it is never trusted.
+- `documents.sqlite`: each record's validated data as JSON, addressed by the BLAKE2 digest of that JSON.
+  `index.sqlite` names each file's document by digest, and a document is used only when its text
+  hashes to that digest.
+
+Neither holds anything that can run: SQLite rows of text and numbers, read with the standard library's
+`sqlite3` and `json`. The index is a cache: deleting the folder only costs one slow run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opsbook import __version__
+from opsbook.records.diagnostics import Diagnostic, Level
+from opsbook.records.files import FileResult, Stamp, digest_of
+from opsbook.records.summary import RecordSummary
+
+FORMAT = 1
+MAGIC = b"opsbook knowledge index\n"
+MAC_BYTES = 32
+FOLDER_VARIABLE = "OPSBOOK_INDEX_DIR"
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- every input: records, opsbook.yml, catalog files, docs/ files. `checked_ns`: when the stamp was taken.
+CREATE TABLE files(
+    path TEXT PRIMARY KEY, role TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, checked_ns INTEGER NOT NULL,
+    digest BLOB, diagnostics TEXT NOT NULL, document BLOB
+) WITHOUT ROWID;
+-- one row per record with a readable id; `valid` = 0 when the record failed validation
+CREATE TABLE records(
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, valid INTEGER NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,
+    visibility TEXT NOT NULL, owner TEXT, summary TEXT,
+    last_reviewed INTEGER, review_interval_days INTEGER, needs_drills INTEGER NOT NULL, last_drill INTEGER,
+    severity TEXT, in_metrics INTEGER NOT NULL, example INTEGER NOT NULL,
+    started TEXT, detected TEXT, acknowledged TEXT, mitigated TEXT, resolved TEXT, started_day INTEGER,
+    public_summary TEXT
+) WITHOUT ROWID;
+CREATE INDEX records_by_id ON records(kind, id);
+CREATE TABLE classes(path TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL,
+    PRIMARY KEY(path, position)) WITHOUT ROWID;
+CREATE TABLE refs(path TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL, target_kind TEXT NOT NULL,
+    target TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, detail TEXT, note TEXT,
+    PRIMARY KEY(path, position)) WITHOUT ROWID;
+CREATE INDEX refs_by_target ON refs(target_kind, target);
+CREATE TABLE action_items(path TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, title TEXT NOT NULL,
+    type TEXT NOT NULL, owner TEXT, priority TEXT NOT NULL, status TEXT NOT NULL, opened INTEGER NOT NULL,
+    due INTEGER, closed INTEGER, reason TEXT, link TEXT, line INTEGER NOT NULL, col INTEGER NOT NULL,
+    PRIMARY KEY(path, position)) WITHOUT ROWID;
+-- ids the catalog defines (workflows, failure classes), where each is written
+CREATE TABLE catalog(path TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
+CREATE INDEX catalog_by_id ON catalog(kind, id);
+-- results computed from many rows (the triage ranking index), valid while `inputs` is unchanged
+CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload TEXT NOT NULL) WITHOUT ROWID;
+"""
+PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog")
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the index holds about one file's stamp."""
+
+    role: str
+    stamp: Stamp
+    checked_ns: int
+    digest: bytes | None
+
+
+def cache_folder() -> Path:
+    explicit = os.environ.get(FOLDER_VARIABLE)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "opsbook"
+
+
+def code_fingerprint() -> str:
+    """Changes whenever opsbook's own code changes, so edited code never reuses old results."""
+    package = Path(__file__).resolve().parents[1]
+    stats = [entry.stat() for entry in package.rglob("*.py")]
+    total = sum(s.st_size for s in stats)
+    return f"{__version__}:{FORMAT}:{len(stats)}:{total}:{max(s.st_mtime_ns for s in stats)}"
+
+
+class Store:
+    """The index of one knowledge base, held in memory while a command runs."""
+
+    def __init__(self, root: Path, folder: Path | None) -> None:
+        self.root = root.resolve()
+        self.folder = folder
+        """Where the index is kept, or None when it is not kept (`--no-index`, or no writable cache folder)."""
+        self.connection = sqlite3.connect(":memory:", isolation_level=None)
+        self.dirty = False
+        self._documents: sqlite3.Connection | None = None
+        self._key = b""
+
+    @classmethod
+    def open(cls, root: Path, *, persistent: bool = True) -> Store:
+        """The stored index of `root`, or an empty one when there is none or it cannot be trusted."""
+        folder = index_folder(root) if persistent else None
+        store = cls(root, folder)
+        image = store._read_image() if folder is not None else None
+        if image is not None:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                store.connection.deserialize(image)
+                if store._meta_matches():
+                    return store
+            store.connection.close()
+            store.connection = sqlite3.connect(":memory:", isolation_level=None)
+        store._create()
+        return store
+
+    # --- the index image --------------------------------------------------------------------------------
+
+    def _read_image(self) -> bytes | None:
+        assert self.folder is not None
+        try:
+            self._key = _secret_key(self.folder.parent)
+        except OSError:
+            self.folder = None  # no usable cache folder: this run keeps nothing
+            return None
+        data = _read_private_file(self.folder / "index.sqlite")
+        if data is None or not data.startswith(MAGIC) or len(data) < len(MAGIC) + MAC_BYTES:
+            return None
+        mac, image = data[len(MAGIC) : len(MAGIC) + MAC_BYTES], data[len(MAGIC) + MAC_BYTES :]
+        return image if hmac.compare_digest(mac, self._mac(image)) else None
+
+    def _mac(self, image: bytes) -> bytes:
+        return hashlib.blake2b(image, key=self._key, digest_size=MAC_BYTES).digest()
+
+    def _meta_matches(self) -> bool:
+        rows = dict(self.connection.execute("SELECT key, value FROM meta"))
+        return rows.get("fingerprint") == code_fingerprint() and rows.get("root") == str(self.root)
+
+    def _create(self) -> None:
+        self.connection.executescript(SCHEMA)
+        self.connection.executemany(
+            "INSERT INTO meta VALUES (?, ?)", [("fingerprint", code_fingerprint()), ("root", str(self.root))]
+        )
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the index back, atomically, if it changed; a read-only cache folder only costs speed."""
+        if not self.dirty or self.folder is None:
+            return
+        self._collect_garbage()
+        image = self.connection.serialize()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _write_private_file(self.folder / "index.sqlite", MAGIC + self._mac(image) + image)
+        except OSError:
+            return
+        self.dirty = False
+
+    # --- settings and derived results ------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        if self.meta(key) != value:
+            self.connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            self.dirty = True
+
+    def derived(self, name: str, inputs: str) -> str | None:
+        row = self.connection.execute("SELECT inputs, payload FROM derived WHERE name = ?", (name,)).fetchone()
+        return row[1] if row and row[0] == inputs else None
+
+    def set_derived(self, name: str, inputs: str, payload: str) -> None:
+        self.connection.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, inputs, payload))
+        self.dirty = True
+
+    # --- files ------------------------------------------------------------------------------------------
+
+    def stored(self) -> dict[str, Stored]:
+        rows = self.connection.execute("SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files")
+        return {row[0]: Stored(row[1], Stamp(row[2], row[3], row[4]), row[5], row[6]) for row in rows}
+
+    def record_ids(self, paths: list[str]) -> dict[str, tuple[str, str]]:
+        """(kind, id) of the records stored for `paths`."""
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            query = f"SELECT path, kind, id FROM records WHERE path IN ({','.join('?' * len(chunk))})"
+            found.update((path, (kind, record_id)) for path, kind, record_id in self.connection.execute(query, chunk))
+        return found
+
+    def restamp(self, path: str, stamp: Stamp, checked_ns: int) -> None:
+        """The file changed its stamp but not its content."""
+        self.connection.execute(
+            "UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, checked_ns = ? WHERE path = ?",
+            (*stamp, checked_ns, path),
+        )
+        self.dirty = True
+
+    def remove(self, paths: Iterable[str]) -> None:
+        gone = [(path,) for path in paths]
+        if not gone:
+            return
+        for table in ("files", *PER_FILE_TABLES):
+            self.connection.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
+        self.dirty = True
+
+    def put(self, results: list[FileResult], checked_ns: int) -> None:
+        """Store each file's result in place of what was stored before."""
+        if not results:
+            return
+        connection = self.connection
+        connection.execute("BEGIN")
+        try:
+            documents = self._insert(results, checked_ns)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        self._put_documents(documents)
+        self.dirty = True
+
+    def _insert(self, results: list[FileResult], checked_ns: int) -> list[tuple[bytes, str]]:
+        connection = self.connection
+        self.remove(result.path for result in results)
+        documents = []
+        for result in results:
+            document_digest = None
+            if result.document is not None:
+                document_digest = digest_of(result.document.encode())
+                documents.append((document_digest, result.document))
+            connection.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.path,
+                    result.role,
+                    *result.stamp,
+                    checked_ns,
+                    result.digest,
+                    encode_diagnostics(result.diagnostics),
+                    document_digest,
+                ),
+            )
+            if result.summary is not None:
+                _insert_summary(connection, result.path, result.summary)
+            connection.executemany(
+                "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?)",
+                [(result.path, position, *entry) for position, entry in enumerate(result.defines)],
+            )
+        return documents
+
+    def diagnostics(self) -> Iterator[Diagnostic]:
+        """Every file's own findings (cross-record findings are computed from the tables, see `opsbook.checks`)."""
+        rows = self.connection.execute("SELECT path, diagnostics FROM files WHERE diagnostics != '[]' ORDER BY path")
+        for path, encoded in rows:
+            yield from decode_diagnostics(path, encoded)
+
+    # --- documents --------------------------------------------------------------------------------------
+
+    def _documents_connection(self) -> sqlite3.Connection:
+        if self._documents is None:
+            self._documents = _open_documents(self.folder)
+        return self._documents
+
+    def _put_documents(self, documents: list[tuple[bytes, str]]) -> None:
+        if not documents:
+            return
+        try:
+            connection = self._documents_connection()
+            with connection:
+                connection.executemany("INSERT OR IGNORE INTO documents VALUES (?, ?)", documents)
+        except sqlite3.Error:
+            self._drop_documents()
+
+    def documents(self, digests: list[bytes]) -> dict[bytes, str]:
+        """The documents with these digests that are stored intact; missing or damaged ones are left out."""
+        found: dict[bytes, str] = {}
+        try:
+            connection = self._documents_connection()
+            for start in range(0, len(digests), 500):
+                chunk = digests[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for digest, text in connection.execute(
+                    f"SELECT digest, json FROM documents WHERE digest IN ({marks})", chunk
+                ):
+                    if isinstance(text, str) and digest_of(text.encode()) == digest:
+                        found[digest] = text
+        except sqlite3.Error:
+            self._drop_documents()
+        return found
+
+    def _drop_documents(self) -> None:
+        """A documents database that SQLite cannot read is removed; the next run fills a new one."""
+        if self._documents is not None:
+            self._documents.close()
+            self._documents = None
+        if self.folder is not None:
+            with contextlib.suppress(OSError):
+                (self.folder / "documents.sqlite").unlink()
+
+    def _collect_garbage(self) -> None:
+        """Documents of earlier versions of files pile up; past twice the live ones, they are deleted."""
+        if self._documents is None:
+            return
+        live = [row[0] for row in self.connection.execute("SELECT document FROM files WHERE document IS NOT NULL")]
+        with contextlib.suppress(sqlite3.Error):
+            (total,) = self._documents.execute("SELECT count(*) FROM documents").fetchone()
+            if total > 2 * len(live) + 100:
+                with self._documents:
+                    self._documents.execute("CREATE TEMP TABLE IF NOT EXISTS live(digest BLOB PRIMARY KEY)")
+                    self._documents.execute("DELETE FROM live")
+                    self._documents.executemany("INSERT OR IGNORE INTO live VALUES (?)", [(d,) for d in live])
+                    self._documents.execute("DELETE FROM documents WHERE digest NOT IN (SELECT digest FROM live)")
+
+    def close(self) -> None:
+        self.connection.close()
+        if self._documents is not None:
+            self._documents.close()
+
+
+def _insert_summary(connection: sqlite3.Connection, path: str, summary: RecordSummary) -> None:
+    stamps = summary.timestamps or (None,) * 5
+    started_day = _ordinal(stamps[0][:10]) if stamps[0] else None
+    connection.execute(
+        "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            path,
+            summary.kind,
+            summary.id,
+            summary.valid,
+            summary.line,
+            summary.col,
+            summary.title,
+            summary.status,
+            summary.visibility,
+            summary.owner,
+            summary.summary,
+            _day(summary.last_reviewed),
+            summary.review_interval_days,
+            summary.needs_drills,
+            _day(summary.last_drill),
+            summary.severity,
+            summary.in_metrics,
+            summary.example,
+            *stamps,
+            started_day,
+            summary.public_summary,
+        ),
+    )
+    connection.executemany(
+        "INSERT INTO classes VALUES (?, ?, ?)", [(path, i, c) for i, c in enumerate(summary.classes)]
+    )
+    connection.executemany(
+        "INSERT INTO refs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (path, i, ref.field, ref.target_kind, ref.target, ref.line, ref.col, ref.detail, ref.note)
+            for i, ref in enumerate(summary.refs)
+        ],
+    )
+    connection.executemany(
+        "INSERT INTO action_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                path,
+                i,
+                item.id,
+                item.title,
+                item.type,
+                item.owner,
+                item.priority,
+                item.status,
+                item.opened.toordinal(),
+                _day(item.due),
+                _day(item.closed),
+                item.reason,
+                item.link,
+                item.line,
+                item.col,
+            )
+            for i, item in enumerate(summary.action_items)
+        ],
+    )
+
+
+def _day(value: Any) -> int | None:
+    return value.toordinal() if value is not None else None
+
+
+def _ordinal(text: str) -> int:
+    import datetime as dt
+
+    return dt.date.fromisoformat(text).toordinal()
+
+
+def encode_diagnostics(diagnostics: list[Diagnostic]) -> str:
+    return json.dumps(
+        [[d.line, d.col, d.code, d.message, d.level.value, d.hint] for d in diagnostics], ensure_ascii=False
+    )
+
+
+def decode_diagnostics(path: str, encoded: str) -> Iterator[Diagnostic]:
+    for line, col, code, message, level, hint in json.loads(encoded):
+        yield Diagnostic(path, line, col, code, message, Level(level), hint)
+
+
+def index_folder(root: Path) -> Path:
+    """Where the index of the knowledge base at `root` is kept."""
+    resolved = str(root.resolve())
+    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(resolved).name)[:40] or "root"
+    return cache_folder() / f"{name}-{hashlib.blake2b(resolved.encode(), digest_size=8).hexdigest()}"
+
+
+def _secret_key(folder: Path) -> bytes:
+    """The user's index key, created on first use; raises OSError when the cache folder is unusable."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / "key"
+    key = _read_private_file(path)
+    if key is not None and len(key) == 32:
+        return key
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    _write_private_file(path, os.urandom(32))
+    key = _read_private_file(path)
+    if key is None or len(key) != 32:
+        raise OSError(f"cannot keep an index key in {folder}")
+    return key
+
+
+def _read_private_file(path: Path) -> bytes | None:
+    """A regular file of this user's, read without following a symbolic link; None for anything else."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid():
+            return None
+        with os.fdopen(os.dup(descriptor), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _write_private_file(path: Path, content: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def _open_documents(folder: Path | None) -> sqlite3.Connection:
+    if folder is None:
+        connection = sqlite3.connect(":memory:")
+    else:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / "documents.sqlite"
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            path.unlink()
+        connection = sqlite3.connect(path, timeout=10)
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS documents(digest BLOB PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID"
+    )
+    connection.commit()
+    return connection

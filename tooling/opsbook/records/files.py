@@ -1,0 +1,54 @@
+"""The files of a knowledge base as the checker sees them: what to check and what checking one gives.
+
+Free of YAML and pydantic, so that a command with nothing to check never imports either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
+
+from opsbook.records.diagnostics import Diagnostic
+from opsbook.records.summary import RecordSummary
+
+Role = Literal["runbook", "incident", "config", "catalog", "docs"]
+CATALOG_NAMES = ("workflows.yaml", "tools.yaml", "classes.yaml", "environment.yaml")
+
+
+class Stamp(NamedTuple):
+    """Size, modification and change time of a file; all -1 when it cannot be read."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+UNKNOWN = Stamp(-1, -1, -1)
+
+
+class FileTask(NamedTuple):
+    absolute: str
+    path: str
+    """Relative to the knowledge base's root, with `/`: how findings name the file."""
+    role: Role
+    max_bytes: int
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    role: Role
+    stamp: Stamp
+    digest: bytes | None
+    """Of the bytes that were checked; None when the file could not be read."""
+    diagnostics: list[Diagnostic]
+    summary: RecordSummary | None = None
+    document: str | None = field(default=None, repr=False)
+    """The validated data as JSON, for the commands that need all of a record."""
+    defines: tuple[tuple[str, str, int, int], ...] = ()
+    """For a catalog file: (kind, id, line, col) of each workflow or failure class it defines."""
+
+
+def digest_of(content: bytes) -> bytes:
+    return hashlib.blake2b(content, digest_size=16).digest()
