@@ -47,4 +47,4 @@ bench: $(VENV)/.bench-installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf site build reports .cache .opsbook-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site build reports .cache .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.checks.deadlines import ActionState, action_states, deadline
+from opsbook.checks.deadlines import ActionState, action_states
 from opsbook.checks.freshness import DrillState, Freshness, runbook_freshness
 from opsbook.checks.report import run_check
 from opsbook.index.knowledge import KnowledgeIndex
@@ -188,7 +188,7 @@ def test_due_date_wins_and_done_is_never_overdue(kb: Path) -> None:
     assert not done[0].overdue
 
 
-def test_deadline_is_the_due_date_or_the_sla() -> None:
-    assert deadline(None, dt.date(2026, 11, 1), "P0", {"P0": 7}) == dt.date(2026, 11, 8)
-    assert deadline(dt.date(2026, 12, 24), dt.date(2026, 11, 1), "P0", {"P0": 7}) == dt.date(2026, 12, 24)
-    assert deadline(None, dt.date(2026, 11, 1), "P9", {}) == dt.date(2027, 1, 30)
+def test_a_priority_without_an_sla_gets_the_default(kb: Path) -> None:
+    write(kb / "opsbook.yml", "name: test\naction_items:\n  sla_days: {P0: 7}\n")
+    [item] = states(kb, dt.date(2026, 11, 25), opened="2026-11-01")
+    assert item.deadline == dt.date(2027, 1, 30)

@@ -239,7 +239,7 @@ def test_a_flipped_byte_in_a_stored_document_is_detected(tmp_path: Path) -> None
     warm(kb)
     path = documents_file(kb)
     data = bytearray(path.read_bytes())
-    position = data.find(b"The production webhook secret")
+    position = data.find(b"What to do when rb-fallback happens")
     assert position > 0
     data[position + 4] ^= 0x20
     path.write_bytes(bytes(data))

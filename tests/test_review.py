@@ -8,24 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.features.durations import durations
 from opsbook.features.review import build_review, review_json
+from opsbook.features.rows import incident_rows
 from opsbook.index.knowledge import KnowledgeIndex
-from opsbook.records.models import Incident
-from opsbook.records.summary import TIMESTAMP_NAMES
 from opsbook.support.periods import IsoWeek, percentile
 from tests.kbfactory import incident, make_kb, write
 
 ON = dt.date(2026, 11, 25)
 
 
-def model(**changes: object) -> dict[str, dt.datetime | None]:
-    stamps = Incident.model_validate(incident(**changes)).timestamps
-    return {name: getattr(stamps, name) for name in TIMESTAMP_NAMES}
+def spans(tmp_path: Path, **changes: object) -> dict[str, dt.timedelta | None]:
+    """The response times the index derives for one incident."""
+    kb = make_kb(tmp_path, incidents=[incident(**changes)])
+    with KnowledgeIndex.open(kb) as index:
+        [row] = incident_rows(index)
+    return row.durations
 
 
-def test_durations_are_derived_from_timestamps() -> None:
-    found = durations(model())
+def test_durations_are_derived_from_timestamps(tmp_path: Path) -> None:
+    found = spans(tmp_path)
     assert {name: value.total_seconds() / 60 for name, value in found.items() if value} == {
         "TTD": 20,
         "TTA": 5,
@@ -34,13 +35,19 @@ def test_durations_are_derived_from_timestamps() -> None:
     }
 
 
-def test_missing_and_out_of_order_timestamps_give_no_duration() -> None:
+def test_missing_and_out_of_order_timestamps_give_no_duration(tmp_path: Path) -> None:
     stamps = incident()["timestamps"]
     del stamps["acknowledged"], stamps["resolved"]
     stamps["detected"] = "2026-11-17T09:00:00Z"
-    found = durations(model(timestamps=stamps))
+    found = spans(tmp_path, timestamps=stamps, status="in_review")
     assert found["TTA"] is None and found["TTR"] is None and found["TTD"] is None
     assert found["TTM"] == dt.timedelta(hours=1)
+
+
+def test_durations_compare_instants_across_offsets(tmp_path: Path) -> None:
+    stamps = incident()["timestamps"]
+    stamps["detected"] = "2026-11-17T11:20:00+01:00"
+    assert spans(tmp_path, timestamps=stamps)["TTD"] == dt.timedelta(minutes=20)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ inside the commands so that `opsbook --help` stays fast. Exit codes: 0 clean, 1 
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,8 @@ class OpsbookGroup(click.Group):
             sys.exit(1)
         except Exception as error:
             if ctx.find_root().params.get("debug"):
+                import traceback
+
                 traceback.print_exc()
             else:
                 click.echo(
@@ -80,9 +81,11 @@ def _index(root: Path) -> Any:
 
     progress = ProgressLine("indexing")
     try:
-        return KnowledgeIndex.open(root, progress=progress)
+        index = KnowledgeIndex.open(root, progress=progress)
     finally:
         progress.close()
+    click.get_current_context().call_on_close(index.close)
+    return index
 
 
 def _fail_exists(path: Path) -> None:

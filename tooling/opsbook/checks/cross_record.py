@@ -13,7 +13,9 @@ findings an edit of FILE causes in other files.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
+from dataclasses import astuple
 from typing import TYPE_CHECKING, NamedTuple
 
 from opsbook.checks.deadlines import action_states
@@ -35,6 +37,28 @@ class Finding(NamedTuple):
 
 
 def cross_record_findings(index: KnowledgeIndex, on: dt.date) -> list[Finding]:
+    """Every cross-record finding; kept in the index until a file changes or the day does."""
+    stored = index.derived(
+        "cross-record", f"{index.store.generation}:{on.isoformat()}", lambda: _encode(_findings(index, on))
+    )
+    return _decode(stored)
+
+
+def _encode(findings: list[Finding]) -> str:
+    return json.dumps(
+        [[*astuple(f.diagnostic), sorted(f.subjects)] for f in findings],
+        ensure_ascii=False,
+    )
+
+
+def _decode(text: str) -> list[Finding]:
+    return [
+        Finding(Diagnostic(path, line, col, code, message, Level(level), hint), frozenset(map(tuple, subjects)))
+        for path, line, col, code, message, level, hint, subjects in json.loads(text)
+    ]
+
+
+def _findings(index: KnowledgeIndex, on: dt.date) -> list[Finding]:
     return [
         *_duplicate_ids(index),
         *_references(index),

@@ -4,17 +4,18 @@ day it was opened. `check`, `actions`, `stats`, the review, the site and the MCP
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
 
 DEFAULT_SLA_DAYS = 90
+"""For a priority opsbook.yml gives no SLA."""
 
 
 class ActionState(NamedTuple):
-    """One action item of a valid incident, with its deadline."""
+    """One action item of a valid incident, with its deadline. Days are ordinals (`date.toordinal`):
+    ten thousand incidents hold tens of thousands of items, and most uses only count them."""
 
     incident: str
     """The incident's id."""
@@ -25,24 +26,35 @@ class ActionState(NamedTuple):
     owner: str | None
     priority: str
     status: str
-    opened: dt.date
-    due: dt.date | None
-    closed: dt.date | None
+    opened_day: int
+    due_day: int | None
+    closed_day: int | None
     reason: str | None
     link: str | None
-    deadline: dt.date
+    deadline_day: int
     overdue: bool
     line: int
     col: int
 
     @property
+    def opened(self) -> dt.date:
+        return dt.date.fromordinal(self.opened_day)
+
+    @property
+    def due(self) -> dt.date | None:
+        return dt.date.fromordinal(self.due_day) if self.due_day is not None else None
+
+    @property
+    def closed(self) -> dt.date | None:
+        return dt.date.fromordinal(self.closed_day) if self.closed_day is not None else None
+
+    @property
+    def deadline(self) -> dt.date:
+        return dt.date.fromordinal(self.deadline_day)
+
+    @property
     def deadline_from(self) -> str:
-        return "due" if self.due is not None else "sla"
-
-
-def deadline(due: dt.date | None, opened: dt.date, priority: str, sla_days: Mapping[str, int]) -> dt.date:
-    """The due date, or the priority's SLA counted from the day the item was opened."""
-    return due if due is not None else opened + dt.timedelta(days=sla_days.get(priority, DEFAULT_SLA_DAYS))
+        return "due" if self.due_day is not None else "sla"
 
 
 def action_states(
@@ -55,43 +67,23 @@ def action_states(
     """Every action item of every valid incident, in file order; or only those of the incidents at
     `incident_paths`, or only the open ones of the priorities `open_with_priority`."""
     sla_days: dict[str, int] = index.settings["action_items"]["sla_days"]
-    query = """SELECT r.id, a.path, a.id, a.title, a.type, a.owner, a.priority, a.status, a.opened, a.due, a.closed,
-                      a.reason, a.link, a.line, a.col
-               FROM action_items a JOIN records r ON r.path = a.path
-               WHERE r.valid"""
-    parameters: list[str] = []
+    sla = " ".join(f"WHEN {_quoted(priority)} THEN {int(days)}" for priority, days in sla_days.items())
+    deadline = f"coalesce(a.due, a.opened + CASE a.priority {sla} ELSE {DEFAULT_SLA_DAYS} END)"
+    query = f"""SELECT r.id, a.path, a.id, a.title, a.type, a.owner, a.priority, a.status, a.opened, a.due,
+                       a.closed, a.reason, a.link, {deadline}, a.status = 'open' AND {deadline} < ?, a.line, a.col
+                FROM action_items a JOIN records r ON r.path = a.path
+                WHERE r.valid"""
+    parameters: list[object] = [on.toordinal()]
     if incident_paths is not None:
         query += f" AND a.path IN ({','.join('?' * len(incident_paths))})"
-        parameters = incident_paths
+        parameters.extend(incident_paths)
     if open_with_priority is not None:
         query += f" AND a.status = 'open' AND a.priority IN ({','.join('?' * len(open_with_priority))})"
-        parameters = [*parameters, *open_with_priority]
-    states = []
-    for row in index.connection.execute(query + " ORDER BY a.path, a.position", parameters):
-        incident, path, item, title, kind, owner, priority, status, opened, due, closed, reason, link, line, col = row
-        opened_on = dt.date.fromordinal(opened)
-        due_on = dt.date.fromordinal(due) if due is not None else None
-        closed_on = dt.date.fromordinal(closed) if closed is not None else None
-        when = deadline(due_on, opened_on, priority, sla_days)
-        states.append(
-            ActionState(
-                incident,
-                path,
-                item,
-                title,
-                kind,
-                owner,
-                priority,
-                status,
-                opened_on,
-                due_on,
-                closed_on,
-                reason,
-                link,
-                when,
-                status == "open" and when < on,
-                line,
-                col,
-            )
-        )
-    return states
+        parameters.extend(open_with_priority)
+    rows = index.connection.execute(query + " ORDER BY a.path, a.position", parameters)
+    return [ActionState._make(row) for row in rows]
+
+
+def _quoted(text: str) -> str:
+    """A SQL string literal (priorities come from a validated configuration: P0 to P3)."""
+    return "'" + text.replace("'", "''") + "'"

@@ -58,23 +58,24 @@ class RunbookFreshness(NamedTuple):
 
 def runbook_freshness(index: KnowledgeIndex, on: dt.date) -> list[RunbookFreshness]:
     """The freshness of every valid runbook, by path."""
-    used_after: defaultdict[str, list[str]] = defaultdict(list)
-    for runbook_path, incident_id in index.connection.execute(
-        """SELECT r.path, i.id FROM records r
-           JOIN refs f ON f.target_kind = 'runbook' AND f.target = r.id AND f.field = 'runbooks_used'
-           JOIN records i ON i.path = f.path AND i.kind = 'incident'
-           WHERE r.kind = 'runbook' AND r.valid AND i.started_day > r.last_reviewed
-           ORDER BY i.id"""
+    runbooks = list(
+        index.connection.execute(
+            """SELECT path, id, status, visibility, line, col, last_reviewed, review_interval_days, needs_drills,
+                      last_drill
+               FROM records WHERE kind = 'runbook' AND valid ORDER BY path"""
+        )
+    )
+    reviewed = {row[1]: row[6] for row in runbooks}
+    used_after: defaultdict[str, set[str]] = defaultdict(set)
+    for runbook_id, incident_id, started_day in index.connection.execute(
+        """SELECT f.target, i.id, i.started_day FROM refs f JOIN records i ON i.path = f.path
+           WHERE f.field = 'runbooks_used' AND i.kind = 'incident'"""
     ):
-        if incident_id not in used_after[runbook_path]:
-            used_after[runbook_path].append(incident_id)
+        if runbook_id in reviewed and started_day > reviewed[runbook_id]:
+            used_after[runbook_id].add(incident_id)
     states = []
-    for row in index.connection.execute(
-        """SELECT path, id, status, visibility, line, col, last_reviewed, review_interval_days, needs_drills, last_drill
-           FROM records WHERE kind = 'runbook' AND valid ORDER BY path"""
-    ):
-        path, runbook_id, status, visibility, line, col, reviewed, interval, needs_drills, drilled = row
-        review_due = dt.date.fromordinal(reviewed + interval)
+    for path, runbook_id, status, visibility, line, col, last_reviewed, interval, needs_drills, drilled in runbooks:
+        review_due = dt.date.fromordinal(last_reviewed + interval)
         last_drill = dt.date.fromordinal(drilled) if drilled is not None else None
         if not needs_drills:
             drill = DrillState.NOT_REQUIRED
@@ -84,6 +85,7 @@ def runbook_freshness(index: KnowledgeIndex, on: dt.date) -> list[RunbookFreshne
             drill = DrillState.OVERDUE
         else:
             drill = DrillState.CURRENT
-        freshness = Freshness(review_due, review_due < on, tuple(used_after[path]), drill, last_drill)
+        later = tuple(sorted(used_after[runbook_id]))
+        freshness = Freshness(review_due, review_due < on, later, drill, last_drill)
         states.append(RunbookFreshness(path, runbook_id, status, visibility, line, col, freshness))
     return states

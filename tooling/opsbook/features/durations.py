@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 DURATIONS = {
     "TTD": ("started", "detected", "time to detect: started → detected"),
@@ -13,13 +12,21 @@ DURATIONS = {
 }
 
 
-def durations(timestamps: Mapping[str, dt.datetime | None]) -> dict[str, dt.timedelta | None]:
-    """TTD/TTA/TTM/TTR; None when a timestamp is missing or out of order."""
-    result: dict[str, dt.timedelta | None] = {}
-    for name, (start_field, end_field, _) in DURATIONS.items():
-        start, end = timestamps.get(start_field), timestamps.get(end_field)
-        result[name] = end - start if start is not None and end is not None and end >= start else None
-    return result
+def minutes_sql() -> str:
+    """SQL over `records` giving TTD, TTA, TTM and TTR in minutes: NULL when a timestamp is missing or the
+    two are out of order."""
+    return ", ".join(
+        f"CASE WHEN {end}_at >= {start}_at THEN ({end}_at - {start}_at) / 60.0 END"
+        for start, end, _ in DURATIONS.values()
+    )
+
+
+def as_durations(minutes: tuple[float | None, ...]) -> dict[str, dt.timedelta | None]:
+    """The minutes of `minutes_sql`, by name, as time spans."""
+    return {
+        name: None if value is None else dt.timedelta(minutes=value)
+        for name, value in zip(DURATIONS, minutes, strict=True)
+    }
 
 
 def format_duration(value: dt.timedelta | None) -> str:

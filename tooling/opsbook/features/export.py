@@ -32,7 +32,9 @@ def knowledge_base(
     freshness = {r.path: r.freshness for r in runbook_freshness(index, on)}
     runbooks = []
     for row in runbook_list:
-        record = documents[row.path]
+        record = documents.get(row.path)
+        if record is None:
+            continue  # changed into an invalid record while this ran
         page = runbook_page(row.failure_class, row.id)
         runbooks.append(
             {
@@ -109,8 +111,8 @@ def knowledge_base(
                 "failure_classes": list(i.classes),
                 "status": i.status,
                 "example": i.example,
-                "started": i.started.isoformat(),
-                "resolved": resolved.isoformat() if (resolved := i.timestamps["resolved"]) else None,
+                "started": i.started,
+                "resolved": i.resolved,
                 "url": page_url(incident_page(i.id)),
                 "summary": i.summary,
                 "runbooks_used": uses.get(i.path, []),
@@ -120,7 +122,7 @@ def knowledge_base(
         ],
         "redacted_incidents": [
             {
-                "started": r.started.date().isoformat(),
+                "started": r.started_on.isoformat(),
                 "severity": r.severity,
                 "failure_classes": list(r.classes),
                 "public_summary": r.public_summary,
@@ -134,4 +136,5 @@ def knowledge_base(
 def knowledge_base_json(
     index: KnowledgeIndex, on: dt.date, *, public: bool = False, site_url: str | None = None
 ) -> str:
-    return json.dumps(knowledge_base(index, on, public=public, site_url=site_url), ensure_ascii=False, indent=1) + "\n"
+    data = knowledge_base(index, on, public=public, site_url=site_url)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

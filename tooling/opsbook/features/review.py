@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.checks.deadlines import ActionState, action_states
 from opsbook.checks.freshness import DrillState, Freshness, runbook_freshness
-from opsbook.features.durations import durations
 from opsbook.features.rows import IncidentRow, incident_rows, runbook_rows
 from opsbook.features.stats import in_weeks, summarise
 from opsbook.features.urls import incident_page, runbook_page
@@ -100,9 +99,7 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
     as_of = min(week.end, today)
     every = incident_rows(index)
     in_week = [
-        ReviewIncident(row, incident_page(row.id), durations(row.timestamps))
-        for row in every
-        if week.contains(row.started.date())
+        ReviewIncident(row, incident_page(row.id), row.durations) for row in every if week.contains(row.started_on)
     ]
     items = action_states(index, as_of)
     overdue: dict[str, list[ActionState]] = defaultdict(list)

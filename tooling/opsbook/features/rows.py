@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, NamedTuple
 
-from opsbook.records.summary import TIMESTAMP_NAMES
+from opsbook.features.durations import as_durations, minutes_sql
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
@@ -25,13 +25,20 @@ class IncidentRow(NamedTuple):
     in_metrics: bool
     summary: str
     public_summary: str | None
-    timestamps: dict[str, dt.datetime | None]
+    started: str
+    """As written, ISO 8601 with its offset."""
+    resolved: str | None
+    started_day: int
+    minutes: tuple[float | None, ...]
+    """TTD, TTA, TTM and TTR in minutes (see `opsbook.features.durations`)."""
 
     @property
-    def started(self) -> dt.datetime:
-        started = self.timestamps["started"]
-        assert started is not None
-        return started
+    def started_on(self) -> dt.date:
+        return dt.date.fromordinal(self.started_day)
+
+    @property
+    def durations(self) -> dict[str, dt.timedelta | None]:
+        return as_durations(self.minutes)
 
 
 class RunbookRow(NamedTuple):
@@ -55,17 +62,14 @@ def _classes(index: KnowledgeIndex) -> dict[str, tuple[str, ...]]:
 def incident_rows(index: KnowledgeIndex, *, public: bool = False) -> list[IncidentRow]:
     """Valid incidents (only the public ones with `public`), newest first."""
     classes = _classes(index)
+    query = f"""SELECT path, id, title, severity, status, visibility, example, in_metrics, summary, public_summary,
+                       started, resolved, started_day, {minutes_sql()}
+                FROM records WHERE kind = 'incident' AND valid {"AND visibility = 'public'" if public else ""}
+                ORDER BY started_at DESC, id DESC"""
     rows = []
-    for row in index.connection.execute(
-        f"""SELECT path, id, title, severity, status, visibility, example, in_metrics, summary, public_summary,
-                   {", ".join(TIMESTAMP_NAMES)}
-            FROM records WHERE kind = 'incident' AND valid {"AND visibility = 'public'" if public else ""}"""
-    ):
+    for row in index.connection.execute(query):
         path, record_id, title, severity, status, visibility, example, in_metrics, summary, public_summary = row[:10]
-        stamps = {
-            name: dt.datetime.fromisoformat(value) if value else None
-            for name, value in zip(TIMESTAMP_NAMES, row[10:], strict=True)
-        }
+        started, resolved, started_day, *minutes = row[10:]
         rows.append(
             IncidentRow(
                 path,
@@ -79,10 +83,12 @@ def incident_rows(index: KnowledgeIndex, *, public: bool = False) -> list[Incide
                 bool(in_metrics),
                 summary,
                 public_summary,
-                stamps,
+                started,
+                resolved,
+                started_day,
+                tuple(minutes),
             )
         )
-    rows.sort(key=lambda row: (row.started, row.id), reverse=True)
     return rows
 
 

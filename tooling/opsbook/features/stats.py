@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.checks.deadlines import action_states
 from opsbook.checks.freshness import DrillState, runbook_freshness
-from opsbook.features.durations import DURATIONS, durations
+from opsbook.features.durations import DURATIONS
 from opsbook.features.rows import IncidentRow, incident_rows
 from opsbook.support.periods import IsoWeek, percentile
 
@@ -26,10 +26,10 @@ def counted(incidents: Iterable[IncidentRow]) -> list[IncidentRow]:
 
 def summarise(incidents: Iterable[IncidentRow]) -> dict[str, Any]:
     """Count plus median and p90 (minutes) of each derived duration."""
-    spans = [durations(i.timestamps) for i in incidents]
+    spans = [i.minutes for i in incidents]
     result: dict[str, Any] = {"count": len(spans)}
-    for name in DURATIONS:
-        minutes = [d.total_seconds() / 60 for span in spans if (d := span[name]) is not None]
+    for position, name in enumerate(DURATIONS):
+        minutes = [value for span in spans if (value := span[position]) is not None]
         median, p90 = percentile(minutes, 0.5), percentile(minutes, 0.9)
         result[name] = {
             "median_minutes": None if median is None else round(median, 1),
@@ -41,7 +41,7 @@ def summarise(incidents: Iterable[IncidentRow]) -> dict[str, Any]:
 
 def in_weeks(incidents: Iterable[IncidentRow], last: IsoWeek, weeks: int) -> list[IncidentRow]:
     first = last.minus(weeks - 1)
-    return [i for i in incidents if first.start <= i.started.date() <= last.end]
+    return [i for i in incidents if first.start <= i.started_on <= last.end]
 
 
 def weekly_counts(
@@ -52,7 +52,7 @@ def weekly_counts(
     per_class: dict[str, list[int]] = {c: [0] * weeks for c in FAILURE_CLASSES}
     index = {week: position for position, week in enumerate(labels)}
     for incident in counted(incidents):
-        position = index.get(IsoWeek.of(incident.started.date()))
+        position = index.get(IsoWeek.of(incident.started_on))
         if position is None:
             continue
         for failure_class in incident.classes:
@@ -72,7 +72,7 @@ def stats(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[s
         for failure_class in incident.classes:
             by_class[failure_class].append(incident)
         by_severity[incident.severity].append(incident)
-        by_month[incident.started.strftime("%Y-%m")].append(incident)
+        by_month[incident.started[:7]].append(incident)
     visible = {i.path for i in every}
     items = [item for item in action_states(index, on) if item.incident_path in visible]
     statuses = Counter(item.status for item in items)

@@ -37,7 +37,8 @@ DEFAULT_MAX_BYTES = 1 << 20
 
 
 class KnowledgeIndex:
-    """The knowledge base at `root`, up to date as of `open`."""
+    """The knowledge base at `root`, up to date as of `open`; `close` (or leaving a `with` block) keeps the
+    index for the next command."""
 
     def __init__(self, root: Path, store: Store) -> None:
         self.root = root
@@ -68,8 +69,13 @@ class KnowledgeIndex:
         finally:
             if checker is not None:
                 checker.cancel()
-        index.store.save()
         return index
+
+    def __enter__(self) -> KnowledgeIndex:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # --- bringing the index up to date ------------------------------------------------------------------
 
@@ -93,7 +99,7 @@ class KnowledgeIndex:
                 if entry is None or entry.stamp != item.stamp or entry.digest is not None:
                     outside.append(_outside_root(item, self.root))
             elif needs_check(item, entry, now, self.store):
-                tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes))
+                tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes, item.role != "incident"))
         present = {item.path for item in inputs} | {CONFIG_FILE}
         gone = [path for path in stored if path not in present]
         self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
@@ -154,23 +160,28 @@ class KnowledgeIndex:
         return int(count)
 
     def documents(self, paths: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The full validated data of the files at `paths` that have it, by path."""
+        """The full validated data of the files at `paths` that have it (valid records, the configuration
+        and catalog files), by path. An incident's data is kept only once a command asks for it: checking
+        ten thousand incidents needs none of it."""
         wanted = list(paths)
-        rows = self._document_digests(wanted)
-        texts = self.store.documents(list(rows.values()))
-        missing = [path for path, digest in rows.items() if digest not in texts]
-        if missing:  # the documents database was removed or damaged: check those files again
+        digests = self._document_digests(wanted)
+        texts = self.store.documents([digest for digest in digests.values() if digest is not None])
+        missing = [path for path, digest in digests.items() if digest not in texts]
+        if missing:
             self._recheck(missing)
-            rows = self._document_digests(wanted)
-            texts = self.store.documents(list(rows.values()))
-        return {path: json.loads(texts[digest]) for path, digest in rows.items() if digest in texts}
+            digests = self._document_digests(wanted)
+            texts = self.store.documents([digest for digest in digests.values() if digest is not None])
+        return {path: json.loads(texts[digest]) for path, digest in digests.items() if digest in texts}
 
-    def _document_digests(self, paths: list[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
+    def _document_digests(self, paths: list[str]) -> dict[str, bytes | None]:
+        """The document digest of each file at `paths` that has valid data (None: not kept yet)."""
+        found: dict[str, bytes | None] = {}
         for start in range(0, len(paths), 500):
             chunk = paths[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT path, document FROM files WHERE document IS NOT NULL AND path IN ({marks})"
+            query = f"""SELECT f.path, f.document FROM files f LEFT JOIN records r ON r.path = f.path
+                        WHERE f.path IN ({marks}) AND (r.valid OR (f.role IN ('config', 'catalog')
+                              AND f.document IS NOT NULL))"""
             found.update(self.connection.execute(query, chunk))
         return {path: found[path] for path in paths if path in found}
 
@@ -179,7 +190,6 @@ class KnowledgeIndex:
         roles = dict(self.connection.execute("SELECT path, role FROM files"))
         tasks = [FileTask(str(self.root / path), path, roles[path], max_bytes) for path in paths]
         self.store.put(check_all(tasks, jobs=None, progress=None, checker=None), time.time_ns())
-        self.store.save()
 
     def record_paths(self, kind: Literal["runbook", "incident"], *, where: str = "") -> list[str]:
         """Paths of the valid records of `kind`, by path; `where` narrows them with SQL over `records`."""
@@ -218,10 +228,11 @@ class KnowledgeIndex:
             return stored
         payload = compute()
         self.store.set_derived(name, inputs, payload)
-        self.store.save()
         return payload
 
     def close(self) -> None:
+        """Keep what changed (see `Store.save`) and let go of the databases."""
+        self.store.save()
         self.store.close()
 
 
@@ -229,19 +240,20 @@ def needs_check(item: Input, entry: Stored | None, now_ns: int, store: Store) ->
     """Whether a file must be checked again; a file whose stamp changed but not its content is restamped."""
     if entry is None or entry.role != item.role or item.stamp == UNKNOWN or entry.digest is None:
         return True
+    stored_stamp = entry.stamp
     recent = entry.checked_ns - item.stamp.mtime_ns < RACY_NS
-    if item.stamp == entry.stamp and not recent:
+    if item.stamp == stored_stamp and not recent:
         return False
     try:
         with open(item.absolute, "rb") as handle:
             status = os.fstat(handle.fileno())  # before reading: a later write changes it
-            content = handle.read(entry.stamp.size + 1)
+            content = handle.read(entry.size + 1)
     except OSError:
         return True
-    if len(content) != entry.stamp.size or digest_of(content) != entry.digest:
+    if len(content) != entry.size or digest_of(content) != entry.digest:
         return True
     stamp = Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-    if stamp != entry.stamp or now_ns - stamp.mtime_ns >= RACY_NS:
+    if stamp != stored_stamp or now_ns - stamp.mtime_ns >= RACY_NS:
         store.restamp(item.path, stamp, now_ns)
     return False
 

@@ -47,9 +47,9 @@ def _single(base: str, path: str, role: Role) -> Input:
     return Input(path, absolute, role, _stamp(absolute))
 
 
-def _stamp(absolute: str, folder: int | None = None) -> Stamp:
+def _stamp(absolute: str) -> Stamp:
     try:
-        status = os.stat(absolute if folder is None else os.path.basename(absolute), dir_fd=folder)
+        status = os.stat(absolute)
     except (OSError, RuntimeError, ValueError):
         return UNKNOWN
     return Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
@@ -58,29 +58,35 @@ def _stamp(absolute: str, folder: int | None = None) -> Stamp:
 def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
     """Files below `folder` ending in `suffix`; hidden files and folders are left out."""
     found: list[Input] = []
-    top = folder.strip("/")
-    stack = [top]
+    stack = [folder.strip("/")]
     real_base = os.path.realpath(base)
+    prefix = base + os.sep
     while stack:
         relative = stack.pop()
-        absolute = os.path.join(base, relative)
         try:
-            handle = os.open(absolute, os.O_RDONLY | os.O_DIRECTORY)
+            handle = os.open(prefix + relative, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             continue
         try:
             with os.scandir(handle) as entries:
                 listed = [(entry.name, entry.is_dir(follow_symlinks=False), entry.is_symlink()) for entry in entries]
             for name, is_dir, is_link in listed:
-                if name.startswith("."):
+                if name[0] == ".":
                     continue
-                path = f"{relative}/{name}"
+                path = relative + "/" + name
                 if is_dir:
                     stack.append(path)
-                elif name.endswith(suffix) and not is_link:
-                    found.append(Input(path, os.path.join(base, path), role, _stamp(name, handle)))
-                elif name.endswith(suffix):
+                elif not name.endswith(suffix):
+                    continue
+                elif is_link:
                     found.append(_link(base, real_base, path, role))
+                else:
+                    try:
+                        status = os.stat(name, dir_fd=handle)
+                        stamp = Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+                    except (OSError, ValueError):
+                        stamp = UNKNOWN
+                    found.append(Input(path, prefix + path, role, stamp))
         except OSError:
             continue
         finally:

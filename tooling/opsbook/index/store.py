@@ -8,7 +8,7 @@ What it holds, in two SQLite databases:
 
 - `index.sqlite`: the tables below (`SCHEMA`), about 600 bytes per record. It is read whole into memory
   on every command and written back whole, atomically (a new file renamed into place), only when
-  something changed. The file starts with a BLAKE2 MAC of the database, keyed with a secret kept in
+  something changed. The file starts with an HMAC-SHA256 of the database, keyed with a secret kept in
   the cache folder (`key`, created on first use, readable by the user only), so a truncated, corrupt,
   flipped or foreign file (copied from another user or machine, or from an older format) fails the
   check and is rebuilt from the knowledge base; it is never trusted.
@@ -30,14 +30,15 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from opsbook import __version__
 from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.files import FileResult, Stamp, digest_of
-from opsbook.records.summary import RecordSummary
+
+if TYPE_CHECKING:
+    from opsbook.records.summary import RecordSummary
 
 FORMAT = 1
 MAGIC = b"opsbook knowledge index\n"
@@ -59,7 +60,8 @@ CREATE TABLE records(
     visibility TEXT NOT NULL, owner TEXT, summary TEXT,
     last_reviewed INTEGER, review_interval_days INTEGER, needs_drills INTEGER NOT NULL, last_drill INTEGER,
     severity TEXT, in_metrics INTEGER NOT NULL, example INTEGER NOT NULL,
-    started TEXT, detected TEXT, acknowledged TEXT, mitigated TEXT, resolved TEXT, started_day INTEGER,
+    started TEXT, resolved TEXT, started_day INTEGER,
+    started_at REAL, detected_at REAL, acknowledged_at REAL, mitigated_at REAL, resolved_at REAL,
     public_summary TEXT
 ) WITHOUT ROWID;
 CREATE INDEX records_by_id ON records(kind, id);
@@ -83,14 +85,20 @@ CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload TEXT N
 PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog")
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What the index holds about one file's stamp."""
+class Stored(NamedTuple):
+    """What the index holds about one file's content."""
 
     role: str
-    stamp: Stamp
+    size: int
+    mtime_ns: int
+    ctime_ns: int
     checked_ns: int
+    """When its stamp was taken."""
     digest: bytes | None
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.size, self.mtime_ns, self.ctime_ns)
 
 
 def cache_folder() -> Path:
@@ -153,7 +161,7 @@ class Store:
         return image if hmac.compare_digest(mac, self._mac(image)) else None
 
     def _mac(self, image: bytes) -> bytes:
-        return hashlib.blake2b(image, key=self._key, digest_size=MAC_BYTES).digest()
+        return hmac.digest(self._key, image, "sha256")
 
     def _meta_matches(self) -> bool:
         rows = dict(self.connection.execute("SELECT key, value FROM meta"))
@@ -179,6 +187,16 @@ class Store:
             return
         self.dirty = False
 
+    def _keep_statistics(self, changed_files: int) -> None:
+        """SQLite plans queries from table statistics (`ANALYZE`); without them a join over ten thousand
+        records can take seconds. They are refreshed once a tenth of the files changed since."""
+        (files,) = self.connection.execute("SELECT count(*) FROM files").fetchone()
+        changed = int(self.meta("changed_since_analyze") or 0) + changed_files
+        if changed * 10 >= files:
+            self.connection.execute("ANALYZE")
+            changed = 0
+        self.set_meta("changed_since_analyze", str(changed))
+
     # --- settings and derived results ------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
@@ -202,7 +220,7 @@ class Store:
 
     def stored(self) -> dict[str, Stored]:
         rows = self.connection.execute("SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files")
-        return {row[0]: Stored(row[1], Stamp(row[2], row[3], row[4]), row[5], row[6]) for row in rows}
+        return {row[0]: Stored._make(row[1:]) for row in rows}
 
     def record_ids(self, paths: list[str]) -> dict[str, tuple[str, str]]:
         """(kind, id) of the records stored for `paths`."""
@@ -227,6 +245,17 @@ class Store:
             return
         for table in ("files", *PER_FILE_TABLES):
             self.connection.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
+        self._changed()
+
+    @property
+    def generation(self) -> str:
+        """Changes whenever a file's findings or data change; results derived from the tables key on it."""
+        return self.meta("generation") or "0"
+
+    def _changed(self) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(int(self.generation) + 1),)
+        )
         self.dirty = True
 
     def put(self, results: list[FileResult], checked_ns: int) -> None:
@@ -242,19 +271,19 @@ class Store:
             raise
         connection.execute("COMMIT")
         self._put_documents(documents)
-        self.dirty = True
+        self._changed()
+        self._keep_statistics(len(results))
 
     def _insert(self, results: list[FileResult], checked_ns: int) -> list[tuple[bytes, str]]:
-        connection = self.connection
         self.remove(result.path for result in results)
+        rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in ("files", *PER_FILE_TABLES)}
         documents = []
         for result in results:
             document_digest = None
             if result.document is not None:
                 document_digest = digest_of(result.document.encode())
                 documents.append((document_digest, result.document))
-            connection.execute(
-                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows["files"].append(
                 (
                     result.path,
                     result.role,
@@ -263,14 +292,15 @@ class Store:
                     result.digest,
                     encode_diagnostics(result.diagnostics),
                     document_digest,
-                ),
+                )
             )
             if result.summary is not None:
-                _insert_summary(connection, result.path, result.summary)
-            connection.executemany(
-                "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?)",
-                [(result.path, position, *entry) for position, entry in enumerate(result.defines)],
-            )
+                _summary_rows(rows, result.path, result.summary)
+            rows["catalog"].extend((result.path, position, *entry) for position, entry in enumerate(result.defines))
+        for table, values in rows.items():
+            if values:
+                marks = ", ".join("?" * len(values[0]))
+                self.connection.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
         return documents
 
     def diagnostics(self) -> Iterator[Diagnostic]:
@@ -304,11 +334,17 @@ class Store:
             for start in range(0, len(digests), 500):
                 chunk = digests[start : start + 500]
                 marks = ",".join("?" * len(chunk))
+                damaged = []
                 for digest, text in connection.execute(
                     f"SELECT digest, json FROM documents WHERE digest IN ({marks})", chunk
                 ):
                     if isinstance(text, str) and digest_of(text.encode()) == digest:
                         found[digest] = text
+                    else:
+                        damaged.append((digest,))
+                if damaged:
+                    with connection:
+                        connection.executemany("DELETE FROM documents WHERE digest = ?", damaged)
         except sqlite3.Error:
             self._drop_documents()
         return found
@@ -342,11 +378,9 @@ class Store:
             self._documents.close()
 
 
-def _insert_summary(connection: sqlite3.Connection, path: str, summary: RecordSummary) -> None:
-    stamps = summary.timestamps or (None,) * 5
-    started_day = _ordinal(stamps[0][:10]) if stamps[0] else None
-    connection.execute(
-        "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+def _summary_rows(rows: dict[str, list[tuple[Any, ...]]], path: str, summary: RecordSummary) -> None:
+    started_day = _ordinal(summary.started[:10]) if summary.started else None
+    rows["records"].append(
         (
             path,
             summary.kind,
@@ -366,43 +400,37 @@ def _insert_summary(connection: sqlite3.Connection, path: str, summary: RecordSu
             summary.severity,
             summary.in_metrics,
             summary.example,
-            *stamps,
+            summary.started,
+            summary.resolved,
             started_day,
+            *(summary.times or (None,) * 5),
             summary.public_summary,
-        ),
+        )
     )
-    connection.executemany(
-        "INSERT INTO classes VALUES (?, ?, ?)", [(path, i, c) for i, c in enumerate(summary.classes)]
+    rows["classes"].extend((path, i, c) for i, c in enumerate(summary.classes))
+    rows["refs"].extend(
+        (path, i, ref.field, ref.target_kind, ref.target, ref.line, ref.col, ref.detail, ref.note)
+        for i, ref in enumerate(summary.refs)
     )
-    connection.executemany(
-        "INSERT INTO refs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (path, i, ref.field, ref.target_kind, ref.target, ref.line, ref.col, ref.detail, ref.note)
-            for i, ref in enumerate(summary.refs)
-        ],
-    )
-    connection.executemany(
-        "INSERT INTO action_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                path,
-                i,
-                item.id,
-                item.title,
-                item.type,
-                item.owner,
-                item.priority,
-                item.status,
-                item.opened.toordinal(),
-                _day(item.due),
-                _day(item.closed),
-                item.reason,
-                item.link,
-                item.line,
-                item.col,
-            )
-            for i, item in enumerate(summary.action_items)
-        ],
+    rows["action_items"].extend(
+        (
+            path,
+            i,
+            item.id,
+            item.title,
+            item.type,
+            item.owner,
+            item.priority,
+            item.status,
+            item.opened.toordinal(),
+            _day(item.due),
+            _day(item.closed),
+            item.reason,
+            item.link,
+            item.line,
+            item.col,
+        )
+        for i, item in enumerate(summary.action_items)
     )
 
 

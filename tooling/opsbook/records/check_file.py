@@ -89,7 +89,7 @@ def _check_record(result: LoadResult, task: FileTask) -> tuple[list[Diagnostic],
     else:
         diagnostics.extend(incident_rules(document, record, relative))
         summary = incident_summary(document, record)
-    return diagnostics, summary, record.model_dump_json()
+    return diagnostics, summary, record.model_dump_json() if task.keep_document else None
 
 
 def _model_of(task: FileTask) -> type[BaseModel]:

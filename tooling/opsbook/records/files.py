@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from opsbook.records.diagnostics import Diagnostic
-from opsbook.records.summary import RecordSummary
+if TYPE_CHECKING:
+    from opsbook.records.diagnostics import Diagnostic
+    from opsbook.records.summary import RecordSummary
 
 Role = Literal["runbook", "incident", "config", "catalog", "docs"]
 CATALOG_NAMES = ("workflows.yaml", "tools.yaml", "classes.yaml", "environment.yaml")
@@ -33,6 +34,8 @@ class FileTask(NamedTuple):
     """Relative to the knowledge base's root, with `/`: how findings name the file."""
     role: Role
     max_bytes: int
+    keep_document: bool = True
+    """Whether to keep the validated data (see `FileResult.document`)."""
 
 
 @dataclass(slots=True)
@@ -45,7 +48,7 @@ class FileResult:
     diagnostics: list[Diagnostic]
     summary: RecordSummary | None = None
     document: str | None = field(default=None, repr=False)
-    """The validated data as JSON, for the commands that need all of a record."""
+    """The validated data as JSON, for the commands that need all of a record (when the task asked)."""
     defines: tuple[tuple[str, str, int, int], ...] = ()
     """For a catalog file: (kind, id, line, col) of each workflow or failure class it defines."""
 

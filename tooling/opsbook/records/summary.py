@@ -78,8 +78,11 @@ class RecordSummary:
     severity: str | None = None
     in_metrics: bool = True
     example: bool = False
-    timestamps: tuple[str | None, ...] = ()
-    """ISO 8601 text of each of `TIMESTAMP_NAMES`, None where absent."""
+    started: str | None = None
+    resolved: str | None = None
+    """Start and resolution as written (ISO 8601, with their offsets)."""
+    times: tuple[float | None, ...] = ()
+    """Each of `TIMESTAMP_NAMES` in seconds since the epoch, None where absent."""
     public_summary: str | None = None
     action_items: tuple[ActionItemSummary, ...] = ()
 
@@ -186,8 +189,10 @@ def incident_summary(document: Document, incident: Incident) -> RecordSummary:
         severity=incident.severity.value,
         in_metrics=incident.in_metrics,
         example=incident.example,
-        timestamps=tuple(
-            value.isoformat() if (value := getattr(stamps, name)) is not None else None for name in TIMESTAMP_NAMES
+        started=stamps.started.isoformat(),
+        resolved=stamps.resolved.isoformat() if stamps.resolved else None,
+        times=tuple(
+            value.timestamp() if (value := getattr(stamps, name)) is not None else None for name in TIMESTAMP_NAMES
         ),
         public_summary=incident.public_summary,
         action_items=tuple(items),

@@ -10,7 +10,6 @@ from typing import Any
 from opsbook.checks.deadlines import ActionState, action_states
 from opsbook.checks.freshness import Freshness, runbook_freshness
 from opsbook.features import urls
-from opsbook.features.durations import durations
 from opsbook.features.public import RedactedIncident, public_incidents, public_runbooks
 from opsbook.features.rows import IncidentRow, incident_rows
 from opsbook.features.stats import stats
@@ -27,7 +26,6 @@ from opsbook.records.models.catalog import (
 )
 from opsbook.records.models.environment import EnvManifest
 from opsbook.records.models.incident import RunbookUse
-from opsbook.records.summary import TIMESTAMP_NAMES
 
 
 def runbook_page(runbook: Runbook) -> str:
@@ -154,11 +152,13 @@ def build_site_model(index: KnowledgeIndex, *, public: bool, today: dt.date, sit
             [workflow_by_id[w] for w in runbook.workflows if w in workflow_by_id],
         )
 
+    rows = incident_rows(index, public=public)
+    spans = {row.path: row.durations for row in rows}
     incident_views = [
         IncidentView(
             incident,
             incident_page(incident),
-            durations({name: getattr(incident.timestamps, name) for name in TIMESTAMP_NAMES}),
+            spans[path_of_incident[incident.id]],
             follow_ups[path_of_incident[incident.id]],
             {u.runbook: runbook_by_id[u.runbook] for u in incident.runbooks_used if u.runbook in runbook_by_id},
         )
@@ -191,5 +191,5 @@ def build_site_model(index: KnowledgeIndex, *, public: bool, today: dt.date, sit
         channels=tools.channels if tools else [],
         environment=index.catalog("environment.yaml", EnvManifest),
         stats=stats(index, today, public=public),
-        incident_rows=incident_rows(index, public=public),
+        incident_rows=rows,
     )
