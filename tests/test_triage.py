@@ -190,9 +190,9 @@ def test_quality_bar_on_real_texts(cli, dataset: str) -> None:
 def test_browser_script_ranks_exactly_like_python(tmp_path: Path) -> None:
     node = shutil.which("node")
     assert node, "node is needed to run the site's JavaScript"
-    from opsbook.site.tree import build_bundle
+    from opsbook.site.tree import DocsTree
 
-    export = json.loads(build_bundle(ROOT).files["api/knowledge-base.json"])
+    export = json.loads(DocsTree.open(ROOT).export)
     index = TriageIndex.from_export(export["triage"])
     import yaml
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.site.tree import PublicBuildRefused, build_bundle
+from opsbook.site.tree import DocsTree, PublicBuildRefused
 from tests.kbfactory import incident, make_kb, runbook, write
 from tests.site.conftest import build_site
 
@@ -81,6 +81,7 @@ def test_public_mkdocs_build_contains_no_internal_string(canary_kb: Path, tmp_pa
     index = json.loads((site / "search/search_index.json").read_text())
     assert not any(CANARY_INCIDENT in doc["text"] or CANARY_INCIDENT in doc["title"] for doc in index["docs"])
     assert "internal-only" not in (site / "sitemap.xml").read_text()
+    assert "internal-only" not in (site / "sitemap-opsbook.xml").read_text()
 
 
 def test_public_cli_build_contains_no_internal_string(canary_kb: Path, tmp_path: Path, cli) -> None:
@@ -92,9 +93,9 @@ def test_public_cli_build_contains_no_internal_string(canary_kb: Path, tmp_path:
 
 
 def test_full_build_keeps_internal_records(canary_kb: Path) -> None:
-    bundle = build_bundle(canary_kb)
-    assert CANARY_FIELD in bundle.pages["runbooks/auth-drift/rb-auth-drift.md"]
-    assert "incidents/2026/2026-11-18-internal-thing.md" in bundle.pages
+    files = dict(DocsTree.open(canary_kb).entries())
+    assert CANARY_FIELD in str(files["runbooks/auth-drift/rb-auth-drift.md"])
+    assert "incidents/2026/2026-11-18-internal-thing.md" in files
 
 
 def test_public_build_refuses_to_run_over_a_secret(canary_kb: Path, tmp_path: Path, cli) -> None:
@@ -106,7 +107,7 @@ def test_public_build_refuses_to_run_over_a_secret(canary_kb: Path, tmp_path: Pa
         runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary=f"Use {key} here."),
     )
     with pytest.raises(PublicBuildRefused) as refused:
-        build_bundle(root, public=True)
+        DocsTree.open(root, public=True)
     assert [d.code for d in refused.value.findings] == ["secret"]
     result = cli("build", "--public", "--out", str(tmp_path / "out"), cwd=root)
     assert result.exit_code == 1 and "refuses" in result.output and key not in result.output

@@ -236,17 +236,19 @@ def init(directory: Path, name: str, force: bool) -> None:
 @click.option("--public", is_flag=True, help="Leave out internal records and fields.")
 @click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
 def build(out: Path, public: bool, force: bool) -> None:
-    """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
-    from opsbook.site.tree import PublicBuildRefused, write_bundle
+    """Write the site as a docs tree that MkDocs, Zensical or ProperDocs builds without the opsbook plugin
+    (the same files the plugin hands MkDocs)."""
+    from opsbook.site.tree import DocsTree, PublicBuildRefused, write_tree
     from opsbook.support.atomic import WouldOverwrite
     from opsbook.support.progress import ProgressLine
 
     if out.exists() and any(out.iterdir()) and not force:
         raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build")
+    root = _root()
     progress = ProgressLine("building")
     try:
-        bundle = _public_bundle(public, progress)
-        written = write_bundle(bundle, out, force=force)
+        tree = DocsTree.open(root, public=public, site_url=_site_url(root), progress=progress)
+        written = write_tree(tree, out, force=force)
     except WouldOverwrite as error:
         _fail_exists(Path(str(error)))
     except PublicBuildRefused as refused:
@@ -255,11 +257,11 @@ def build(out: Path, public: bool, force: bool) -> None:
         raise click.ClickException(str(refused)) from None
     finally:
         progress.close()
-    for diagnostic in bundle.diagnostics:
+    for diagnostic in tree.diagnostics:
         if diagnostic.is_error:
             click.echo(diagnostic.as_text(), err=True)
     click.echo(f"wrote {len(written)} files to {out}")
-    sys.exit(1 if any(d.is_error for d in bundle.diagnostics) else 0)
+    sys.exit(1 if any(d.is_error for d in tree.diagnostics) else 0)
 
 
 @main.command()
@@ -291,13 +293,6 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
     except WouldOverwrite:
         _fail_exists(out)
     click.echo(f"wrote {out}")
-
-
-def _public_bundle(public: bool, progress: Any) -> Any:
-    from opsbook.site.tree import build_bundle
-
-    root = _root()
-    return build_bundle(root, public=public, site_url=_site_url(root), progress=progress)
 
 
 def _site_url(root: Path) -> str | None:

@@ -1,34 +1,41 @@
-"""One entry for the site: load → validate → graph → render into a set of files.
+"""The knowledge base → an engine-neutral docs tree: Markdown pages (generated and hand-written), assets,
+data files, a sitemap dated from the records, robots.txt and the llms files.
 
-Both adapters call `build_bundle`: the CLI writes the files to a folder, the MkDocs plugin hands them to
-MkDocs as generated files. Same input, same bytes.
+`DocsTree.open` reads the knowledge base once; `entries` renders one file at a time and `write_tree` puts
+each in a folder as it comes. `opsbook build --out` writes that folder for MkDocs, Zensical or ProperDocs
+to build without any plugin; the MkDocs plugin writes the same folder to scratch space and hands MkDocs
+its files. Which engine features the tree relies on: docs/reference/site-engines.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import shutil
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from opsbook.checks.report import knowledge_base_diagnostics
 from opsbook.features.export import knowledge_base_json
+from opsbook.features.urls import absolute_url
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.diagnostics import Diagnostic
 from opsbook.records.models import Config
 from opsbook.site.model import SiteModel, build_site_model
+from opsbook.site.pagemeta import handwritten_page
 from opsbook.site.render.llms import llms_txt
 from opsbook.site.render.pages import PageRenderer
-from opsbook.support.atomic import write_text
+from opsbook.support.atomic import WouldOverwrite, write_text
 from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
 
 ASSETS = ("opsbook.css", "opsbook.js")
+SITEMAP = "sitemap-opsbook.xml"
+"""Not `sitemap.xml`: MkDocs, Zensical and ProperDocs all write their own under that name, over ours."""
 OPERATING_ORDER = [
     "golden-path",
     "environment-checklist",
@@ -39,8 +46,12 @@ OPERATING_ORDER = [
     "severity-levels",
     "weekly-review",
 ]
+RECORD_FOLDERS = ("runbooks/", "incidents/", "classes/")
+"""Pages the navigation reaches through the Runbooks and Incidents sections."""
 
 NavItem = dict[str, Any] | str
+Entry = tuple[str, str | Path]
+"""A file of the tree: its docs-relative path and its text, or the hand-written file to copy."""
 
 
 class PublicBuildRefused(Exception):
@@ -52,87 +63,144 @@ class PublicBuildRefused(Exception):
 
 
 @dataclass
-class SiteBundle:
-    pages: dict[str, str]
-    files: dict[str, str]
+class DocsTree:
+    root: Path
+    config: Config
     site: SiteModel
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    page_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per page: JSON-LD and the content date, attached by the MkDocs plugin (not in the Markdown)."""
-    sidebar_runbook_limit: int = 150
-    bodies: dict[str, str] = field(default_factory=dict)
-    """Per record page, with `record_html`: its HTML, to splice with its converted skeleton page."""
+    export: str
+    diagnostics: list[Diagnostic]
+    directory_urls: bool = True
+    replaced: list[str] = field(default_factory=list)
+    """Generated pages left out because a hand-written page of the same path replaces them."""
+
+    @classmethod
+    def open(
+        cls,
+        root: Path,
+        *,
+        public: bool = False,
+        site_url: str | None = None,
+        on: dt.date | None = None,
+        progress: Progress | None = None,
+        directory_urls: bool = True,
+    ) -> DocsTree:
+        """Read the knowledge base; a public build over a likely secret raises `PublicBuildRefused`.
+        `directory_urls` is the engine's `use_directory_urls`, for the few links inside raw HTML."""
+        day = on or today()
+        with KnowledgeIndex.open(root, progress=progress) as index:
+            diagnostics = knowledge_base_diagnostics(index, day)
+            secrets = [d for d in diagnostics if d.code == "secret"]
+            if public and secrets:
+                raise PublicBuildRefused(secrets)
+            config = index.config()
+            site = build_site_model(index, public=public, today=day, site_url=site_url)
+            export = knowledge_base_json(index, day, public=public, site_url=site_url)
+        return cls(root, config, site, export, diagnostics, directory_urls)
+
+    @property
+    def docs(self) -> Path:
+        return self.root / self.config.paths.docs
+
+    def handwritten(self) -> dict[str, Path]:
+        """Every file of the docs folder (dot files left out, as engines do), minus the review documents
+        in a public build."""
+        if not self.docs.is_dir():
+            return {}
+        internal = internal_only_pages(self.root, self.config) if self.site.public else None
+        found = {}
+        for path in sorted(self.docs.rglob("*")):
+            relative = path.relative_to(self.docs).as_posix()
+            hidden = any(part.startswith(".") for part in relative.split("/"))
+            if path.is_file() and not hidden and (internal is None or not relative.startswith(internal)):
+                found[relative] = path
+        return found
+
+    def entries(self) -> Iterator[Entry]:
+        """Every file of the tree, rendered as it is asked for; hand-written pages win over generated ones."""
+        handwritten = self.handwritten()
+        pages = frozenset(p for p in handwritten if p.endswith(".md"))
+        dated: list[tuple[str, str | None]] = []
+        for relative, source in handwritten.items():
+            if relative in pages:
+                rendered = handwritten_page(relative, source, self.site.name, self.site.site_url)
+                dated.append((relative, rendered.lastmod))
+                yield relative, rendered.text
+            else:
+                yield relative, source
+        reviews = [] if self.site.public else review_documents(self.root, self.config)
+        renderer = PageRenderer(self.site, pages, reviews=reviews, directory_urls=self.directory_urls)
+        for rendered in renderer.pages():
+            if rendered.page in handwritten:
+                self.replaced.append(rendered.page)
+                continue
+            dated.append((rendered.page, rendered.lastmod))
+            yield rendered.page, rendered.text
+        for name in ASSETS:
+            yield f"assets/opsbook/{name}", resources.files("opsbook.site").joinpath("assets", name).read_text("utf-8")
+        yield "api/knowledge-base.json", self.export
+        yield "llms.txt", llms_txt(self.site)
+        yield "llms-full.txt", llms_txt(self.site, full=True)
+        yield "robots.txt", robots_txt(self.site.site_url)
+        if self.site.site_url:
+            yield SITEMAP, sitemap_xml(self.site.site_url, dated)
+
+    def navigation(self, pages: Iterable[str]) -> list[NavItem]:
+        """The sidebar for the tree's `pages`: runbooks grouped by class, index pages for incidents (never
+        every incident: that keeps a build linear in the number of records), the other pages by folder."""
+        site = self.site
+        sections: dict[str, list[str]] = {}
+        for page in sorted(p for p in pages if p.endswith(".md")):
+            if page in ("index.md", "tags.md") or page.startswith(RECORD_FOLDERS):
+                continue
+            sections.setdefault(page.split("/")[0] if "/" in page else "", []).append(page)
+
+        def ordered(folder: str) -> list[NavItem]:
+            rank = {name: position for position, name in enumerate(OPERATING_ORDER)}
+            pages = sorted(sections.pop(folder, []), key=lambda p: (rank.get(Path(p).stem, len(rank)), p))
+            return list(pages)
+
+        listed = len(site.runbooks) <= self.config.site.sidebar_runbook_limit
+        nav: list[NavItem] = [
+            {"Home": "index.md"},
+            {
+                "Runbooks": [
+                    {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} if listed else view.path
+                    for view in site.classes
+                ]
+            },
+            {"Incidents": ["incidents/index.md"]},
+        ]
+        reviews = sections.pop("reviews", [])
+        if reviews:
+            index = [p for p in reviews if p == "reviews/index.md"]
+            nav.append({"Reviews": [*index, *sorted((p for p in reviews if p not in index), reverse=True)]})
+        if "operating" in sections:
+            nav.append({"Operating": ordered("operating")})
+        nav.extend(sections.pop("", []))
+        for folder in sorted(sections):
+            nav.append({folder.replace("-", " ").capitalize(): ordered(folder)})
+        return nav
 
 
-def build_bundle(
-    root: Path,
-    *,
-    public: bool = False,
-    site_url: str | None = None,
-    on: dt.date | None = None,
-    progress: Progress | None = None,
-    record_html: bool = False,
-    directory_urls: bool = True,
-) -> SiteBundle:
-    """`record_html` gives runbook and incident pages as HTML bodies plus Markdown skeletons
-    (`opsbook.site.render.pieces`), for the MkDocs plugin; otherwise every page is complete Markdown."""
-    with collected_once():
-        return _build_bundle(root, public, site_url, on, progress, record_html, directory_urls)
-
-
-@contextmanager
-def collected_once() -> Iterator[None]:
-    """No garbage collection while the bundle grows, one at the end: with 10,000 records the collector
-    would otherwise scan the growing heap again and again (a sixth of the time)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-def _build_bundle(
-    root: Path,
-    public: bool,
-    site_url: str | None,
-    on: dt.date | None,
-    progress: Progress | None,
-    record_html: bool,
-    directory_urls: bool,
-) -> SiteBundle:
-    index = KnowledgeIndex.open(root, progress=progress)
-    day = on or today()
-    try:
-        diagnostics = knowledge_base_diagnostics(index, day)
-        secrets = [d for d in diagnostics if d.code == "secret"]
-        if public and secrets:
-            raise PublicBuildRefused(secrets)
-        config = index.config()
-        site = build_site_model(index, public=public, today=day, site_url=site_url)
-        export = knowledge_base_json(index, day, public=public, site_url=site_url)
-    finally:
-        index.close()
-    renderer = PageRenderer(
-        site, handwritten_pages(root, config), record_html=record_html, directory_urls=directory_urls
-    )
-    pages = renderer.all_pages()
-    pages.update(renderer.reviews_index([] if public else review_documents(root, config)))
-    sidebar_limit = config.site.sidebar_runbook_limit
-    files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
-    files["api/knowledge-base.json"] = export
-    files["llms.txt"] = llms_txt(site)
-    files["llms-full.txt"] = llms_txt(site, full=True)
-    files["robots.txt"] = robots_txt(site_url)
-    return SiteBundle(pages, files, site, diagnostics, renderer.page_meta, sidebar_limit, renderer.bodies)
-
-
-def handwritten_pages(root: Path, config: Config) -> frozenset[str]:
-    docs = root / config.paths.docs
-    return frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")) if docs.is_dir() else frozenset()
+def write_tree(tree: DocsTree, out: Path, *, force: bool = False, scratch: bool = False) -> list[str]:
+    """Write every file of `tree` under `out`, one at a time; returns their docs-relative paths. Files are
+    written atomically and never over an existing one without `force`; a `scratch` folder (fresh, for
+    the plugin) gets plain writes."""
+    written = []
+    for relative, content in tree.entries():
+        path = out / relative
+        if isinstance(content, Path):
+            if path.exists() and not force:
+                raise WouldOverwrite(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(content, path)
+        elif scratch:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+        else:
+            write_text(path, content, force=force)
+        written.append(relative)
+    return written
 
 
 def internal_only_pages(root: Path, config: Config) -> str | None:
@@ -158,67 +226,15 @@ def review_documents(root: Path, config: Config) -> list[tuple[str, str]]:
 
 
 def robots_txt(site_url: str | None) -> str:
-    sitemap = f"Sitemap: {site_url.rstrip('/')}/sitemap.xml\n" if site_url else ""
+    sitemap = f"Sitemap: {site_url.rstrip('/')}/{SITEMAP}\n" if site_url else ""
     return f"User-agent: *\nAllow: /\n{sitemap}"
 
 
-def _asset(name: str) -> str:
-    return resources.files("opsbook.site").joinpath("assets", name).read_text(encoding="utf-8")
-
-
-def write_bundle(bundle: SiteBundle, out: Path, *, force: bool = False) -> list[Path]:
-    written = []
-    for relative, text in sorted({**bundle.pages, **bundle.files}.items()):
-        path = out / relative
-        write_text(path, text, force=force)
-        written.append(path)
-    return written
-
-
-def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
-    """The sidebar: runbooks grouped by class, index pages for incidents, hand-written docs by folder.
-
-    Incident pages stay out of the sidebar (they are reached from the index pages), which keeps the
-    MkDocs build linear in the number of records.
-    """
-    site = bundle.site
-    generated = set(bundle.pages)
-    sections: dict[str, list[NavItem]] = {}
-    for page in sorted(handwritten):
-        folder = page.split("/")[0] if "/" in page else ""
-        if page == "index.md" or page in generated or page.startswith("incidents/"):
-            continue
-        sections.setdefault(folder, []).append(page)
-    for page in sorted(generated):
-        folder = page.split("/")[0]
-        if folder in ("operating", "reference", "reviews") or page in ("metrics.md", "graph.md", "tags.md"):
-            sections.setdefault(folder if "/" in page else "", []).append(page)
-
-    def ordered(folder: str) -> list[NavItem]:
-        pages = sections.pop(folder, [])
-        rank = {name: position for position, name in enumerate(OPERATING_ORDER)}
-        return sorted(pages, key=lambda p: (rank.get(Path(str(p)).stem, len(rank)), str(p)))
-
-    reviews = sections.pop("reviews", [])
-    review_index = [p for p in reviews if p == "reviews/index.md"]
-    review_docs = sorted((p for p in reviews if p != "reviews/index.md"), key=str, reverse=True)
-    listed = len(site.runbooks) <= bundle.sidebar_runbook_limit
-    nav: list[NavItem] = [
-        {"Home": "index.md"},
-        {
-            "Runbooks": [
-                {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} if listed else view.path
-                for view in site.classes
-            ]
-        },
-        {"Incidents": ["incidents/index.md"]},
-    ]
-    if review_index or review_docs:
-        nav.append({"Reviews": [*review_index, *review_docs]})
-    if "operating" in sections:
-        nav.append({"Operating": ordered("operating")})
-    top = sections.pop("", [])
-    nav.extend(p for p in top if p not in ("tags.md",))
-    for folder in sorted(sections):
-        nav.append({folder.replace("-", " ").capitalize(): ordered(folder)})
-    return nav
+def sitemap_xml(site_url: str, pages: list[tuple[str, str | None]]) -> str:
+    """Every page with the date of its content (a record's review or update date, a hand-written page's
+    last commit), never the build date."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for page, lastmod in sorted(pages):
+        date = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        lines.append(f"  <url><loc>{escape(absolute_url(site_url, page))}</loc>{date}</url>")
+    return "\n".join([*lines, "</urlset>"]) + "\n"

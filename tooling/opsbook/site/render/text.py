@@ -1,9 +1,8 @@
-"""Record text → safe Markdown or HTML. Fields are data, never markup.
+"""Record text → safe Markdown. Fields are data, never markup.
 
 Authors may use `backtick code` in prose fields; everything else is shown literally: HTML is escaped,
 Markdown punctuation is backslash-escaped so that `[x](javascript:...)`, `{: onclick=... }`, emphasis
-and headings cannot form, and Jinja-looking braces stay text. The `html_*` functions give the HTML that
-Python-Markdown makes of the corresponding Markdown, for pages rendered without it.
+and headings cannot form, and Jinja-looking braces stay text.
 """
 
 from __future__ import annotations
@@ -12,15 +11,12 @@ import html
 import json
 import re
 import urllib.parse
-from collections.abc import Callable
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)(?:([-+#!])|(\d+)([.)]))", re.MULTILINE)
 _LINE_START_QUESTION = re.compile(r"^(\s*)\?", re.MULTILINE)
 """`??? title` opens a pymdownx.details block, and `\\?` is no Markdown escape: the entity keeps it text."""
-_MARKDOWN_DROPS = str.maketrans({"\x02": None, "\x03": None})
-"""Python-Markdown deletes these two (its placeholder delimiters); both outputs do too."""
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -31,48 +27,30 @@ def _escape_line_start(match: re.Match[str]) -> str:
 def _escape_plain(text: str) -> str:
     """Escape what can form markup anywhere (HTML, emphasis, links, attributes, table cells) and the
     block markers that only matter at the start of a line (lists, headings, admonitions, details)."""
-    escaped = _escape_html(text)
+    escaped = _LINE_START_QUESTION.sub(r"\1&#63;", html.escape(text, quote=False))
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped)
     return _LINE_START_MARKERS.sub(_escape_line_start, escaped)
 
 
-def _escape_html(text: str) -> str:
-    """What Python-Markdown shows of `_escape_plain(text)`: the backslash escapes are gone."""
-    return _LINE_START_QUESTION.sub(r"\1&#63;", html.escape(text, quote=False))
-
-
 def _clean(text: str) -> str:
-    """Prose as Python-Markdown will see it: see `_normalise`, and no space at either end (it strips that)."""
-    return _normalise(text).strip()
-
-
-def _normalise(text: str) -> str:
-    """Line ends as Python-Markdown normalises them, and tabs as spaces (it would expand them by column,
-    which differs between the Markdown and the text)."""
-    return text.translate(_MARKDOWN_DROPS).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-
-
-def _one_line(text: str) -> str:
-    """The text of a code span: a span never breaks the line."""
-    return _normalise(text).replace("\n", " ")
+    """Prose on Markdown's line ends (a lone carriage return would end a table row), without space at
+    either end (four leading spaces would make a code block)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def md(text: str | None) -> str:
-    """Inline-safe Markdown for a prose field, keeping the author's backtick code spans."""
-    return _inline(text, _escape_plain, code) if text else ""
-
-
-def _inline(text: str, plain: Callable[[str], str], code_span: Callable[[str], str]) -> str:
-    """`text` with its code spans through `code_span` and the rest through `plain`, on one line."""
+    """Inline-safe Markdown for a prose field on one line, keeping the author's backtick code spans."""
+    if not text:
+        return ""
     text = _clean(text)
     parts: list[str] = []
     position = 0
     for match in _CODE_SPAN.finditer(text):
-        parts.append(plain(text[position : match.start()]))
-        parts.append(code_span(match.group(2)))
+        parts.append(_escape_plain(text[position : match.start()]))
+        parts.append(code(match.group(2)))
         position = match.end()
-    parts.append(plain(text[position:]))
-    return " ".join("".join(parts).split("\n")) if "\n" in text else "".join(parts)
+    parts.append(_escape_plain(text[position:]))
+    return " ".join("".join(parts).split("\n"))
 
 
 def md_block(text: str | None) -> str:
@@ -86,7 +64,7 @@ def _paragraphs(text: str | None) -> list[str]:
 
 def code(text: str) -> str:
     """An inline code span that holds `text` literally, whatever backticks it contains."""
-    text = _one_line(text)
+    text = " ".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     # A leading `#!` or `:::` would make pymdownx.inlinehilite highlight the span as that language.
@@ -101,34 +79,9 @@ def fence(text: str, language: str = "") -> str:
     return f"{marker}{language}\n{text.rstrip()}\n{marker}"
 
 
-def html_inline(text: str | None) -> str:
-    """The HTML of `md(text)`: escaped text, and code spans as `<code>`."""
-    return _inline(text, _escape_html, html_code) if text else ""
-
-
-def html_block(text: str | None) -> str:
-    """The HTML of `md_block(text)`: one `<p>` per paragraph."""
-    return "\n".join(f"<p>{html_inline(paragraph)}</p>" for paragraph in _paragraphs(text))
-
-
-def html_code(text: str) -> str:
-    """The HTML of `code(text)`: Python-Markdown strips the padding `code` may add."""
-    return "<code>" + html.escape(_one_line(text).strip(), quote=False) + "</code>"
-
-
 def quote_url(value: str) -> str:
     """A link target with every character outside the URL syntax percent-encoded."""
     return urllib.parse.quote(value, safe=":/?#[]@!$&'()*+,;=%-._~")
-
-
-_BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
-
-
-def html_url(url: str) -> str:
-    """An already-quoted URL as an `href` value, as Python-Markdown's serializer writes attributes: an
-    ampersand that already starts an entity is left alone."""
-    escaped = _BARE_AMPERSAND.sub("&amp;", url).replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace('"', "&quot;").replace("\n", "&#10;")
 
 
 def file_url(page: str, directory_urls: bool = True) -> str:
