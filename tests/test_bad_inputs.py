@@ -291,11 +291,14 @@ def test_warm_cache_reports_the_same_as_a_cold_run(corpus_kb: Path, cli: Callabl
 
 
 def test_good_runbooks_render_beside_bad_files(corpus_kb: Path) -> None:
-    pages = dict(DocsTree.open(corpus_kb).entries())
+    with DocsTree.open(corpus_kb) as tree:
+        pages = dict(tree.entries())
     assert {f"runbooks/{name}/rb-{name}.md" for name in CLASSES} <= set(pages)
 
 
 def test_no_rendered_file_lands_outside_the_site(corpus_kb: Path) -> None:
-    for name, _ in DocsTree.open(corpus_kb).entries():
+    with DocsTree.open(corpus_kb) as tree:
+        names = [name for name, _ in tree.entries()]
+    for name in names:
         path = PurePosixPath(name)
         assert not path.is_absolute() and ".." not in path.parts, name

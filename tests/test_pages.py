@@ -65,8 +65,8 @@ def full_incident() -> dict:
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = make_kb(tmp_path_factory.mktemp("golden"), incidents=[full_incident()])
     write(root / "runbooks/fallback/rb-fallback.yaml", full_runbook())
-    tree = DocsTree.open(root, site_url="https://golden.example.org/")
-    return {path: content for path, content in tree.entries() if isinstance(content, str)}
+    with DocsTree.open(root, site_url="https://golden.example.org/") as tree:
+        return {path: content for path, content in tree.entries() if isinstance(content, str)}
 
 
 @pytest.mark.parametrize("golden", list(PAGES))

@@ -192,7 +192,8 @@ def test_browser_script_ranks_exactly_like_python(tmp_path: Path) -> None:
     assert node, "node is needed to run the site's JavaScript"
     from opsbook.site.tree import DocsTree
 
-    export = json.loads(DocsTree.open(ROOT).export)
+    with DocsTree.open(ROOT) as tree:
+        export = json.loads(tree.export)
     index = TriageIndex.from_export(export["triage"])
     import yaml
 

@@ -93,7 +93,8 @@ def test_public_cli_build_contains_no_internal_string(canary_kb: Path, tmp_path:
 
 
 def test_full_build_keeps_internal_records(canary_kb: Path) -> None:
-    files = dict(DocsTree.open(canary_kb).entries())
+    with DocsTree.open(canary_kb) as tree:
+        files = dict(tree.entries())
     assert CANARY_FIELD in str(files["runbooks/auth-drift/rb-auth-drift.md"])
     assert "incidents/2026/2026-11-18-internal-thing.md" in files
 

@@ -247,8 +247,8 @@ def build(out: Path, public: bool, force: bool) -> None:
     root = _root()
     progress = ProgressLine("building")
     try:
-        tree = DocsTree.open(root, public=public, site_url=_site_url(root), progress=progress)
-        written = write_tree(tree, out, force=force)
+        with DocsTree.open(root, public=public, site_url=_site_url(root), progress=progress) as tree:
+            written = write_tree(tree, out, force=force)
     except WouldOverwrite as error:
         _fail_exists(Path(str(error)))
     except PublicBuildRefused as refused:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from opsbook.records.models import FailureClass, Incident, Runbook, Severity, Visibility
+from opsbook.records.models import Incident, Runbook, Severity, Visibility
 from opsbook.records.models.common import INTERNAL
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -55,27 +55,13 @@ def public_runbooks(runbooks: list[Runbook]) -> list[Runbook]:
     return [strip_internal(r).model_copy(update={"related": [x for x in r.related if x in ids]}) for r in visible]
 
 
-def public_incidents(incidents: list[Incident], runbook_ids: set[str]) -> tuple[list[Incident], list[RedactedIncident]]:
-    visible = [i for i in incidents if i.visibility is Visibility.PUBLIC]
-    ids = {i.id for i in visible}
-    published = [
-        strip_internal(i).model_copy(
-            update={
-                "runbooks_used": [u for u in i.runbooks_used if u.runbook in runbook_ids],
-                "related_incidents": [x for x in i.related_incidents if x in ids],
-                "duplicate_of": i.duplicate_of if i.duplicate_of in ids else None,
-            }
-        )
-        for i in visible
-    ]
-    redacted = [
-        RedactedIncident(
-            i.timestamps.started.date(),
-            i.severity,
-            tuple(c.value if isinstance(c, FailureClass) else c for c in i.failure_classes),
-            i.public_summary,
-        )
-        for i in incidents
-        if i.visibility is Visibility.INTERNAL and i.public_summary
-    ]
-    return published, redacted
+def public_incident(incident: Incident, runbook_ids: set[str], incident_ids: set[str]) -> Incident:
+    """A public incident as a public build shows it: internal fields emptied, links only to the public
+    runbooks and incidents given."""
+    return strip_internal(incident).model_copy(
+        update={
+            "runbooks_used": [u for u in incident.runbooks_used if u.runbook in runbook_ids],
+            "related_incidents": [x for x in incident.related_incidents if x in incident_ids],
+            "duplicate_of": incident.duplicate_of if incident.duplicate_of in incident_ids else None,
+        }
+    )

@@ -48,16 +48,17 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             for finding in refused.findings:
                 log.error(finding.as_text())
             raise PluginError(str(refused)) from None
-        for diagnostic in tree.diagnostics:
-            (log.warning if diagnostic.is_error else log.info)(diagnostic.as_text())
-        self._remove_scratch()
-        self.scratch = Path(tempfile.mkdtemp(prefix="opsbook-site-"))
-        self.written = write_tree(tree, self.scratch, scratch=True)
-        for page in tree.replaced:
-            log.info(f"opsbook: {tree.config.paths.docs}/{page} is hand-written; the generated page is not used")
-        self.internal_folder = internal_only_pages(root, tree.config) if public else None
-        if config.nav is None:
-            config.nav = tree.navigation(self.written)
+        with tree:
+            for diagnostic in tree.diagnostics:
+                (log.warning if diagnostic.is_error else log.info)(diagnostic.as_text())
+            self._remove_scratch()
+            self.scratch = Path(tempfile.mkdtemp(prefix="opsbook-site-"))
+            self.written = write_tree(tree, self.scratch, scratch=True)
+            for page in tree.replaced:
+                log.info(f"opsbook: {tree.config.paths.docs}/{page} is hand-written; the generated page is not used")
+            self.internal_folder = internal_only_pages(root, tree.config) if public else None
+            if config.nav is None:
+                config.nav = tree.navigation(self.written)
         custom_dir_count = 1 if config.theme.custom_dir else 0
         config.theme.dirs.insert(custom_dir_count, THEME_DIR)
         config.extra_css.append("assets/opsbook/opsbook.css")

@@ -1,7 +1,8 @@
 """The knowledge base → an engine-neutral docs tree: Markdown pages (generated and hand-written), assets,
 data files, a sitemap dated from the records, robots.txt and the llms files.
 
-`DocsTree.open` reads the knowledge base once; `entries` renders one file at a time and `write_tree` puts
+`DocsTree.open` reads the knowledge base (use the tree as a context manager: incident pages read their
+records from the index as they are rendered); `entries` renders one file at a time and `write_tree` puts
 each in a folder as it comes. `opsbook build --out` writes that folder for MkDocs, Zensical or ProperDocs
 to build without any plugin; the MkDocs plugin writes the same folder to scratch space and hands MkDocs
 its files. Which engine features the tree relies on: docs/reference/site-engines.md.
@@ -69,6 +70,7 @@ class DocsTree:
     site: SiteModel
     export: str
     diagnostics: list[Diagnostic]
+    index: KnowledgeIndex
     directory_urls: bool = True
     replaced: list[str] = field(default_factory=list)
     """Generated pages left out because a hand-written page of the same path replaces them."""
@@ -87,15 +89,24 @@ class DocsTree:
         """Read the knowledge base; a public build over a likely secret raises `PublicBuildRefused`.
         `directory_urls` is the engine's `use_directory_urls`, for the few links inside raw HTML."""
         day = on or today()
-        with KnowledgeIndex.open(root, progress=progress) as index:
+        index = KnowledgeIndex.open(root, progress=progress)
+        try:
             diagnostics = knowledge_base_diagnostics(index, day)
             secrets = [d for d in diagnostics if d.code == "secret"]
             if public and secrets:
                 raise PublicBuildRefused(secrets)
-            config = index.config()
-            site = build_site_model(index, public=public, today=day, site_url=site_url)
             export = knowledge_base_json(index, day, public=public, site_url=site_url)
-        return cls(root, config, site, export, diagnostics, directory_urls)
+            site = build_site_model(index, public=public, today=day, site_url=site_url)
+        except BaseException:
+            index.close()
+            raise
+        return cls(root, index.config(), site, export, diagnostics, index, directory_urls)
+
+    def __enter__(self) -> DocsTree:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.index.close()
 
     @property
     def docs(self) -> Path:
@@ -120,6 +131,7 @@ class DocsTree:
         handwritten = self.handwritten()
         pages = frozenset(p for p in handwritten if p.endswith(".md"))
         dated: list[tuple[str, str | None]] = []
+        self.replaced = []
         for relative, source in handwritten.items():
             if relative in pages:
                 rendered = handwritten_page(relative, source, self.site.name, self.site.site_url)

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from opsbook.features.durations import DURATIONS, format_duration
 from opsbook.features.review import WeeklyReview
 from opsbook.features.urls import incident_page as incident_page_by_id
-from opsbook.records.models import Executor, Severity
+from opsbook.records.models import Executor, Incident, Severity
 from opsbook.records.models.catalog import Tool
 from opsbook.site.model import (
     ClassView,
@@ -23,7 +23,6 @@ from opsbook.site.model import (
     RunbookView,
     SiteModel,
     class_page,
-    incident_page,
     runbook_page,
 )
 from opsbook.site.render import jsonld
@@ -185,7 +184,7 @@ class PageRenderer:
     def environment(self) -> Environment:
         environment = base_environment()
         site = self.site
-        incident_ids = {view.incident.id for view in site.incidents}
+        incident_ids = {view.id for view in site.incidents}
         environment.globals.update(
             site=site,
             href=self._href,
@@ -193,7 +192,6 @@ class PageRenderer:
             class_title=lambda class_id: next((c.title for c in site.classes if c.id == class_id), class_id),
             class_path=class_page,
             runbook_path=runbook_page,
-            incident_path=incident_page,
             runbook_path_by_id=self._runbook_path_by_id,
             has_runbook=lambda runbook_id: runbook_id in site.runbooks,
             has_incident=lambda incident_id: incident_id in incident_ids,
@@ -284,20 +282,19 @@ class PageRenderer:
         )
         return self._page("runbook.md.j2", view.path, meta, view=view)
 
-    def incident(self, view: IncidentView) -> list[Rendered]:
-        incident = view.incident
+    def incident(self, view: IncidentView, incident: Incident) -> list[Rendered]:
         meta = self._meta(
             incident.title,
             incident.summary,
             search={"boost": 0.5},
-            opsbook={"jsonld": jsonld.incident(self.site, view), "lastmod": incident.updated_on.isoformat()},
+            opsbook={"jsonld": jsonld.incident(self.site, view, incident), "lastmod": incident.updated_on.isoformat()},
         )
-        return self._page("incident.md.j2", view.path, meta, view=view)
+        return self._page("incident.md.j2", view.path, meta, view=view, i=incident)
 
     def incident_indexes(self) -> list[Rendered]:
         site = self.site
         years = sorted(
-            {v.incident.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
+            {v.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
             reverse=True,
         )
         severities = [s.value for s in Severity]
@@ -331,7 +328,7 @@ class PageRenderer:
             redacted=site.redacted,
         )
         for year in years:
-            views = [v for v in site.incidents if v.incident.id.startswith(year)]
+            views = [v for v in site.incidents if v.id.startswith(year)]
             index(
                 f"incidents/{year}/index.md",
                 f"Incidents in {year}",
@@ -347,7 +344,7 @@ class PageRenderer:
                 view.incidents,
             )
         for severity in severities:
-            views = [v for v in site.incidents if v.incident.severity.value == severity]
+            views = [v for v in site.incidents if v.severity.value == severity]
             index(
                 f"incidents/by-severity/{severity.lower()}.md",
                 f"{severity} incidents",
@@ -387,7 +384,7 @@ class PageRenderer:
             self._meta("Core workflows and their events", summary),
             yes_no=_yes_no,
             runbooks_for_workflow=lambda wid: [v for v in site.runbooks.values() if wid in v.runbook.workflows],
-            incidents_for_workflow=lambda wid: [v for v in site.incidents if wid in v.incident.workflows],
+            incidents_for_workflow=lambda wid: [v for v in site.incidents if wid in v.workflows],
         )
 
     def environment_checklist(self) -> list[Rendered]:
@@ -457,8 +454,8 @@ class PageRenderer:
             for v in c.runbooks
         ]
         shown = site.incidents[:limit]
-        incident_nodes = [GraphNode(v.incident.id, v.incident.id, self._href(page, v.path), 0) for v in shown]
-        edges = [(v.incident.id, use.runbook, "used") for v in shown for use in v.incident.runbooks_used]
+        incident_nodes = [GraphNode(v.id, v.id, self._href(page, v.path), 0) for v in shown]
+        edges = [(v.id, use.runbook, "used") for v in shown for use in v.uses]
         edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
         svg = link_graph(
             [c.title for c in site.classes],
@@ -587,5 +584,5 @@ class PageRenderer:
             yield from self.class_page(view)
         for runbook_view in self.site.runbooks.values():
             yield from self.runbook(runbook_view)
-        for incident_view in self.site.incidents:
-            yield from self.incident(incident_view)
+        for incident_view, incident in self.site.full_incidents():
+            yield from self.incident(incident_view, incident)
