@@ -3,6 +3,10 @@ and those replace the docs folder's own."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,8 @@ from mkdocs.config import load_config
 from mkdocs.structure.files import Files, get_files
 
 from opsbook.site.mkdocs_plugin import OpsbookPlugin
+from tests.kbfactory import make_kb, write
+from tests.site.test_public_build import MKDOCS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,3 +53,44 @@ def test_hand_written_pages_reach_mkdocs_only_through_the_tree(written: dict[str
     assert golden_path is not None and golden_path.generated_by == "opsbook"
     assert "operating/golden-path.md" in written
     assert plugin.scratch is None, "the scratch tree is removed when the build ends"
+
+
+RELEASE_CHECK = """
+import json
+
+STATE = {}
+
+
+def on_files(files, config):
+    STATE["files"] = files
+    return files
+
+
+def on_post_build(config):
+    pages = [f.page for f in STATE["files"].documentation_pages()]
+    kept = [p.file.src_uri for p in pages if p.markdown is not None or p.content is not None]
+    with open(config["extra"]["report"], "w") as report:
+        json.dump({"pages": len(pages), "kept": kept}, report)
+"""
+
+
+def test_pages_are_released_once_written_and_still_searchable(tmp_path: Path) -> None:
+    """MkDocs keeps every page's Markdown and HTML to the end of a build; the plugin lets them go once the
+    page is written, and the search index still has their text. (A hook, run after the plugin, looks.)"""
+    root = make_kb(tmp_path / "kb")
+    write(root / "hooks.py", RELEASE_CHECK)
+    (root / "docs").mkdir()
+    report = tmp_path / "report.json"
+    write(root / "mkdocs.yml", MKDOCS + f"hooks: [hooks.py]\nextra:\n  report: {report}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root / "site")],
+        cwd=root,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    released = json.loads(report.read_text())
+    assert released["pages"] > 20 and released["kept"] == []
+    index = json.loads((root / "site/search/search_index.json").read_text())
+    assert any("What to do when rb-fallback happens" in doc["text"] for doc in index["docs"])

@@ -33,7 +33,7 @@ from opsbook.records.models.catalog import (
 from opsbook.records.models.environment import EnvManifest
 from opsbook.records.models.incident import Helped, IncidentStatus, RunbookUse
 
-INCIDENT_BATCH = 200
+INCIDENT_BATCH = 500
 
 
 def runbook_page(runbook: Runbook) -> str:
