@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +116,19 @@ def test_public_build_refuses_to_run_over_a_secret(canary_kb: Path, tmp_path: Pa
     result = cli("build", "--public", "--out", str(tmp_path / "out"), cwd=root)
     assert result.exit_code == 1 and "refuses" in result.output and key not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_public_mkdocs_build_refuses_to_run_over_a_secret(tmp_path: Path) -> None:
+    root = make_kb(tmp_path / "kb")
+    key = "sk_" + "live_" + "Q8w3Zr7TpK2mXv9LbN4cYd6H"
+    write(
+        root / "runbooks/fallback/rb-fallback.yaml",
+        runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary=f"Use {key} here."),
+    )
+    write(root / "mkdocs.yml", MKDOCS)
+    (root / "docs").mkdir()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "OPSBOOK_PUBLIC": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "-d", str(root / "site")]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    assert result.returncode == 1 and "refuses to run" in result.stderr and key not in result.stderr
+    assert "rb-fallback.yaml" in result.stderr and not (root / "site" / "index.html").exists()

@@ -215,6 +215,36 @@ def write_tree(tree: DocsTree, out: Path, *, force: bool = False, scratch: bool 
     return written
 
 
+@dataclass(frozen=True)
+class ScratchTree:
+    """What `write_scratch_tree` wrote, for the MkDocs plugin."""
+
+    written: list[str]
+    nav: list[NavItem]
+    replaced: list[str]
+    diagnostics: list[Diagnostic]
+    docs: str
+    """The knowledge base's docs folder, as configured."""
+    internal_folder: str | None
+    """In a public build, the docs-relative folder the engine must leave out (see `internal_only_pages`)."""
+
+
+def write_scratch_tree(
+    root: Path, out: Path, *, public: bool, site_url: str | None, directory_urls: bool
+) -> ScratchTree | list[Diagnostic]:
+    """Write the tree to a fresh folder; the likely secrets instead when a public build refuses to run.
+    The plugin calls this in a child process: reading ten thousand records leaves the heap larger than
+    MkDocs' own pages need, and a process that ends gives all of it back."""
+    try:
+        with DocsTree.open(root, public=public, site_url=site_url, directory_urls=directory_urls) as tree:
+            written = write_tree(tree, out, scratch=True)
+            internal = internal_only_pages(root, tree.config) if public else None
+            nav = tree.navigation(written)
+            return ScratchTree(written, nav, tree.replaced, tree.diagnostics, tree.config.paths.docs, internal)
+    except PublicBuildRefused as refused:
+        return refused.findings
+
+
 def internal_only_pages(root: Path, config: Config) -> str | None:
     """The docs-relative folder of review documents: internal by nature, left out of public builds."""
     reviews, docs = (root / config.paths.reviews).resolve(), (root / config.paths.docs).resolve()
