@@ -4,9 +4,6 @@ and those replace the docs folder's own."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from mkdocs.structure.files import Files, get_files
 
 from opsbook.site.mkdocs_plugin import OpsbookPlugin
 from tests.kbfactory import make_kb, write
+from tests.site.conftest import mkdocs_build
 from tests.site.test_public_build import MKDOCS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,13 +80,7 @@ def test_pages_are_released_once_written_and_still_searchable(tmp_path: Path) ->
     (root / "docs").mkdir()
     report = tmp_path / "report.json"
     write(root / "mkdocs.yml", MKDOCS + f"hooks: [hooks.py]\nextra:\n  report: {report}\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root / "site")],
-        cwd=root,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-    )
+    result = mkdocs_build(root, root / "site")
     assert result.returncode == 0, result.stderr
     released = json.loads(report.read_text())
     assert released["pages"] > 20 and released["kept"] == []

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from opsbook.site.tree import DocsTree, PublicBuildRefused
 from tests.kbfactory import incident, make_kb, runbook, write
-from tests.site.conftest import build_site
+from tests.site.conftest import build_site, mkdocs_build
 
 CANARY_INCIDENT = "canary-internal-incident-5b1f"
 CANARY_FIELD = "canary-internal-escalation-9d2e"
@@ -127,8 +124,6 @@ def test_public_mkdocs_build_refuses_to_run_over_a_secret(tmp_path: Path) -> Non
     )
     write(root / "mkdocs.yml", MKDOCS)
     (root / "docs").mkdir()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "OPSBOOK_PUBLIC": "1"}
-    command = [sys.executable, "-m", "mkdocs", "build", "-d", str(root / "site")]
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    result = mkdocs_build(root, root / "site", public=True)
     assert result.returncode == 1 and "refuses to run" in result.stderr and key not in result.stderr
     assert "rb-fallback.yaml" in result.stderr and not (root / "site" / "index.html").exists()

@@ -3,16 +3,13 @@ anchor, and links to those anchors from hand-written pages are checked by a stri
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.kbfactory import incident, make_kb, write
-from tests.site.conftest import build_site
+from tests.site.conftest import build_site, mkdocs_build
 from tests.site.test_public_build import MKDOCS
 
 STRICT_ANCHORS = MKDOCS + "validation:\n  links:\n    anchors: warn\n"
@@ -63,11 +60,5 @@ def test_hand_written_links_to_sections_resolve(site: Path) -> None:
 
 def test_a_link_to_a_missing_section_fails_the_strict_build(tmp_path: Path) -> None:
     root = kb_with_notes(tmp_path, "no-such-section")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root / "site")],
-        cwd=root,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-    )
+    result = mkdocs_build(root, root / "site")
     assert result.returncode == 1 and "does not contain an anchor '#no-such-section'" in result.stderr
