@@ -39,7 +39,7 @@ class Finding(NamedTuple):
 def cross_record_findings(index: KnowledgeIndex, on: dt.date) -> list[Finding]:
     """Every cross-record finding; kept in the index until a file changes or the day does."""
     stored = index.derived(
-        "cross-record", f"{index.store.generation}:{on.isoformat()}", lambda: _encode(_findings(index, on))
+        "cross-record", f"{index.generation}:{on.isoformat()}", lambda: _encode(_findings(index, on))
     )
     return _decode(stored)
 

@@ -63,12 +63,13 @@ def action_states(
     *,
     incident_paths: list[str] | None = None,
     open_with_priority: list[str] | None = None,
+    overdue_only: bool = False,
+    opened_or_closed: tuple[dt.date, dt.date] | None = None,
 ) -> list[ActionState]:
     """Every action item of every valid incident, in file order; or only those of the incidents at
-    `incident_paths`, or only the open ones of the priorities `open_with_priority`."""
-    sla_days: dict[str, int] = index.settings["action_items"]["sla_days"]
-    sla = " ".join(f"WHEN {_quoted(priority)} THEN {int(days)}" for priority, days in sla_days.items())
-    deadline = f"coalesce(a.due, a.opened + CASE a.priority {sla} ELSE {DEFAULT_SLA_DAYS} END)"
+    `incident_paths`, only the open ones of the priorities `open_with_priority`, only the overdue ones, or
+    only those opened or closed between the two days of `opened_or_closed`."""
+    deadline = _deadline_sql(index)
     query = f"""SELECT r.id, a.path, a.id, a.title, a.type, a.owner, a.priority, a.status, a.opened, a.due,
                        a.closed, a.reason, a.link, {deadline}, a.status = 'open' AND {deadline} < ?, a.line, a.col
                 FROM action_items a JOIN records r ON r.path = a.path
@@ -80,8 +81,36 @@ def action_states(
     if open_with_priority is not None:
         query += f" AND a.status = 'open' AND a.priority IN ({','.join('?' * len(open_with_priority))})"
         parameters.extend(open_with_priority)
+    if overdue_only:
+        query += f" AND a.status = 'open' AND {deadline} < ?"
+        parameters.append(on.toordinal())
+    if opened_or_closed is not None:
+        first, last = (day.toordinal() for day in opened_or_closed)
+        query += " AND (a.opened BETWEEN ? AND ? OR a.closed BETWEEN ? AND ?)"
+        parameters.extend([first, last, first, last])
     rows = index.connection.execute(query + " ORDER BY a.path, a.position", parameters)
     return [ActionState._make(row) for row in rows]
+
+
+def action_counts(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[str, int]:
+    """How many action items of valid incidents (public ones with `public`) are in each status, and how
+    many are overdue."""
+    deadline = _deadline_sql(index)
+    query = f"""SELECT a.status, count(*), sum(a.status = 'open' AND {deadline} < ?)
+                FROM action_items a JOIN records r ON r.path = a.path
+                WHERE r.valid {"AND r.visibility = 'public'" if public else ""} GROUP BY a.status"""
+    counts = {"open": 0, "done": 0, "not_doing": 0, "overdue": 0}
+    for status, count, overdue in index.connection.execute(query, (on.toordinal(),)):
+        counts[status] = count
+        counts["overdue"] += overdue
+    return counts
+
+
+def _deadline_sql(index: KnowledgeIndex) -> str:
+    """SQL over `action_items a`: the due date, or the priority's SLA counted from the day it was opened."""
+    sla_days: dict[str, int] = index.settings["action_items"]["sla_days"]
+    sla = " ".join(f"WHEN {_quoted(priority)} THEN {int(days)}" for priority, days in sla_days.items())
+    return f"coalesce(a.due, a.opened + CASE a.priority {sla} ELSE {DEFAULT_SLA_DAYS} END)"
 
 
 def _quoted(text: str) -> str:

@@ -136,5 +136,11 @@ def knowledge_base(
 def knowledge_base_json(
     index: KnowledgeIndex, on: dt.date, *, public: bool = False, site_url: str | None = None
 ) -> str:
-    data = knowledge_base(index, on, public=public, site_url=site_url)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """`knowledge_base` as JSON text, kept in the index until a file changes or the day does."""
+
+    def compute() -> str:
+        data = knowledge_base(index, on, public=public, site_url=site_url)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    inputs = json.dumps([index.generation, on.isoformat(), site_url])
+    return index.derived("export-public" if public else "export", inputs, compute)

@@ -97,14 +97,14 @@ class WeeklyReview:
 
 def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> WeeklyReview:
     as_of = min(week.end, today)
-    every = incident_rows(index)
+    window = incident_rows(index, started_between=(week.minus(11).start, week.end))
     in_week = [
-        ReviewIncident(row, incident_page(row.id), row.durations) for row in every if week.contains(row.started_on)
+        ReviewIncident(row, incident_page(row.id), row.durations) for row in window if week.contains(row.started_on)
     ]
-    items = action_states(index, as_of)
     overdue: dict[str, list[ActionState]] = defaultdict(list)
-    for item in sorted((i for i in items if i.overdue), key=lambda i: (i.deadline, i.priority)):
+    for item in sorted(action_states(index, as_of, overdue_only=True), key=lambda i: (i.deadline_day, i.priority)):
         overdue[item.owner or "(no owner)"].append(item)
+    active = action_states(index, as_of, opened_or_closed=(week.start, week.end))
     runbooks = {row.path: row for row in runbook_rows(index)}
     states = {
         state.id: RunbookState(
@@ -116,33 +116,41 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
         )
         for state in runbook_freshness(index, as_of)
     }
-    active = {row.id for row in runbooks.values() if row.status == "active"}
     by_path = {view.incident.path: view for view in in_week}
+    marks = ",".join("?" * len(by_path))
     feedback = [
         RunbookFeedback(by_path[path], runbook, helped, note, states.get(runbook))
         for path, runbook, helped, note in index.connection.execute(
-            "SELECT path, target, detail, note FROM refs WHERE field = 'runbooks_used' ORDER BY path, position"
+            f"""SELECT path, target, detail, note FROM refs
+                WHERE field = 'runbooks_used' AND path IN ({marks}) ORDER BY path, position""",
+            list(by_path),
         )
-        if path in by_path and helped in UNHELPFUL
+        if helped in UNHELPFUL
     ]
     touched: defaultdict[str, list[ReviewIncident]] = defaultdict(list)
     for path, workflow in index.connection.execute(
-        "SELECT path, target FROM refs WHERE field = 'workflows' AND target_kind = 'workflow' ORDER BY path, position"
+        f"""SELECT path, target FROM refs
+            WHERE field = 'workflows' AND target_kind = 'workflow' AND path IN ({marks}) ORDER BY path, position""",
+        list(by_path),
     ):
-        if path in by_path:
-            touched[workflow].append(by_path[path])
+        touched[workflow].append(by_path[path])
     catalog = index.catalog_document("workflows.yaml") or {"workflows": []}
     touches = [
         WorkflowTouch(
             workflow,
             hit,
-            [i for i in items if i.type in TEST_TYPES and i.incident_path in {v.incident.path for v in hit}],
+            [
+                item
+                for item in action_states(index, as_of, incident_paths=[v.incident.path for v in hit])
+                if item.type in TEST_TYPES
+            ],
         )
         for workflow in catalog["workflows"]
         if (hit := touched.get(workflow["id"]))
     ]
-    counted = [row for row in every if row.in_metrics]
+    counted = [row for row in window if row.in_metrics]
     in_week_counted = [v for v in in_week if v.incident.in_metrics]
+    active_ids = {row.id for row in runbooks.values() if row.status == "active"}
     return WeeklyReview(
         week=week,
         as_of=as_of,
@@ -153,11 +161,11 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
             "last 4 weeks": summarise(in_weeks(counted, week, 4)),
             "last 12 weeks": summarise(in_weeks(counted, week, 12)),
         },
-        opened=[i for i in items if week.contains(i.opened)],
-        closed=[i for i in items if i.closed is not None and week.contains(i.closed)],
+        opened=[i for i in active if week.contains(i.opened)],
+        closed=[i for i in active if i.closed is not None and week.contains(i.closed)],
         overdue_by_owner=dict(sorted(overdue.items())),
         feedback=feedback,
-        stale=[s for s in states.values() if s.freshness.stale and s.id in active],
+        stale=[s for s in states.values() if s.freshness.stale and s.id in active_ids],
         undrilled=[s for s in states.values() if s.freshness.drill in (DrillState.NEVER, DrillState.OVERDUE)],
         workflows=touches,
     )

@@ -59,15 +59,21 @@ def _classes(index: KnowledgeIndex) -> dict[str, tuple[str, ...]]:
     return {path: tuple(classes) for path, classes in found.items()}
 
 
-def incident_rows(index: KnowledgeIndex, *, public: bool = False) -> list[IncidentRow]:
-    """Valid incidents (only the public ones with `public`), newest first."""
+def incident_rows(
+    index: KnowledgeIndex, *, public: bool = False, started_between: tuple[dt.date, dt.date] | None = None
+) -> list[IncidentRow]:
+    """Valid incidents (only the public ones with `public`, only those started between the two days of
+    `started_between`), newest first."""
     classes = _classes(index)
     query = f"""SELECT path, id, title, severity, status, visibility, example, in_metrics, summary, public_summary,
                        started, resolved, started_day, {minutes_sql()}
-                FROM records WHERE kind = 'incident' AND valid {"AND visibility = 'public'" if public else ""}
-                ORDER BY started_at DESC, id DESC"""
+                FROM records WHERE kind = 'incident' AND valid {"AND visibility = 'public'" if public else ""}"""
+    parameters: list[int] = []
+    if started_between is not None:
+        query += " AND started_day BETWEEN ? AND ?"
+        parameters = [day.toordinal() for day in started_between]
     rows = []
-    for row in index.connection.execute(query):
+    for row in index.connection.execute(query + " ORDER BY started_at DESC, id DESC", parameters):
         path, record_id, title, severity, status, visibility, example, in_metrics, summary, public_summary = row[:10]
         started, resolved, started_day, *minutes = row[10:]
         rows.append(

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from opsbook.checks.deadlines import action_states
+from opsbook.checks.deadlines import action_counts
 from opsbook.checks.freshness import DrillState, runbook_freshness
 from opsbook.features.durations import DURATIONS
 from opsbook.features.rows import IncidentRow, incident_rows
@@ -73,9 +73,7 @@ def stats(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[s
             by_class[failure_class].append(incident)
         by_severity[incident.severity].append(incident)
         by_month[incident.started[:7]].append(incident)
-    visible = {i.path for i in every}
-    items = [item for item in action_states(index, on) if item.incident_path in visible]
-    statuses = Counter(item.status for item in items)
+    items = action_counts(index, on, public=public)
     runbooks = [r for r in runbook_freshness(index, on) if not public or r.visibility == "public"]
     drills = Counter(r.freshness.drill for r in runbooks)
     (invalid,) = index.connection.execute(
@@ -92,12 +90,7 @@ def stats(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[s
             "by_severity": {key: summarise(group) for key, group in sorted(by_severity.items())},
             "by_month": {key: summarise(group) for key, group in sorted(by_month.items())},
         },
-        "action_items": {
-            "open": statuses.get("open", 0),
-            "overdue": sum(item.overdue for item in items),
-            "done": statuses.get("done", 0),
-            "not_doing": statuses.get("not_doing", 0),
-        },
+        "action_items": {key: items[key] for key in ("open", "overdue", "done", "not_doing")},
         "runbooks": {
             "total": len(runbooks),
             "stale": sum(r.freshness.stale for r in runbooks),

@@ -221,6 +221,11 @@ class KnowledgeIndex:
         data = self.catalog_document(name)
         return model.model_validate(data) if data is not None else None
 
+    @property
+    def generation(self) -> str:
+        """Changes whenever any file's findings or data change: a key for results derived from many rows."""
+        return self.store.generation
+
     def derived(self, name: str, inputs: str, compute: Callable[[], str]) -> str:
         """A result computed from many rows, kept until `inputs` (a digest of what it reads) changes."""
         stored = self.store.derived(name, inputs)

@@ -79,8 +79,9 @@ CREATE TABLE action_items(path TEXT NOT NULL, position INTEGER NOT NULL, id TEXT
 CREATE TABLE catalog(path TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
 CREATE INDEX catalog_by_id ON catalog(kind, id);
--- results computed from many rows (the triage ranking index), valid while `inputs` is unchanged
-CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload TEXT NOT NULL) WITHOUT ROWID;
+-- results computed from many rows (cross-record findings, the triage ranking index, the export), valid
+-- while `inputs` is unchanged; the payload is kept with the documents, by digest
+CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload BLOB NOT NULL) WITHOUT ROWID;
 """
 PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog")
 
@@ -210,10 +211,14 @@ class Store:
 
     def derived(self, name: str, inputs: str) -> str | None:
         row = self.connection.execute("SELECT inputs, payload FROM derived WHERE name = ?", (name,)).fetchone()
-        return row[1] if row and row[0] == inputs else None
+        if row is None or row[0] != inputs:
+            return None
+        return self.documents([row[1]]).get(row[1])
 
     def set_derived(self, name: str, inputs: str, payload: str) -> None:
-        self.connection.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, inputs, payload))
+        digest = digest_of(payload.encode())
+        self._put_documents([(digest, payload)])
+        self.connection.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, inputs, digest))
         self.dirty = True
 
     # --- files ------------------------------------------------------------------------------------------
@@ -362,7 +367,12 @@ class Store:
         """Documents of earlier versions of files pile up; past twice the live ones, they are deleted."""
         if self._documents is None:
             return
-        live = [row[0] for row in self.connection.execute("SELECT document FROM files WHERE document IS NOT NULL")]
+        live = [
+            row[0]
+            for row in self.connection.execute(
+                "SELECT document FROM files WHERE document IS NOT NULL UNION SELECT payload FROM derived"
+            )
+        ]
         with contextlib.suppress(sqlite3.Error):
             (total,) = self._documents.execute("SELECT count(*) FROM documents").fetchone()
             if total > 2 * len(live) + 100:
