@@ -363,12 +363,12 @@ def actions(overdue: bool, owner: str | None, include_closed: bool, output_forma
     """List action items from every incident, overdue first."""
     import json
 
-    from opsbook.features.actions import as_json, follow_ups
+    from opsbook.features.actions import follow_ups
     from opsbook.support.clock import today
 
     items = follow_ups(_index(_root()), today(), overdue_only=overdue, owner=owner, include_closed=include_closed)
     if output_format == "json":
-        click.echo(json.dumps([as_json(item) for item in items], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([item.as_json() for item in items], indent=2, ensure_ascii=False))
         return
     for item in items:
         flag = "OVERDUE " if item.overdue else ""

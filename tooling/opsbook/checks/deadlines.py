@@ -4,7 +4,7 @@ day it was opened. `check`, `actions`, `stats`, the review, the site and the MCP
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
@@ -55,6 +55,23 @@ class ActionState(NamedTuple):
     @property
     def deadline_from(self) -> str:
         return "due" if self.due_day is not None else "sla"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "incident": self.incident,
+            "id": self.id,
+            "title": self.title,
+            "type": self.type,
+            "owner": self.owner,
+            "priority": self.priority,
+            "status": self.status,
+            "opened": self.opened.isoformat(),
+            "due": self.due.isoformat() if self.due else None,
+            "closed": self.closed.isoformat() if self.closed else None,
+            "deadline": self.deadline.isoformat(),
+            "deadline_from": self.deadline_from,
+            "overdue": self.overdue,
+        }
 
 
 def action_states(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from opsbook.checks.deadlines import ActionState, action_states
 
@@ -27,20 +27,3 @@ def follow_ups(
     if owner is not None:
         items = [item for item in items if (item.owner or "").lower() == owner.lower()]
     return sorted(items, key=lambda item: (not item.overdue, item.deadline, item.priority, item.incident))
-
-
-def as_json(item: ActionState) -> dict[str, Any]:
-    return {
-        "incident": item.incident,
-        "id": item.id,
-        "title": item.title,
-        "type": item.type,
-        "owner": item.owner,
-        "priority": item.priority,
-        "status": item.status,
-        "opened": item.opened.isoformat(),
-        "due": item.due.isoformat() if item.due else None,
-        "deadline": item.deadline.isoformat(),
-        "deadline_from": item.deadline_from,
-        "overdue": item.overdue,
-    }

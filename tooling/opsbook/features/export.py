@@ -69,21 +69,7 @@ def knowledge_base(
     items: dict[str, list[dict[str, Any]]] = {}
     for item in action_states(index, on):
         if item.incident_path in visible_incidents:
-            items.setdefault(item.incident_path, []).append(
-                {
-                    "id": item.id,
-                    "title": item.title,
-                    "type": item.type,
-                    "owner": item.owner,
-                    "priority": item.priority,
-                    "status": item.status,
-                    "opened": item.opened.isoformat(),
-                    "due": item.due.isoformat() if item.due else None,
-                    "closed": item.closed.isoformat() if item.closed else None,
-                    "deadline": item.deadline.isoformat(),
-                    "overdue": item.overdue,
-                }
-            )
+            items.setdefault(item.incident_path, []).append(item.as_json())
     redacted = (
         [] if not public else [i for i in incident_rows(index) if i.visibility == "internal" and i.public_summary]
     )
