@@ -48,7 +48,7 @@ def walk_steps(kept: dict[str, Any]) -> list[WalkStep]:
     """The steps of a snapshot, in walking order."""
     steps: list[WalkStep] = []
     if kept["prerequisites"]:
-        action = Step(action="Check that you have everything below before you start.")
+        action = Step(action="Make sure you have everything this runbook needs.")
         steps.append(WalkStep(BEFORE, "Before you start", action, tuple(kept["prerequisites"])))
     for name, label in SECTIONS:
         section = [Step.model_validate(data) for data in kept[name]]
