@@ -200,6 +200,7 @@ def test_resume_takes_the_last_unfinished_walk_or_the_one_named(cli, kb: Path) -
         (["rb-tool-policy", "--incident", "2026-01-01-nope"], "no incident '2026-01-01-nope'"),
         (["rb-tool-policy", "--incident", INCIDENT_ID, "--new-incident", "x"], "not both"),
         (["rb-tool-policy", "--resume"], "--resume continues the walk as it began"),
+        (["--resume", "--timeout", "5"], "--resume continues the walk as it began"),
         (["--resume"], "no unfinished walk in this knowledge base"),
         (["--resume", "../../etc"], "is not a walk id"),
         ([], "give the RUNBOOK_ID to walk, or --resume"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import re
 import shutil
 import subprocess
@@ -87,6 +88,19 @@ def test_invalid_yaml_is_reported_with_its_line_and_column(tmp_path: Path) -> No
     with pytest.raises(IncidentWriteError, match=r"bad\.yaml:3:1: invalid YAML"):
         add_walk_events(path, WALK, ENTRIES, None)
     assert path.read_text() == "id: x\ntimeline: [unclosed\n"
+
+
+def test_a_failed_write_is_reported_and_leaves_the_file_alone(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "full.yaml"
+    path.write_text("id: x\ntimeline: []\n")
+
+    def disk_full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("opsbook.features.walk.incident_file.write_text", disk_full)
+    with pytest.raises(IncidentWriteError, match=r"full\.yaml: cannot be written \(No space left on device\)"):
+        add_walk_events(path, WALK, ENTRIES, None)
+    assert path.read_text() == "id: x\ntimeline: []\n"
 
 
 def test_a_write_that_would_change_existing_data_is_refused() -> None:

@@ -570,15 +570,18 @@ def walk(
     approval cannot be marked done or run until its approver is entered at the terminal. Ctrl-C saves;
     `opsbook walk --resume` continues at the next step.
     """
+    from click.core import ParameterSource
+
     from opsbook.features.walk.log import WalkLogError
     from opsbook.features.walk.screen import Console
     from opsbook.features.walk.session import Actor, WalkError, default_actor, resume_walk, start_walk
 
     console = Console.standard()
+    timeout_given = click.get_current_context().get_parameter_source("timeout") is not ParameterSource.DEFAULT
     chosen = Actor(actor or default_actor().name, actor_kind or "person") if actor or actor_kind else None
     try:
         if resume is not None:
-            if runbook_id or incident_id or new_incident_title or run:
+            if runbook_id or incident_id or new_incident_title or run or timeout_given:
                 raise click.UsageError("--resume continues the walk as it began; give only --actor or --actor-kind")
             sys.exit(resume_walk(_root(), resume or None, actor=chosen, console=console))
         if runbook_id is None:

@@ -63,7 +63,10 @@ def add_walk_events(path: Path, walk_id: str, entries: list[TimelineEntry], use:
         _check_only_added(path, source, text, added)
         if _read(path) != source:
             continue  # someone saved the file meanwhile: start again from their version
-        write_text(path, text, force=True)
+        try:
+            write_text(path, text, force=True)
+        except OSError as error:
+            raise IncidentWriteError(f"{display_path(path)}: cannot be written ({error.strerror or error})") from None
         return len(new)
     raise IncidentWriteError(f"{display_path(path)}: the file kept changing while the walk wrote to it")
 
