@@ -18,6 +18,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +157,9 @@ class Walk:
     approvals: dict[str, str] = field(default_factory=dict)
     """Approvers given in this session, by step key; a resumed walk asks again."""
 
-    @property
+    @cached_property
     def state(self) -> WalkState:
-        return WalkState(self.log.records)
+        return WalkState(self.log.records)  # the log's own list: it sees every record appended later
 
     def record(self, event: str, **fields: Any) -> dict[str, Any]:
         runbook = fields.pop("runbook", None) or self.state.start["runbook"]
