@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from opsbook import __version__
-from opsbook.features.scaffold import ScaffoldError, new_incident
 from opsbook.features.walk.incident_file import IncidentWriteError, add_walk_events
 from opsbook.features.walk.log import WALK_ID, WalkLog, WalkLogError, new_walk_id, read_log, utc_now, walks_folder
 from opsbook.features.walk.masking import mask_secrets
@@ -77,6 +76,8 @@ def start_walk(
         if incident_id and incident_path is None:
             raise WalkError(f"no incident {incident_id!r}; `--new-incident TITLE` creates one")
     if new_incident_title is not None:
+        from opsbook.features.scaffold import ScaffoldError, new_incident  # checks records: slow to import
+
         try:
             created = new_incident(root, new_incident_title, runbook.failure_class.value, "SEV3", None)
         except ScaffoldError as error:
