@@ -16,9 +16,10 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 @pytest.fixture(autouse=True, scope="session")
 def index_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every test's knowledge indexes go to one temporary folder, never to the user's cache."""
+    """Every test's knowledge indexes (and walk logs) go to temporary folders, never to the user's own."""
     folder = tmp_path_factory.mktemp("index")
     os.environ["OPSBOOK_INDEX_DIR"] = str(folder)
+    os.environ["OPSBOOK_WALK_DIR"] = str(tmp_path_factory.mktemp("walks"))
     return folder
 
 

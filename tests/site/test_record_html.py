@@ -67,6 +67,16 @@ def edge_kb(root: Path, configuration: dict[str, str], options: str = "") -> Pat
         ),
         incident(
             "2026-11-14-agent-context",
+            timeline=[
+                *incident()["timeline"],
+                {
+                    "at": "2026-11-17T10:30:00Z",
+                    "event": "Mitigate 1 of 2 done",
+                    "actor": "dana",
+                    "actor_kind": "person",
+                    "walk": "20261117-103000-a3f2",
+                },
+            ],
             excluded_from_metrics=True,
             exclusion_reason="A drill, not an incident",
             agent_context={

@@ -518,3 +518,88 @@ def env_check(
         raise click.UsageError(str(error)) from None
     click.echo(format_diagnostics(diagnostics, output_format, checked=checked))
     sys.exit(1 if any(d.is_error for d in diagnostics) else 0)
+
+
+@main.command()
+@click.argument("runbook_id", required=False)
+@click.option("--incident", "incident_id", metavar="ID", help="Add the walk's timeline to this incident.")
+@click.option(
+    "--new-incident",
+    "new_incident_title",
+    metavar="TITLE",
+    help="Create the incident first (as `opsbook new incident --title TITLE`), then walk into it.",
+)
+@click.option("--actor", metavar="NAME", help="Who walks it (default: your login name; on --resume: the last one).")
+@click.option(
+    "--actor-kind",
+    type=click.Choice(["person", "agent"]),
+    help="Whether the actor is a person or an AI agent (default: person; on --resume: the last one).",
+)
+@click.option("--run", is_flag=True, help="Offer to run each step's command, after you confirm it, in a shell.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 86_400),
+    default=120,
+    show_default=True,
+    help="Seconds a command may run under --run before it is stopped.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[WALK_ID]",
+    help="Continue an interrupted walk: WALK_ID, or without it the most recently started walk of this "
+    "knowledge base that has not finished. It keeps the runbook, incident and --run of its start.",
+)
+def walk(
+    runbook_id: str | None,
+    incident_id: str | None,
+    new_incident_title: str | None,
+    actor: str | None,
+    actor_kind: str | None,
+    run: bool,
+    timeout: int,
+    resume: str | None,
+) -> None:
+    """Walk a runbook step by step: before you start, diagnose, mitigate, verify.
+
+    Each answer (done, failed or skipped, with an optional note) goes to an append-only audit log; at the
+    end the walk's timeline events and a runbooks_used entry are added to the incident. A step that needs
+    approval cannot be marked done or run until its approver is entered at the terminal. Ctrl-C saves;
+    `opsbook walk --resume` continues at the next step.
+    """
+    from click.core import ParameterSource
+
+    from opsbook.features.walk.log import WalkLogError
+    from opsbook.features.walk.screen import Console
+    from opsbook.features.walk.session import Actor, WalkError, default_actor, resume_walk, start_walk
+
+    console = Console.standard()
+    timeout_given = click.get_current_context().get_parameter_source("timeout") is not ParameterSource.DEFAULT
+    chosen = Actor(actor or default_actor().name, actor_kind or "person") if actor or actor_kind else None
+    try:
+        if resume is not None:
+            if runbook_id or incident_id or new_incident_title or run or timeout_given:
+                raise click.UsageError("--resume continues the walk as it began; give only --actor or --actor-kind")
+            sys.exit(resume_walk(_root(), resume or None, actor=chosen, console=console))
+        if runbook_id is None:
+            raise click.UsageError("give the RUNBOOK_ID to walk, or --resume")
+        if incident_id and new_incident_title:
+            raise click.UsageError("give --incident or --new-incident, not both")
+        code = start_walk(
+            _root(),
+            runbook_id,
+            incident_id=incident_id,
+            new_incident_title=new_incident_title,
+            actor=chosen or default_actor(),
+            run=run,
+            timeout=timeout,
+            console=console,
+        )
+    except WalkError as error:
+        raise click.UsageError(str(error)) from None
+    except WalkLogError as error:
+        raise click.ClickException(str(error)) from None
+    sys.exit(code)

@@ -196,6 +196,12 @@ class KnowledgeIndex:
         query = f"SELECT path FROM records WHERE kind = ? AND valid {('AND ' + where) if where else ''} ORDER BY path"
         return [row[0] for row in self.connection.execute(query, (kind,))]
 
+    def record_path(self, kind: Literal["runbook", "incident"], record_id: str) -> str | None:
+        """Path of the record of `kind` with `record_id`, valid or not (the first by path if several)."""
+        query = "SELECT path FROM records WHERE kind = ? AND id = ? ORDER BY path LIMIT 1"
+        row = self.connection.execute(query, (kind, record_id)).fetchone()
+        return str(row[0]) if row else None
+
     def runbooks(self, paths: Iterable[str] | None = None) -> dict[str, Runbook]:
         """Valid runbooks (all, or those at `paths`) by path."""
         from opsbook.records.models import Runbook

@@ -467,9 +467,14 @@ def decode_diagnostics(path: str, encoded: str) -> Iterator[Diagnostic]:
 
 def index_folder(root: Path) -> Path:
     """Where the index of the knowledge base at `root` is kept."""
+    return cache_folder() / folder_name(root)
+
+
+def folder_name(root: Path) -> str:
+    """A folder name of the user's own for the knowledge base at `root`: its name and a digest of its path."""
     resolved = str(root.resolve())
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(resolved).name)[:40] or "root"
-    return cache_folder() / f"{name}-{hashlib.blake2b(resolved.encode(), digest_size=8).hexdigest()}"
+    return f"{name}-{hashlib.blake2b(resolved.encode(), digest_size=8).hexdigest()}"
 
 
 def _secret_key(folder: Path) -> bytes:
