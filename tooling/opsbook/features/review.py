@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,17 +96,20 @@ class WeeklyReview:
         return dict(sorted(counts.items()))
 
 
-def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> WeeklyReview:
+def build_review(
+    index: KnowledgeIndex, week: IsoWeek, *, today: dt.date, leave_out: Collection[str] = ()
+) -> WeeklyReview:
+    """The review of `week`, leaving out the records at `leave_out` (the ones `opsbook check` finds errors in)."""
     as_of = min(week.end, today)
-    every = incident_rows(index)
+    every = [row for row in incident_rows(index) if row.path not in leave_out]
     in_week = [
         ReviewIncident(row, incident_page(row.id), row.durations) for row in every if week.contains(row.started_on)
     ]
-    items = action_states(index, as_of)
+    items = [item for item in action_states(index, as_of) if item.incident_path not in leave_out]
     overdue: dict[str, list[ActionState]] = defaultdict(list)
     for item in sorted((i for i in items if i.overdue), key=lambda i: (i.deadline, i.priority)):
         overdue[item.owner or "(no owner)"].append(item)
-    runbooks = {row.path: row for row in runbook_rows(index)}
+    runbooks = {row.path: row for row in runbook_rows(index) if row.path not in leave_out}
     states = {
         state.id: RunbookState(
             state.id,
@@ -115,6 +119,7 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
             state.freshness,
         )
         for state in runbook_freshness(index, as_of)
+        if state.path in runbooks
     }
     active = {row.id for row in runbooks.values() if row.status == "active"}
     by_path = {view.incident.path: view for view in in_week}
