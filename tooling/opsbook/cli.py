@@ -106,7 +106,7 @@ def _figures_index(root: Path) -> tuple[Any, set[str]]:
     left_out = failing_records(index, today())
     if left_out:
         click.echo(
-            f"opsbook: {plural(len(left_out), 'record')} that fail `opsbook check` left out "
+            f"opsbook: left out {plural(len(left_out), 'record')} with errors in `opsbook check` "
             f"({', '.join(display_path(root / path) for path in sorted(left_out)[:3])}"
             f"{', …' if len(left_out) > 3 else ''}); run it to see why",
             err=True,
@@ -160,9 +160,15 @@ def check(
     """Validate every runbook and incident and report all problems with file:line:col.
 
     With file PATHS (as pre-commit passes them), report those files' problems and the problems their
-    records cause in other files; a folder checks the whole knowledge base it is in. The level of each
-    code comes from the `checks:` table of opsbook.yml; `# opsbook: ignore[CODE]` on a line, or
-    `# opsbook: ignore-file[CODE]` anywhere in a file, suppresses findings there.
+    records cause in other files; a folder checks the whole knowledge base it is in.
+
+    \b
+    Choosing what is reported:
+      opsbook.yml               checks: {CODE: error | warning | notice | off}
+      a comment on a line       # opsbook: ignore[CODE, ...]
+      a comment in a file       # opsbook: ignore-file[CODE, ...]
+      this run                  --select CODES / --ignore CODES
+    Errors that keep a file from being read as a record are always reported.
     """
     import os
 

@@ -71,7 +71,7 @@ def _diagnostics_from(
         grouped.setdefault(location, []).append(dict(item))
     misspelt = _missing_explained_by_typos(grouped, model, data)
     return [
-        _one_diagnostic(_as_written(location, renamed), items, document, model)
+        _one_diagnostic(_as_written(location, renamed), items, document, model, fields_at=location[:-1])
         for location, items in grouped.items()
         if location not in misspelt
     ]
@@ -163,8 +163,10 @@ def _missing_explained_by_typos(
 
 
 def _one_diagnostic(
-    location: Location, items: list[dict[str, Any]], document: Document, model: type[BaseModel]
+    location: Location, items: list[dict[str, Any]], document: Document, model: type[BaseModel], fields_at: Location
 ) -> Diagnostic:
+    """`fields_at` is where the fields of an unknown key's parent are looked up: the parent's location with
+    misspelt keys corrected."""
     first = items[0]
     kind: str = first["type"]
     where = dotted(location)
@@ -175,7 +177,7 @@ def _one_diagnostic(
     if kind == "extra_forbidden":
         line, col = document.locate(location)
         key = str(location[-1])
-        known = field_names(model, location[:-1], document.data)
+        known = field_names(model, fields_at, document.data)
         suggestion = did_you_mean(key, known)
         return Diagnostic(
             path,
@@ -279,6 +281,8 @@ def _found(value: Any, written: str | None) -> str:
         return repr(value if len(value) <= 80 else value[:77] + "...") if value.strip() else "an empty value"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}" if value else "an empty list"
     return _type_name(value)
 
 
