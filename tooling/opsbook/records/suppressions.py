@@ -15,7 +15,10 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+import yaml
+
 from opsbook.records.diagnostics import CODES, Diagnostic, Level, did_you_mean
+from opsbook.records.yaml_loader import SCANNER, source_lines
 
 YAML_MARKER = re.compile(r"#\s*opsbook:\s*(ignore-file|ignore)\b(\[[^\]\n]*\])?")
 PAGE_MARKER = re.compile(r"<!--\s*opsbook:\s*(ignore-file|ignore)\b(\[[^\]\n]*\])?\s*-->")
@@ -33,7 +36,7 @@ def find_suppressions(text: str, path: str, *, yaml_comments: bool) -> tuple[lis
     if "opsbook:" not in text:
         return [], []
     marker = YAML_MARKER if yaml_comments else PAGE_MARKER
-    lines = text.splitlines()
+    lines = source_lines(text)
     values = _text_values(text) if yaml_comments else []
     suppressions: list[Suppression] = []
     problems: list[Diagnostic] = []
@@ -96,10 +99,6 @@ class _TextValue(NamedTuple):
 
 
 def _text_values(text: str) -> list[_TextValue]:
-    import yaml
-
-    from opsbook.records.yaml_loader import SCANNER
-
     values: list[_TextValue] = []
     try:
         for token in yaml.scan(text, Loader=SCANNER):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from opsbook.records.diagnostics import Diagnostic, Level, did_you_mean
 from opsbook.records.models.common import SLUG, Priority
 from opsbook.records.models.incident import Severity
-from opsbook.records.yaml_loader import Document
+from opsbook.records.yaml_loader import Document, source_lines
 
 Model = TypeVar("Model", bound=BaseModel)
 Location = tuple[str | int, ...]
@@ -288,7 +288,7 @@ def _found(value: Any, written: str | None) -> str:
 
 def _written(document: Document, line: int, col: int) -> str | None:
     """The plain word written at `line`:`col` of the source (for values YAML turned into booleans or dates)."""
-    lines = document.source.splitlines()
+    lines = source_lines(document.source)
     if not 0 < line <= len(lines):
         return None
     match = re.match(r"[^\s,\[\]{}#'\"]+", lines[line - 1][col - 1 :])

@@ -10,6 +10,7 @@ for bad input.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ except ImportError:  # PyYAML built without libyaml: correct, but about 8x slowe
 
 SCANNER = _BaseLoader
 """The fastest loader PyYAML has here, for reading tokens (`yaml.scan`)."""
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 KeyPath = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -334,7 +337,7 @@ def _syntax_failure(error: yaml.MarkedYAMLError, display: str, text: str) -> Loa
     if opened_at is not None and error.context:
         problem = f"{problem} {error.context.strip()} that starts here"
     code, hint = "yaml-syntax", None
-    lines = text.splitlines()
+    lines = source_lines(text)
     offending = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in offending[:col]:
         code, problem = "tab", "a tab character is used where YAML expects spaces"
@@ -346,6 +349,11 @@ def _syntax_failure(error: yaml.MarkedYAMLError, display: str, text: str) -> Loa
     elif "mapping values are not allowed" in problem:
         hint = "quote values that contain ': ' (a colon followed by a space)"
     return LoadResult(None, [Diagnostic(display, line, col, code, problem, hint=hint)])
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of a YAML source as YAML counts them (its line numbers index this list from 1)."""
+    return _LINE_BREAK.split(text)
 
 
 def _line_col(raw: bytes, offset: int) -> Position:
