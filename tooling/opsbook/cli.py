@@ -101,7 +101,8 @@ def _figures_index(root: Path) -> tuple[Any, set[str]]:
     if errors:
         for error in errors:
             click.echo(error.as_text(), err=True)
-        click.echo(f"opsbook: {plural(len(errors), 'error')} in opsbook.yml; fix it first", err=True)
+        where = display_path(root / "opsbook.yml")
+        click.echo(f"opsbook: {plural(len(errors), 'error')} in {where}; fix it first", err=True)
         sys.exit(1)
     left_out = failing_records(index, today())
     if left_out:
