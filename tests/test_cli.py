@@ -19,6 +19,8 @@ def kb(tmp_path: Path) -> Path:
 
 
 def break_one_runbook(kb: Path) -> Path:
+    """A misspelt key in a runbook of a class that has a second, valid runbook (so no class is uncovered)."""
+    write(kb / "runbooks/fallback/rb-fallback-2.yaml", runbook("rb-fallback-2", "fallback", related=["rb-fallback"]))
     text = dump(runbook("rb-fallback", "fallback", related=["rb-auth-drift"]))
     return write(kb / "runbooks/fallback/rb-fallback.yaml", text.replace("mitigation:", "mitigaton:"))
 
@@ -55,7 +57,7 @@ def test_json_format_is_an_object_with_all_fields(kb: Path, cli) -> None:
     break_one_runbook(kb)
     result = cli("check", "--format", "json", cwd=kb)
     payload = json.loads(result.output)
-    assert payload["errors"] == 1 and payload["files_checked"] == 6
+    assert payload["errors"] == 1 and payload["files_checked"] == 7
     [diagnostic] = payload["diagnostics"]
     assert set(diagnostic) == {"path", "line", "col", "code", "level", "message", "hint"}
     assert diagnostic["level"] == "error" and diagnostic["code"] == "unknown-key"

@@ -49,6 +49,33 @@ def test_new_incident_passes_check(kb: Path, cli) -> None:
     assert errors == []
 
 
+@pytest.mark.parametrize(
+    ("title", "file"),
+    [
+        ("Café outage", "2026-11-03-cafe-outage.yaml"),
+        ("Сбой оплаты после деплоя", "2026-11-03-sboi-oplaty-posle-deploia.yaml"),
+        ("Ölfeld: 401 on the fallback — again", "2026-11-03-olfeld-401-on-the-fallback-again.yaml"),
+    ],
+)
+def test_incident_ids_keep_the_words_of_any_title(kb: Path, cli, title: str, file: str) -> None:
+    result = cli("new", "incident", "--title", title, "--date", "2026-11-03", cwd=kb)
+    assert result.exit_code == 0, result.output
+    assert (kb / "incidents/2026" / file).is_file()
+    assert [d for d in run_check(kb, use_index=False).diagnostics if d.is_error] == []
+
+
+def test_a_long_title_is_cut_at_a_word(kb: Path, cli) -> None:
+    title = "Fallback model answered in another JSON shape and the citation parser rejected every reply for hours"
+    assert cli("new", "incident", "--title", title, "--date", "2026-11-03", cwd=kb).exit_code == 0
+    [path] = (kb / "incidents/2026").glob("2026-11-03-fallback-*.yaml")
+    assert path.stem == "2026-11-03-fallback-model-answered-in-another-json-shape-and-the"
+
+
+def test_a_title_without_letters_or_digits_is_a_usage_error(kb: Path, cli) -> None:
+    result = cli("new", "incident", "--title", "!!! ???", cwd=kb)
+    assert result.exit_code == 2 and "needs at least one letter or digit" in result.output
+
+
 def test_new_never_overwrites_without_force(kb: Path, cli) -> None:
     target = kb / "runbooks/fallback/rb-fallback.yaml"
     before = target.read_text()

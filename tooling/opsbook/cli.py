@@ -88,41 +88,138 @@ def _index(root: Path) -> Any:
     return index
 
 
+def _figures_index(root: Path) -> tuple[Any, set[str]]:
+    """The index for a command that computes figures, and the records to leave out of them: those
+    `opsbook check` finds errors in. Stops (exit 1) on an invalid opsbook.yml rather than carry on with the
+    defaults, and says how many records are left out."""
+    from opsbook.checks.report import config_errors, failing_records
+    from opsbook.records.diagnostics import display_path, plural
+    from opsbook.support.clock import today
+
+    index = _index(root)
+    errors = config_errors(index)
+    if errors:
+        for error in errors:
+            click.echo(error.as_text(), err=True)
+        where = display_path(root / "opsbook.yml")
+        click.echo(f"opsbook: {plural(len(errors), 'error')} in {where}; fix it first", err=True)
+        sys.exit(1)
+    left_out = failing_records(index, today())
+    if left_out:
+        click.echo(
+            f"opsbook: left out {plural(len(left_out), 'record')} with errors in `opsbook check` "
+            f"({', '.join(display_path(root / path) for path in sorted(left_out)[:3])}"
+            f"{', …' if len(left_out) > 3 else ''}); run it to see why",
+            err=True,
+        )
+    return index, left_out
+
+
 def _fail_exists(path: Path) -> None:
     from opsbook.records.diagnostics import display_path
 
     raise click.ClickException(f"{display_path(path)} already exists; pass --force to replace it")
 
 
-@main.command()
+EXIT_CODES = """\b
+Exit codes:
+  0  no errors (warnings allowed unless --strict; notices never fail)
+  1  problems found
+  2  usage error: an unknown option or code, a path outside the knowledge base
+  3  internal error: a bug in opsbook (rerun with --debug and report it)"""
+
+
+@main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["auto", "text", "json", "github", "sarif"]),
+    default="auto",
+    show_default=True,
+    help="auto: GitHub annotations when GITHUB_ACTIONS=true, else text (coloured on a terminal unless "
+    "NO_COLOR is set). sarif: for code scanning.",
+)
+@click.option("--select", multiple=True, metavar="CODES", help="Report only these codes (comma-separated or repeated).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (placeholders, staleness, overdue P0 items).")
+@click.option("--quiet", "-q", is_flag=True, help="Show only what fails the run, without the closing count.")
 @click.option(
     "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no extra process)."
 )
 @click.option("--no-index", is_flag=True, help="Check every file again; neither read nor write the stored index.")
-def check(paths: tuple[Path, ...], output_format: str, strict: bool, jobs: int | None, no_index: bool) -> None:
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
+    jobs: int | None,
+    no_index: bool,
+) -> None:
     """Validate every runbook and incident and report all problems with file:line:col.
 
     With file PATHS (as pre-commit passes them), report those files' problems and the problems their
     records cause in other files; a folder checks the whole knowledge base it is in.
+
+    \b
+    Choosing what is reported:
+      opsbook.yml               checks: {CODE: error | warning | notice | off}
+      a comment on a line       # opsbook: ignore[CODE, ...]
+      a comment in a file       # opsbook: ignore-file[CODE, ...]
+      this run                  --select CODES / --ignore CODES
+    Errors that keep a file from being read as a record are always reported.
     """
-    from opsbook.checks.report import NotInKnowledgeBase, run_check
+    import os
+
+    from opsbook.checks.control import UnknownCode, parse_codes
+    from opsbook.checks.report import CheckReport, NotInKnowledgeBase, run_check
     from opsbook.index.prefork import take_early
 
+    try:
+        parse_codes([*select, *ignore])
+    except UnknownCode as error:
+        raise click.UsageError(str(error)) from None
+    groups = _by_knowledge_base(paths)
     checker = take_early()
     if checker is not None and (jobs == 1 or no_index):
         checker.cancel()
         checker = None
-    root = _root(paths[0] if paths else None)
-    files = [path for path in paths if not path.is_dir()]
-    try:
-        report = run_check(root, files or None, jobs=jobs, use_index=not no_index, checker=checker)
-    except NotInKnowledgeBase as error:
-        raise click.UsageError(str(error)) from None
-    click.echo(report.render(output_format))
+    reports = []
+    for root, files in groups.items():
+        try:
+            reports.append(
+                run_check(root, files, jobs=jobs, use_index=not no_index, checker=checker, select=select, ignore=ignore)
+            )
+        except NotInKnowledgeBase as error:
+            raise click.UsageError(str(error)) from None
+        checker = None  # the first run took charge of it
+    report = CheckReport([d for each in reports for d in each.diagnostics], sum(r.files_checked for r in reports))
+    if output_format == "auto":
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    color = output_format == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = report.render(output_format, color=color, quiet=quiet, strict=strict)
+    if text:
+        click.echo(text, color=color)
     sys.exit(report.exit_code(strict=strict))
+
+
+def _by_knowledge_base(paths: tuple[Path, ...]) -> dict[Path, list[Path] | None]:
+    """The knowledge bases PATHS belong to (each path finds its own: pre-commit passes files of any folder),
+    each with the files to report on, or None for all of it (no path given, or a folder)."""
+    if not paths:
+        return {_root(): None}
+    groups: dict[Path, list[Path] | None] = {}
+    for path in paths:
+        root = _root(path)
+        if path.is_dir():
+            groups[root] = None
+        elif root not in groups:
+            groups[root] = [path]
+        elif (files := groups[root]) is not None:
+            files.append(path)
+    return groups
 
 
 @main.command()
@@ -330,8 +427,8 @@ def review(week: str | None, output_format: str, out: Path | None, force: bool) 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--week") from None
     root = _root()
-    index = _index(root)
-    weekly = build_review(index, iso_week, today=today())
+    index, left_out = _figures_index(root)
+    weekly = build_review(index, iso_week, today=today(), leave_out=left_out)
     if output_format == "json":
         text = json.dumps(review_json(weekly), indent=2, ensure_ascii=False) + "\n"
         if out is None:
@@ -366,7 +463,10 @@ def actions(overdue: bool, owner: str | None, include_closed: bool, output_forma
     from opsbook.features.actions import follow_ups
     from opsbook.support.clock import today
 
-    items = follow_ups(_index(_root()), today(), overdue_only=overdue, owner=owner, include_closed=include_closed)
+    index, left_out = _figures_index(_root())
+    items = follow_ups(
+        index, today(), overdue_only=overdue, owner=owner, include_closed=include_closed, leave_out=left_out
+    )
     if output_format == "json":
         click.echo(json.dumps([item.as_json() for item in items], indent=2, ensure_ascii=False))
         return
@@ -388,7 +488,8 @@ def stats(output_format: str) -> None:
     from opsbook.features.stats import stats as compute_stats
     from opsbook.support.clock import today
 
-    result = compute_stats(_index(_root()), today())
+    index, left_out = _figures_index(_root())
+    result = compute_stats(index, today(), leave_out=left_out)
     if output_format == "json":
         click.echo(json.dumps(result, indent=2))
         return
@@ -503,7 +604,7 @@ def env_check(
 ) -> None:
     """Missing, preview-only, unknown, equal-but-must-differ and wrong-format variables; client exposure."""
     from opsbook.features.env.check import run_env_check
-    from opsbook.records.diagnostics import format_diagnostics
+    from opsbook.records.output import format_diagnostics
 
     pairs = []
     for spec in environments:
@@ -516,7 +617,7 @@ def env_check(
         diagnostics, checked = run_env_check(manifest_path, pairs, src, project)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    click.echo(format_diagnostics(diagnostics, output_format, checked=checked))
+    click.echo(format_diagnostics(sorted(diagnostics), output_format, checked=checked))
     sys.exit(1 if any(d.is_error for d in diagnostics) else 0)
 
 

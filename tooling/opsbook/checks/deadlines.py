@@ -4,6 +4,7 @@ day it was opened. `check`, `actions`, `stats`, the review, the site and the MCP
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -109,15 +110,19 @@ def action_states(
     return [ActionState._make(row) for row in rows]
 
 
-def action_counts(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[str, int]:
-    """How many action items of valid incidents (public ones with `public`) are in each status, and how
-    many are overdue."""
+def action_counts(
+    index: KnowledgeIndex, on: dt.date, *, public: bool = False, leave_out: Collection[str] = ()
+) -> dict[str, int]:
+    """How many action items of valid incidents (public ones with `public`, none of those at `leave_out`)
+    are in each status, and how many are overdue."""
     deadline = _deadline_sql(index)
+    left_out = list(leave_out)
     query = f"""SELECT a.status, count(*), sum(a.status = 'open' AND {deadline} < ?)
                 FROM action_items a JOIN records r ON r.path = a.path
-                WHERE r.valid {"AND r.visibility = 'public'" if public else ""} GROUP BY a.status"""
+                WHERE r.valid {"AND r.visibility = 'public'" if public else ""}
+                  AND a.path NOT IN ({",".join("?" * len(left_out))}) GROUP BY a.status"""
     counts = {"open": 0, "done": 0, "not_doing": 0, "overdue": 0}
-    for status, count, overdue in index.connection.execute(query, (on.toordinal(),)):
+    for status, count, overdue in index.connection.execute(query, (on.toordinal(), *left_out)):
         counts[status] = count
         counts["overdue"] += overdue
     return counts

@@ -69,7 +69,7 @@ def runbook_freshness(index: KnowledgeIndex, on: dt.date) -> list[RunbookFreshne
     used_after: defaultdict[str, set[str]] = defaultdict(set)
     for runbook_id, incident_id, started_day in index.connection.execute(
         """SELECT f.target, i.id, i.started_day FROM refs f JOIN records i ON i.path = f.path
-           WHERE f.field = 'runbooks_used' AND i.kind = 'incident'"""
+           WHERE f.field = 'runbooks_used' AND i.kind = 'incident' AND i.valid"""
     ):
         if runbook_id in reviewed and started_day > reviewed[runbook_id]:
             used_after[runbook_id].add(incident_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from opsbook.checks.deadlines import ActionState, action_states
@@ -18,8 +19,10 @@ def follow_ups(
     overdue_only: bool = False,
     owner: str | None = None,
     include_closed: bool = False,
+    leave_out: Collection[str] = (),
 ) -> list[ActionState]:
-    items = action_states(index, on)
+    """Follow-ups of every valid incident, overdue first; none of the incidents at `leave_out`."""
+    items = [item for item in action_states(index, on) if item.incident_path not in leave_out]
     if not include_closed:
         items = [item for item in items if item.status == "open"]
     if overdue_only:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,17 +96,26 @@ class WeeklyReview:
         return dict(sorted(counts.items()))
 
 
-def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> WeeklyReview:
+def build_review(
+    index: KnowledgeIndex, week: IsoWeek, *, today: dt.date, leave_out: Collection[str] = ()
+) -> WeeklyReview:
+    """The review of `week`, leaving out the records at `leave_out` (the ones `opsbook check` finds errors in)."""
     as_of = min(week.end, today)
-    window = incident_rows(index, started_between=(week.minus(11).start, week.end))
+    twelve_weeks = (week.minus(11).start, week.end)
+    window = [row for row in incident_rows(index, started_between=twelve_weeks) if row.path not in leave_out]
     in_week = [
         ReviewIncident(row, incident_page(row.id), row.durations) for row in window if week.contains(row.started_on)
     ]
     overdue: dict[str, list[ActionState]] = defaultdict(list)
-    for item in sorted(action_states(index, as_of, overdue_only=True), key=lambda i: (i.deadline_day, i.priority)):
+    late = [item for item in action_states(index, as_of, overdue_only=True) if item.incident_path not in leave_out]
+    for item in sorted(late, key=lambda i: (i.deadline_day, i.priority)):
         overdue[item.owner or "(no owner)"].append(item)
-    active = action_states(index, as_of, opened_or_closed=(week.start, week.end))
-    runbooks = {row.path: row for row in runbook_rows(index)}
+    active = [
+        item
+        for item in action_states(index, as_of, opened_or_closed=(week.start, week.end))
+        if item.incident_path not in leave_out
+    ]
+    runbooks = {row.path: row for row in runbook_rows(index) if row.path not in leave_out}
     states = {
         state.id: RunbookState(
             state.id,
@@ -115,6 +125,7 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
             state.freshness,
         )
         for state in runbook_freshness(index, as_of)
+        if state.path in runbooks
     }
     by_path = {view.incident.path: view for view in in_week}
     marks = ",".join("?" * len(by_path))

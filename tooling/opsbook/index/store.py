@@ -58,7 +58,8 @@ CREATE TABLE records(
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, valid INTEGER NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,
     visibility TEXT NOT NULL, owner TEXT, summary TEXT,
-    last_reviewed INTEGER, review_interval_days INTEGER, needs_drills INTEGER NOT NULL, last_drill INTEGER,
+    last_reviewed INTEGER, reviewed_line INTEGER, reviewed_col INTEGER, review_interval_days INTEGER,
+    needs_drills INTEGER NOT NULL, last_drill INTEGER,
     severity TEXT, in_metrics INTEGER NOT NULL, example INTEGER NOT NULL,
     started TEXT, resolved TEXT, started_day INTEGER,
     started_at REAL, detected_at REAL, acknowledged_at REAL, mitigated_at REAL, resolved_at REAL,
@@ -79,11 +80,14 @@ CREATE TABLE action_items(path TEXT NOT NULL, position INTEGER NOT NULL, id TEXT
 CREATE TABLE catalog(path TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
 CREATE INDEX catalog_by_id ON catalog(kind, id);
+-- `# opsbook: ignore[code]` comments: findings of `code` located on lines first_line..last_line are not reported
+CREATE TABLE suppressions(path TEXT NOT NULL, position INTEGER NOT NULL, code TEXT NOT NULL,
+    first_line INTEGER NOT NULL, last_line INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
 -- results computed from many rows (cross-record findings, the triage ranking index, the export), valid
 -- while `inputs` is unchanged; the payload is kept with the documents, by digest
 CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload BLOB NOT NULL) WITHOUT ROWID;
 """
-PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog")
+PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog", "suppressions")
 
 
 class Stored(NamedTuple):
@@ -302,6 +306,9 @@ class Store:
             if result.summary is not None:
                 _summary_rows(rows, result.path, result.summary)
             rows["catalog"].extend((result.path, position, *entry) for position, entry in enumerate(result.defines))
+            rows["suppressions"].extend(
+                (result.path, position, *suppression) for position, suppression in enumerate(result.suppressions)
+            )
         for table, values in rows.items():
             if values:
                 marks = ", ".join("?" * len(values[0]))
@@ -404,6 +411,7 @@ def _summary_rows(rows: dict[str, list[tuple[Any, ...]]], path: str, summary: Re
             summary.owner,
             summary.summary,
             _day(summary.last_reviewed),
+            *(summary.reviewed_at or (None, None)),
             summary.review_interval_days,
             summary.needs_drills,
             _day(summary.last_drill),

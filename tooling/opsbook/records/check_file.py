@@ -20,7 +20,8 @@ from opsbook.records.models.catalog import ClassCatalog, ToolCatalog, WorkflowCa
 from opsbook.records.models.environment import EnvManifest
 from opsbook.records.rules import incident_rules, runbook_rules
 from opsbook.records.secrets import scan_text
-from opsbook.records.summary import RecordKind, RecordSummary, incident_summary, partial_summary, runbook_summary
+from opsbook.records.summary import RecordSummary, incident_summary, partial_summary, runbook_summary
+from opsbook.records.suppressions import find_suppressions
 from opsbook.records.validate import validate_model
 from opsbook.records.yaml_loader import Document, Limits, LoadResult, load_bytes
 
@@ -40,7 +41,17 @@ def check_file(task: FileTask) -> FileResult:
 
 
 def check_content(task: FileTask, content: bytes, stamp: Stamp = UNKNOWN) -> FileResult:
-    """Check the bytes of the file `task` names, as read from it."""
+    """Check the bytes of the file `task` names, as read from it, and read its suppression comments."""
+    result = _check_content(task, content, stamp)
+    if b"opsbook:" in content:
+        text = content.decode("utf-8", errors="replace")
+        suppressions, problems = find_suppressions(text, task.path, yaml_comments=task.role != "docs")
+        result.suppressions = tuple(suppressions)
+        result.diagnostics.extend(problems)
+    return result
+
+
+def _check_content(task: FileTask, content: bytes, stamp: Stamp) -> FileResult:
     digest = digest_of(content)
     if task.role == "docs":
         return FileResult(task.path, task.role, stamp, digest, _scan_docs_page(content, task.path))
@@ -73,23 +84,22 @@ def _check_record(result: LoadResult, task: FileTask) -> tuple[list[Diagnostic],
     document = result.document
     if document is None:
         return result.diagnostics, None, None
-    kind: RecordKind = "runbook" if task.role == "runbook" else "incident"
     relative = PurePosixPath(task.path)
+    summary: RecordSummary | None
     record: Runbook | Incident | None
-    if kind == "runbook":
-        record, errors = validate_model(document, Runbook, result.diagnostics)
+    if task.role == "runbook":
+        runbook, errors = validate_model(document, Runbook, result.diagnostics)
+        rules = list(runbook_rules(document, runbook, relative))
+        summary = runbook_summary(document, runbook) if runbook else partial_summary(document, "runbook")
+        record = runbook
     else:
-        record, errors = validate_model(document, Incident, result.diagnostics)
-    diagnostics = result.diagnostics + errors
-    if record is None:
-        return diagnostics, partial_summary(document, kind), None
-    if isinstance(record, Runbook):
-        diagnostics.extend(runbook_rules(document, record, relative))
-        summary = runbook_summary(document, record)
-    else:
-        diagnostics.extend(incident_rules(document, record, relative))
-        summary = incident_summary(document, record)
-    return diagnostics, summary, record.model_dump_json() if task.keep_document else None
+        incident, errors = validate_model(document, Incident, result.diagnostics)
+        rules = list(incident_rules(document, incident, relative))
+        summary = incident_summary(document, incident) if incident else partial_summary(document, "incident")
+        record = incident
+    diagnostics = result.diagnostics + errors + rules
+    document_json = record.model_dump_json() if record is not None and task.keep_document else None
+    return diagnostics, summary, document_json
 
 
 def _model_of(task: FileTask) -> type[BaseModel]:

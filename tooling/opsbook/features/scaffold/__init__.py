@@ -35,8 +35,11 @@ def _render(template: str, **values: object) -> str:
 
 
 def slugify(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return "-".join(words)[:60].strip("-")
+    """An id from a title, in ASCII: accents dropped (`Café` → `cafe`), other scripts transliterated
+    (`Сбой оплаты` → `sboi-oplaty`), at most 60 characters, cut at a word."""
+    from slugify import slugify as python_slugify
+
+    return str(python_slugify(text, max_length=60, word_boundary=True, save_order=True))
 
 
 def _schema_path(record: Path, root: Path) -> str:
