@@ -63,9 +63,11 @@ def action_states(
     *,
     incident_paths: list[str] | None = None,
     open_with_priority: list[str] | None = None,
+    open_only: bool = False,
 ) -> list[ActionState]:
     """Every action item of every valid incident, in file order; or only those of the incidents at
-    `incident_paths`, or only the open ones of the priorities `open_with_priority`."""
+    `incident_paths`, only the open ones (`open_only`), or only the open ones of the priorities
+    `open_with_priority`."""
     sla_days: dict[str, int] = index.settings["action_items"]["sla_days"]
     sla = " ".join(f"WHEN {_quoted(priority)} THEN {int(days)}" for priority, days in sla_days.items())
     deadline = f"coalesce(a.due, a.opened + CASE a.priority {sla} ELSE {DEFAULT_SLA_DAYS} END)"
@@ -77,6 +79,8 @@ def action_states(
     if incident_paths is not None:
         query += f" AND a.path IN ({','.join('?' * len(incident_paths))})"
         parameters.extend(incident_paths)
+    if open_only:
+        query += " AND a.status = 'open'"
     if open_with_priority is not None:
         query += f" AND a.status = 'open' AND a.priority IN ({','.join('?' * len(open_with_priority))})"
         parameters.extend(open_with_priority)

@@ -19,9 +19,7 @@ def follow_ups(
     owner: str | None = None,
     include_closed: bool = False,
 ) -> list[ActionState]:
-    items = action_states(index, on)
-    if not include_closed:
-        items = [item for item in items if item.status == "open"]
+    items = action_states(index, on, open_only=not include_closed)
     if overdue_only:
         items = [item for item in items if item.overdue]
     if owner is not None:
