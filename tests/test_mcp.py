@@ -268,9 +268,9 @@ def test_a_runbook_resource_is_markdown_with_flags_before_the_steps(answers: dic
     assert text.startswith("# Primary model returns 429 or 529 and the configured fallback is never tried\n")
     assert text.index("## Before you run any step") < text.index("## Diagnose") < text.index("## Mitigate")
     mitigate = text[text.index("## Mitigate") :]
-    first_step = mitigate[: mitigate.index("\n2. ")]
+    first_step = mitigate[: mitigate.index("\n**2.** ")]
     assert "**Needs approval from incident-commander before it runs.**" in first_step
-    assert "   ```sh\n   curl -sD - -o /dev/null https://api.openai.com/v1/chat/completions \\\n" in text
+    assert "```sh\ncurl -sD - -o /dev/null https://api.openai.com/v1/chat/completions \\\n" in text
 
 
 def test_a_stale_runbook_resource_says_so_first(answers: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from opsbook.index.scan import Input, scan
 from opsbook.index.store import Store, Stored
 from opsbook.index.workers import check_all
 from opsbook.records.diagnostics import Diagnostic
-from opsbook.records.files import UNKNOWN, FileResult, FileTask, Stamp, digest_of
+from opsbook.records.files import UNKNOWN, FileResult, FileTask, Role, Stamp, digest_of
 from opsbook.support.progress import Progress
 
 if TYPE_CHECKING:
@@ -195,7 +195,11 @@ class KnowledgeIndex:
 
     def _recheck(self, paths: list[str]) -> None:
         max_bytes = self.settings["limits"]["max_file_bytes"]
-        roles = dict(self.connection.execute("SELECT path, role FROM files"))
+        roles: dict[str, Role] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            query = f"SELECT path, role FROM files WHERE path IN ({','.join('?' * len(chunk))})"
+            roles.update(self.connection.execute(query, chunk))
         tasks = [FileTask(str(self.root / path), path, roles[path], max_bytes) for path in paths]
         self.store.put(check_all(tasks, jobs=None, progress=None, checker=None), time.time_ns())
 

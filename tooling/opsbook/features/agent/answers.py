@@ -92,8 +92,7 @@ class SearchHit(Answer):
 
 
 class SearchAnswer(Answer):
-    query: str
-    hits: list[SearchHit]
+    hits: list[SearchHit] = Field(description="Best match first.")
 
 
 class RunbookUseBrief(Answer):

@@ -24,7 +24,7 @@ def runbook_flags(runbook: Runbook, freshness: Freshness, shown_incidents: Conta
     if freshness.used_after_review:
         named = [i for i in freshness.used_after_review if i in shown_incidents]
         hidden = len(freshness.used_after_review) - len(named)
-        who = named + ([f"{hidden} incident{'s' if hidden != 1 else ''} that are not public"] if hidden else [])
+        who = named + ([f"{hidden} incident{'s that are' if hidden != 1 else ' that is'} not public"] if hidden else [])
         reasons.append("incidents used it after its last review: " + ", ".join(who))
     gated = [
         GatedStep(
@@ -74,9 +74,10 @@ def _caution(runbook: Runbook, freshness: Freshness, reasons: list[str], gated: 
     approvals = [g for g in gated if g.approver is not None or g.sensitive]
     if approvals:
         steps = ", ".join(f"{_where(g)} ({g.approver or 'an approver'})" for g in approvals)
+        one = len(approvals) == 1
         said.append(
-            f"{len(approvals)} step{'s need' if len(approvals) != 1 else ' needs'} approval before running: "
-            f"{steps}. Do not run or present them as safe to run without that approval."
+            f"{len(approvals)} step{' needs' if one else 's need'} approval before running: {steps}. Do not run "
+            f"{'it' if one else 'them'}, or present {'it' if one else 'them'} as safe to run, without that approval."
         )
     people = [g for g in gated if g.executor == "human"]
     if people:
