@@ -439,7 +439,7 @@ def bench_size(
     edited.write_text(original, encoding="utf-8")
     notes += _check_sanity(reports, bad, counts, steps)
     steps.update(bench_commands(runner, opsbook, root, records, index_folder, work))
-    mcp_steps, mcp_notes = bench_mcp_server(runner, opsbook, root)
+    mcp_steps, mcp_notes = bench_mcp_server(runner, opsbook, root, bad)
     steps.update(mcp_steps)
     notes += mcp_notes
     if args.skip_site:
@@ -592,7 +592,9 @@ def bench_commands(
     return steps
 
 
-def bench_mcp_server(runner: Runner, opsbook: list[str], root: Path) -> tuple[dict[str, Step], list[str]]:
+def bench_mcp_server(
+    runner: Runner, opsbook: list[str], root: Path, bad: set[str]
+) -> tuple[dict[str, Step], list[str]]:
     """`opsbook mcp` over stdio with the index present: start, p95 per tool, a call after an edit, RSS."""
     runner.once([*opsbook, "check"], root, "index")
     stem = runner.stem("mcp")
@@ -600,7 +602,7 @@ def bench_mcp_server(runner: Runner, opsbook: list[str], root: Path) -> tuple[di
     weeks = [str(IsoWeek.last_complete(TODAY).minus(n)) for n in range(3)]
     print("    `opsbook mcp`: starts and tool calls over stdio", flush=True)
     data = bench_mcp.measure(
-        runner.wrapped([*opsbook, "mcp"], rss_file), root, runner.env, stem.with_suffix(".err"), weeks
+        runner.wrapped([*opsbook, "mcp"], rss_file), root, runner.env, stem.with_suffix(".err"), weeks, bad
     )
     rss_mb, _ = runner.peak_rss(rss_file)
     steps = {

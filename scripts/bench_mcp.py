@@ -31,14 +31,19 @@ ERRORS = [
 QUERIES = ["rate limit fallback", "webhook secret", "stale cache after deploy", "session expired", "permission denied"]
 
 
-def measure(command: list[str], root: Path, env: dict[str, str], log: Path, weeks: list[str]) -> dict[str, Any]:
-    """Start times, per-tool latencies (seconds), the first call after an edit, and errors seen."""
+def measure(
+    command: list[str], root: Path, env: dict[str, str], log: Path, weeks: list[str], bad: set[str]
+) -> dict[str, Any]:
+    """Start times, per-tool latencies (seconds), the first call after an edit, and errors seen. `bad`: the
+    files broken on purpose (relative paths), whose records no call asks for."""
     import anyio
 
-    return anyio.run(_measure, command, root, env, log, weeks)
+    return anyio.run(_measure, command, root, env, log, weeks, bad)
 
 
-async def _measure(command: list[str], root: Path, env: dict[str, str], log: Path, weeks: list[str]) -> dict[str, Any]:
+async def _measure(
+    command: list[str], root: Path, env: dict[str, str], log: Path, weeks: list[str], bad: set[str]
+) -> dict[str, Any]:
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client
 
@@ -55,20 +60,19 @@ async def _measure(command: list[str], root: Path, env: dict[str, str], log: Pat
                 starts.append(time.perf_counter() - began)
                 if attempt < STARTS - 1:
                     continue
-                for name, arguments in _calls(root, weeks):
+                for name, arguments in _calls(root, weeks, bad):
                     began = time.perf_counter()
                     result = await session.call_tool(name, arguments)
                     latencies.setdefault(name, []).append(time.perf_counter() - began)
                     if result.is_error:
                         errors.append(f"{name} {arguments}: {result.content[0].text[:200]}")  # type: ignore[union-attr]
-                after_edit = await _after_edit(root, session)
+                after_edit = await _after_edit(root, session, bad)
     return {"start_s": starts, "tools": latencies, "after_edit_s": after_edit, "errors": errors}
 
 
-def _calls(root: Path, weeks: list[str]) -> list[tuple[str, dict[str, Any]]]:
+def _calls(root: Path, weeks: list[str], bad: set[str]) -> list[tuple[str, dict[str, Any]]]:
     rng = random.Random(7)
-    runbooks = sorted(p.stem for p in (root / "runbooks").rglob("*.yaml"))
-    incidents = sorted(p.stem for p in (root / "incidents").rglob("*.yaml"))
+    runbooks, incidents = _ids(root, "runbooks", bad), _ids(root, "incidents", bad)
     pick: Callable[[list[str]], str] = rng.choice
     plan: dict[str, Callable[[int], dict[str, Any]]] = {
         "triage": lambda n: {"text": ERRORS[n % len(ERRORS)]},
@@ -82,9 +86,15 @@ def _calls(root: Path, weeks: list[str]) -> list[tuple[str, dict[str, Any]]]:
     return [(name, make(n)) for n in range(CALLS) for name, make in plan.items()]
 
 
-async def _after_edit(root: Path, session: Any) -> float:
+def _ids(root: Path, folder: str, bad: set[str]) -> list[str]:
+    files = sorted((root / folder).rglob("*.yaml"))
+    return [path.stem for path in files if path.relative_to(root).as_posix() not in bad]
+
+
+async def _after_edit(root: Path, session: Any, bad: set[str]) -> float:
     """The latency of the first call after a runbook file changed on disk (then the file is put back)."""
-    path = sorted((root / "runbooks").rglob("*.yaml"))[0]
+    files = sorted((root / "runbooks").rglob("*.yaml"))
+    path = next(p for p in files if p.relative_to(root).as_posix() not in bad)
     original = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"(?m)^title: .*$", "title: Edited during the benchmark", original, count=1), "utf-8")
     try:

@@ -463,9 +463,15 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
 @click.option("--public", is_flag=True, help="Serve only what the public site shows.")
 def mcp_server(transport: str, host: str, port: int, public: bool) -> None:
     """Serve the knowledge base to AI agents over MCP, read-only (http: http://HOST:PORT/mcp)."""
-    from opsbook.mcp import serve
+    from opsbook.features.agent.desk import KnowledgeDesk
 
-    serve(_root(), transport="http" if transport == "http" else "stdio", host=host, port=port, public=public)
+    desk = KnowledgeDesk.open(_root(), public=public)  # first: the MCP SDK's import overlaps the search build
+    try:
+        from opsbook.mcp import serve
+
+        serve(desk, transport="http" if transport == "http" else "stdio", host=host, port=port)
+    finally:
+        desk.close()
 
 
 def _eval_cases(path: Path) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ event loop's thread, one at a time. Nothing may be printed: on stdio, standard o
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -31,7 +30,6 @@ from opsbook.features.agent.answers import (
     WeeklyReviewAnswer,
 )
 from opsbook.features.agent.desk import BadQuestion, KnowledgeDesk, UnknownRecord
-from opsbook.index.live import LiveIndex
 
 T = TypeVar("T")
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -157,24 +155,17 @@ def _read(question: Callable[[], str]) -> str:
         raise ResourceNotFoundError(str(error)) from None
 
 
-def serve(root: Path, *, transport: Literal["stdio", "http"], host: str, port: int, public: bool) -> None:
-    """Open the knowledge index, serve until the client goes away (stdio) or the process is stopped (HTTP),
-    then keep the index for the next command."""
-    live = LiveIndex.open(root)
-    try:
-        desk = KnowledgeDesk(live, public=public)
-        desk.prepare()
-        server = create_server(desk, live.index.settings["name"])
-        if transport == "stdio":
-            server.run()
-        else:
-            server.run(
-                transport="streamable-http",
-                host=host,
-                port=port,
-                streamable_http_path="/mcp",
-                stateless_http=True,
-                json_response=True,
-            )
-    finally:
-        live.close()
+def serve(desk: KnowledgeDesk, *, transport: Literal["stdio", "http"], host: str, port: int) -> None:
+    """Serve until the client goes away (stdio) or the process is stopped (HTTP)."""
+    server = create_server(desk, desk.live.index.settings["name"])
+    if transport == "stdio":
+        server.run()
+        return
+    server.run(
+        transport="streamable-http",
+        host=host,
+        port=port,
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        json_response=True,
+    )

@@ -6,6 +6,7 @@ brings it up to date only when the folder watch (`opsbook.index.watch`) saw some
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from opsbook.index.knowledge import KnowledgeIndex
@@ -19,12 +20,16 @@ class LiveIndex:
 
     @classmethod
     def open(cls, root: Path) -> LiveIndex:
-        """The index of `root`, up to date, with its folders watched. An edit made while the watches
-        were being set up is caught by a second look, here, rather than by the first question."""
+        """The index of `root`, up to date, with its folders watched. The watches on the usual folders start
+        before the index looks at the files, so no edit slips between the two; folders that opsbook.yml
+        moves elsewhere are watched after, and the first `update` looks at the files again for them."""
+        from opsbook.records.models import Config
+
+        root = Path(os.path.abspath(root))
+        watch = ChangeWatch.start(root, Config().paths.model_dump())
         index = KnowledgeIndex.open(root)
-        live = cls(index, ChangeWatch.start(index.root, index.settings["paths"]))
-        live.update()
-        return live
+        watch.follow(index.root, index.settings["paths"])
+        return cls(index, watch)
 
     def update(self) -> set[str]:
         """Check again what changed since the last call; the paths of the files checked again or gone."""

@@ -27,8 +27,8 @@ class ChangeWatch:
 
     @classmethod
     def start(cls, root: Path, paths: dict[str, str]) -> ChangeWatch:
-        """Watches on `root` and on every folder under the `paths` of opsbook.yml; a watch that cannot
-        start makes every call look changed."""
+        """Watches on `root` and on every folder under the `paths` of opsbook.yml, set up before the index
+        looks at the files; a watch that cannot start makes every call look changed."""
         try:
             from inotify_simple import INotify
         except (ImportError, OSError, AttributeError):
@@ -38,6 +38,7 @@ class ChangeWatch:
         except OSError:
             return cls(None)
         watch.follow(root, paths)
+        watch._pending = False  # the index's first look at the files comes after these watches
         return watch
 
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from opsbook.checks.deadlines import ActionState, action_states
@@ -124,11 +125,23 @@ class KnowledgeDesk:
         assert self._day is not None
         return self._day
 
-    def prepare(self) -> None:
-        """Do now what the first answers would otherwise wait for (the search and ranking indexes)."""
-        index = self._index()
-        self._record_search(index)
-        self._ranking(index)
+    @classmethod
+    def open(cls, root: Path, *, public: bool) -> KnowledgeDesk:
+        """The desk of the knowledge base at `root`, with what the first answers would otherwise wait for
+        (the ranking index, and the search index, which finishes building in the background)."""
+        from opsbook.index.live import LiveIndex
+
+        desk = cls(LiveIndex.open(root), public=public)
+        index = desk._index()
+        desk._search = RecordSearch.build(index, background=True)
+        desk._ranking(index)
+        return desk
+
+    def close(self) -> None:
+        """Keep the index for the next command."""
+        if self._search is not None:
+            self._search._ready()
+        self.live.close()
 
     def _shown(self, index: KnowledgeIndex) -> Shown:
         def compute() -> Shown:

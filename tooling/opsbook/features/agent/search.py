@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ class Hit(NamedTuple):
 
 class RecordSearch:
     def __init__(self) -> None:
-        self.connection = sqlite3.connect(":memory:", isolation_level=None)
+        # Used by one thread at a time: the builder (see `build`), then the caller.
+        self.connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self._builder: threading.Thread | None = None
         self.connection.execute(
             """CREATE VIRTUAL TABLE search USING fts5(
                    path UNINDEXED, kind UNINDEXED, visibility UNINDEXED, classes UNINDEXED, title, body,
@@ -41,13 +44,28 @@ class RecordSearch:
         )
 
     @classmethod
-    def build(cls, index: KnowledgeIndex) -> RecordSearch:
+    def build(cls, index: KnowledgeIndex, *, background: bool = False) -> RecordSearch:
+        """The search over every valid record. With `background`, the text is read from the index now and
+        indexed on another thread (SQLite releases the interpreter while it tokenizes: at ten thousand
+        records that is about 0.35 s a server spends importing the MCP SDK meanwhile); the first use waits
+        for it."""
         search = cls()
-        search._insert(_runbook_rows(index, None) + _incident_rows(index, None))
+        rows = _runbook_rows(index, None) + _incident_rows(index, None)
+        if background:
+            search._builder = threading.Thread(target=search._insert, args=(rows,), name="opsbook-search")
+            search._builder.start()
+        else:
+            search._insert(rows)
         return search
+
+    def _ready(self) -> None:
+        if self._builder is not None:
+            self._builder.join()
+            self._builder = None
 
     def update(self, index: KnowledgeIndex, paths: set[str]) -> None:
         """Take in the records at `paths` as they are now (changed, added or gone)."""
+        self._ready()
         wanted = sorted(paths) if len(paths) <= MAX_UPDATE else None
         self.connection.execute("BEGIN")
         if wanted is None:
@@ -64,6 +82,7 @@ class RecordSearch:
 
     def search(self, query: str, *, kind: str | None, failure_class: str | None, public: bool, limit: int) -> list[Hit]:
         """The best `limit` records for `query` (any of its words; more and rarer words rank higher)."""
+        self._ready()
         words = list(dict.fromkeys(_WORD.findall(query.lower())))
         if not words:
             return []
