@@ -4,15 +4,19 @@ for unknown ids and bad arguments, and edits on disk seen by the next call."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult
 
+from opsbook.cli import main
 from tests.conftest import ROOT
 from tests.mcp_client import Recorder, converse
 
@@ -324,3 +328,14 @@ def test_an_edit_on_disk_shows_up_in_the_next_call(answers: dict[str, Any]) -> N
     assert "opsbook://runbook/brand-new-runbook" in uris
     assert ok(answers, "added")["runbook"]["id"] == "brand-new-runbook"
     assert "no incident" in failed(answers, "after delete")
+
+
+def test_server_json_describes_this_package_and_command() -> None:
+    server = json.loads((ROOT / "server.json").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (package,) = server["packages"]
+    assert server["version"] == package["version"] == project["version"]
+    assert package["identifier"] == project["name"] and len(server["description"]) <= 100
+    assert f"<!-- mcp-name: {server['name']} -->" in (ROOT / "README.md").read_text(encoding="utf-8")
+    command = [argument["value"] for argument in package["packageArguments"]]
+    assert CliRunner().invoke(main, [*command, "--help"]).exit_code == 0

@@ -24,6 +24,7 @@ def canary_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     them: a public runbook made stale by the internal incident, a public incident related to it."""
     root = tmp_path_factory.mktemp("canary")
     action = {"id": "fix-it", "title": f"Fix {CANARY}", "type": "prevent", "owner": f"team-{CANARY}", "priority": "P0"}
+    began = {"at": "2026-11-22T10:00:00Z", "event": f"Began {CANARY}", "actor": "x", "actor_kind": "system"}
     make_kb(
         root,
         incidents=[
@@ -39,7 +40,7 @@ def canary_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 visibility="internal",
                 summary=f"Details of {CANARY} that stay inside.",
                 timestamps={"started": "2026-11-22T10:00:00Z", "resolved": "2026-11-22T12:00:00Z"},
-                timeline=[{"at": "2026-11-22T10:00:00Z", "event": f"Began {CANARY}", "actor": "x", "actor_kind": "system"}],
+                timeline=[began],
                 runbooks_used=[{"runbook": "rb-auth-drift", "helped": "partly", "note": f"note {CANARY}"}],
                 action_items=[action],
             ),
@@ -164,7 +165,7 @@ def test_hostile_text_forms_no_markup_in_the_markdown(hostile_answers: dict[str,
     assert "<blockquote" not in page and "<h1>" not in page.split("\n", 1)[1]
     headings = [line for line in page.splitlines() if line.startswith("<h2>")]
     assert [h.count("Before you run any step") for h in headings].count(1) == 1, "the record cannot add a section"
-    assert f"<code class=\"language-sh\">{_html(HOSTILE_COMMAND)}\n</code>" in page, "the command stays one block"
+    assert f'<code class="language-sh">{_html(HOSTILE_COMMAND)}\n</code>' in page, "the command stays one block"
 
 
 def test_the_approval_flag_is_the_servers_not_the_records(hostile_answers: dict[str, Any]) -> None:
