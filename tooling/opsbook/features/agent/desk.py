@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from opsbook.checks.deadlines import ActionState, action_states
 from opsbook.checks.freshness import Freshness, runbook_freshness
-from opsbook.features.actions import follow_ups
+from opsbook.features.actions import as_json, follow_ups
 from opsbook.features.agent.answers import (
     FollowUp,
     FollowUpsAnswer,
@@ -501,18 +501,5 @@ def incidents_that_used(index: KnowledgeIndex, runbook_id: str, shown: Iterable[
 
 
 def _follow_up(item: ActionState) -> FollowUp:
-    return FollowUp(
-        incident=item.incident,
-        incident_uri=record_uri("incident", item.incident),
-        id=item.id,
-        title=item.title,
-        type=item.type,
-        owner=item.owner,
-        priority=item.priority,
-        status=item.status,
-        opened=item.opened,
-        due=item.due,
-        deadline=item.deadline,
-        deadline_from="due" if item.deadline_from == "due" else "sla",
-        overdue=bool(item.overdue),
-    )
+    """An action item as `opsbook actions --format json` shows it, with its incident's address."""
+    return FollowUp.model_validate({**as_json(item), "incident_uri": record_uri("incident", item.incident)})
