@@ -140,7 +140,7 @@ class KnowledgeDesk:
     def close(self) -> None:
         """Keep the index for the next command."""
         if self._search is not None:
-            self._search._ready()
+            self._search.wait()
         self.live.close()
 
     def _shown(self, index: KnowledgeIndex) -> Shown:
@@ -193,7 +193,9 @@ class KnowledgeDesk:
             raise UnknownRecord(_unknown("runbook", runbook_id, shown.runbooks))
 
         def load() -> Runbook:
-            runbook = index.runbooks([path])[path]
+            runbook = index.runbooks([path]).get(path)
+            if runbook is None:
+                raise UnknownRecord(_invalid("runbook", runbook_id, path))
             return public_runbook(runbook, set(shown.runbooks)) if self.public else runbook
 
         return self._memoized(("runbook", path), load)
@@ -203,7 +205,9 @@ class KnowledgeDesk:
         path = shown.incidents.get(incident_id)
         if path is None:
             raise UnknownRecord(_unknown("incident", incident_id, shown.incidents))
-        incident = index.incidents([path])[path]
+        incident = index.incidents([path]).get(path)
+        if incident is None:
+            raise UnknownRecord(_invalid("incident", incident_id, path))
         return public_incident(incident, set(shown.runbooks), set(shown.incidents)) if self.public else incident
 
     def _flags(self, index: KnowledgeIndex, runbook_id: str) -> RunbookFlags:
@@ -480,6 +484,10 @@ def _fenced(text: str, language: str = "text") -> str:
 
 def _unknown(kind: Kind, record_id: str, shown: dict[str, str]) -> str:
     return f"no {kind} {record_id!r} in this knowledge base{did_you_mean(record_id, shown)}"
+
+
+def _invalid(kind: Kind, record_id: str, path: str) -> str:
+    return f"the {kind} {record_id!r} changed on disk and is no longer valid; `opsbook check {path}` says why"
 
 
 def _minutes(index: KnowledgeIndex, path: str) -> tuple[float | None, ...]:

@@ -58,14 +58,15 @@ class RecordSearch:
             search._insert(rows)
         return search
 
-    def _ready(self) -> None:
+    def wait(self) -> None:
+        """Until the background build (if any) is done."""
         if self._builder is not None:
             self._builder.join()
             self._builder = None
 
     def update(self, index: KnowledgeIndex, paths: set[str]) -> None:
         """Take in the records at `paths` as they are now (changed, added or gone)."""
-        self._ready()
+        self.wait()
         wanted = sorted(paths) if len(paths) <= MAX_UPDATE else None
         self.connection.execute("BEGIN")
         if wanted is None:
@@ -82,7 +83,7 @@ class RecordSearch:
 
     def search(self, query: str, *, kind: str | None, failure_class: str | None, public: bool, limit: int) -> list[Hit]:
         """The best `limit` records for `query` (any of its words; more and rarer words rank higher)."""
-        self._ready()
+        self.wait()
         words = list(dict.fromkeys(_WORD.findall(query.lower())))
         if not words:
             return []
