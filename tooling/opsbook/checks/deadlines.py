@@ -4,6 +4,7 @@ day it was opened. `check`, `actions`, `stats`, the review, the site and the MCP
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -64,10 +65,12 @@ def action_states(
     incident_paths: list[str] | None = None,
     open_with_priority: list[str] | None = None,
     open_only: bool = False,
+    where: str = "",
+    parameters: Sequence[object] = (),
 ) -> list[ActionState]:
     """Every action item of every valid incident, in file order; or only those of the incidents at
-    `incident_paths`, only the open ones (`open_only`), or only the open ones of the priorities
-    `open_with_priority`."""
+    `incident_paths`, only the open ones (`open_only`), only the open ones of the priorities
+    `open_with_priority`, or only those `where` selects (SQL over `action_items a`, with `parameters`)."""
     sla_days: dict[str, int] = index.settings["action_items"]["sla_days"]
     sla = " ".join(f"WHEN {_quoted(priority)} THEN {int(days)}" for priority, days in sla_days.items())
     deadline = f"coalesce(a.due, a.opened + CASE a.priority {sla} ELSE {DEFAULT_SLA_DAYS} END)"
@@ -75,16 +78,19 @@ def action_states(
                        a.closed, a.reason, a.link, {deadline}, a.status = 'open' AND {deadline} < ?, a.line, a.col
                 FROM action_items a JOIN records r ON r.path = a.path
                 WHERE r.valid"""
-    parameters: list[object] = [on.toordinal()]
+    parameters_: list[object] = [on.toordinal()]
     if incident_paths is not None:
         query += f" AND a.path IN ({','.join('?' * len(incident_paths))})"
-        parameters.extend(incident_paths)
+        parameters_.extend(incident_paths)
     if open_only:
         query += " AND a.status = 'open'"
+    if where:
+        query += f" AND ({where})"
+        parameters_.extend(parameters)
     if open_with_priority is not None:
         query += f" AND a.status = 'open' AND a.priority IN ({','.join('?' * len(open_with_priority))})"
-        parameters.extend(open_with_priority)
-    rows = index.connection.execute(query + " ORDER BY a.path, a.position", parameters)
+        parameters_.extend(open_with_priority)
+    rows = index.connection.execute(query + " ORDER BY a.path, a.position", parameters_)
     return [ActionState._make(row) for row in rows]
 
 

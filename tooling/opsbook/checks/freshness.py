@@ -75,7 +75,9 @@ def runbook_freshness(
     used_after: defaultdict[str, set[str]] = defaultdict(set)
     for runbook_id, incident_id, started_day in index.connection.execute(
         f"""SELECT f.target, i.id, i.started_day FROM refs f JOIN records i ON i.path = f.path
-            WHERE f.field = 'runbooks_used' AND i.kind = 'incident' {f"AND f.target {marks}" if marks else ""}""",
+                   JOIN records r ON r.kind = 'runbook' AND r.valid AND r.id = f.target
+            WHERE f.field = 'runbooks_used' AND i.kind = 'incident' AND i.started_day > r.last_reviewed
+                  {f"AND f.target {marks}" if marks else ""}""",
         parameters,
     ):
         if runbook_id in reviewed and started_day > reviewed[runbook_id]:

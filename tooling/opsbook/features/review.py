@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 UNHELPFUL = ("no", "wrong-runbook", "partly")
 TEST_TYPES = ("add-p0-test", "add-regression-eval")
+TREND_WEEKS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +97,22 @@ class WeeklyReview:
 
 
 def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> WeeklyReview:
+    """Reads only what the week needs: incidents of the twelve weeks up to it (the longest trend), and the
+    action items it opened or closed, the open ones and those of its incidents."""
     as_of = min(week.end, today)
-    every = incident_rows(index)
+    every = incident_rows(index, started_between=(week.minus(TREND_WEEKS - 1).start, week.end))
     in_week = [
         ReviewIncident(row, incident_page(row.id), row.durations) for row in every if week.contains(row.started_on)
     ]
-    items = action_states(index, as_of)
+    by_path = {view.incident.path: view for view in in_week}
+    days = [week.start.toordinal(), week.end.toordinal()]
+    items = action_states(
+        index,
+        as_of,
+        where=f"""a.status = 'open' OR a.opened BETWEEN ? AND ? OR a.closed BETWEEN ? AND ?
+                  OR a.path IN ({",".join("?" * len(by_path))})""",
+        parameters=[*days, *days, *by_path],
+    )
     overdue: dict[str, list[ActionState]] = defaultdict(list)
     for item in sorted((i for i in items if i.overdue), key=lambda i: (i.deadline, i.priority)):
         overdue[item.owner or "(no owner)"].append(item)
@@ -117,20 +128,23 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
         for state in runbook_freshness(index, as_of)
     }
     active = {row.id for row in runbooks.values() if row.status == "active"}
-    by_path = {view.incident.path: view for view in in_week}
+    among = f"path IN ({','.join('?' * len(by_path))})"
     feedback = [
         RunbookFeedback(by_path[path], runbook, helped, note, states.get(runbook))
         for path, runbook, helped, note in index.connection.execute(
-            "SELECT path, target, detail, note FROM refs WHERE field = 'runbooks_used' ORDER BY path, position"
+            f"""SELECT path, target, detail, note FROM refs WHERE field = 'runbooks_used' AND {among}
+                ORDER BY path, position""",
+            list(by_path),
         )
-        if path in by_path and helped in UNHELPFUL
+        if helped in UNHELPFUL
     ]
     touched: defaultdict[str, list[ReviewIncident]] = defaultdict(list)
     for path, workflow in index.connection.execute(
-        "SELECT path, target FROM refs WHERE field = 'workflows' AND target_kind = 'workflow' ORDER BY path, position"
+        f"""SELECT path, target FROM refs WHERE field = 'workflows' AND target_kind = 'workflow' AND {among}
+            ORDER BY path, position""",
+        list(by_path),
     ):
-        if path in by_path:
-            touched[workflow].append(by_path[path])
+        touched[workflow].append(by_path[path])
     catalog = index.catalog_document("workflows.yaml") or {"workflows": []}
     touches = [
         WorkflowTouch(
@@ -151,7 +165,7 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
         trend={
             "this week": summarise(v.incident for v in in_week_counted),
             "last 4 weeks": summarise(in_weeks(counted, week, 4)),
-            "last 12 weeks": summarise(in_weeks(counted, week, 12)),
+            "last 12 weeks": summarise(in_weeks(counted, week, TREND_WEEKS)),
         },
         opened=[i for i in items if week.contains(i.opened)],
         closed=[i for i in items if i.closed is not None and week.contains(i.closed)],
