@@ -17,6 +17,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+from mcp.types import InitializeResult
 
 Script = Callable[["Recorder"], Awaitable[None]]
 
@@ -35,15 +36,14 @@ def free_port() -> int:
 @asynccontextmanager
 async def connect(
     transport: str, root: Path, *options: str, log: Path, env: dict[str, str] | None = None
-) -> AsyncIterator[ClientSession]:
+) -> AsyncIterator[tuple[ClientSession, InitializeResult]]:
     command = [sys.executable, "-m", "opsbook", "--root", str(root), "mcp", *options]
     environment = env or server_environment()
     with open(log, "a", encoding="utf-8") as errors:
         if transport == "stdio":
             parameters = StdioServerParameters(command=command[0], args=command[1:], env=environment)
             async with stdio_client(parameters, errlog=errors) as (read, write), ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+                yield session, await session.initialize()
             return
         port = free_port()
         process = subprocess.Popen(
@@ -56,8 +56,7 @@ async def connect(
             _wait_for_port(port, process)
             url = f"http://127.0.0.1:{port}/mcp"
             async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+                yield session, await session.initialize()
         finally:
             process.terminate()
             process.wait(timeout=20)
@@ -79,9 +78,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 class Recorder:
     """Runs requests against one session and keeps each answer (or the protocol error) under a label."""
 
-    def __init__(self, session: ClientSession) -> None:
+    def __init__(self, session: ClientSession, initialized: InitializeResult) -> None:
         self.session = session
-        self.answers: dict[str, Any] = {}
+        self.answers: dict[str, Any] = {"initialize": initialized}
 
     async def keep(self, label: str, request: Awaitable[Any]) -> Any:
         try:
@@ -99,8 +98,8 @@ def converse(transport: str, root: Path, script: Script, *options: str, log: Pat
 
     async def main() -> dict[str, Any]:
         with anyio.fail_after(300):
-            async with connect(transport, root, *options, log=log) as session:
-                recorder = Recorder(session)
+            async with connect(transport, root, *options, log=log) as (session, initialized):
+                recorder = Recorder(session, initialized)
                 await script(recorder)
                 return recorder.answers
 
