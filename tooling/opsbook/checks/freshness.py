@@ -77,6 +77,7 @@ def runbook_freshness(
         f"""SELECT f.target, i.id, i.started_day FROM refs f JOIN records i ON i.path = f.path
                    JOIN records r ON r.kind = 'runbook' AND r.valid AND r.id = f.target
             WHERE f.field = 'runbooks_used' AND i.kind = 'incident' AND i.started_day > r.last_reviewed
+                  AND i.started_day > (SELECT min(last_reviewed) FROM records WHERE kind = 'runbook' AND valid)
                   {f"AND f.target {marks}" if marks else ""}""",
         parameters,
     ):

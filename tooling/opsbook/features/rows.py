@@ -56,8 +56,9 @@ class RunbookRow(NamedTuple):
 def _classes(index: KnowledgeIndex, where: str = "", parameters: Sequence[object] = ()) -> dict[str, tuple[str, ...]]:
     """The classes of the records `where` (SQL over `records r`) selects, or of every record."""
     found: defaultdict[str, list[str]] = defaultdict(list)
-    joined = f"JOIN records r ON r.path = c.path WHERE {where}" if where else ""
-    query = f"SELECT c.path, c.class FROM classes c {joined} ORDER BY c.path, c.position"
+    # From the selected records to their classes: SQLite would otherwise read every class row first.
+    source = f"records r CROSS JOIN classes c ON c.path = r.path WHERE {where}" if where else "classes c"
+    query = f"SELECT c.path, c.class FROM {source} ORDER BY c.path, c.position"
     for path, failure_class in index.connection.execute(query, parameters):
         found[path].append(failure_class)
     return {path: tuple(classes) for path, classes in found.items()}
@@ -105,11 +106,11 @@ def incident_rows(
 
 def runbook_rows(index: KnowledgeIndex, *, public: bool = False) -> list[RunbookRow]:
     """Valid runbooks (only the public ones with `public`), by path."""
-    classes = _classes(index)
+    where = "r.kind = 'runbook' AND r.valid" + (" AND r.visibility = 'public'" if public else "")
+    classes = _classes(index, where)
     return [
         RunbookRow(path, record_id, title, classes[path][0], status, visibility, owner, summary)
         for path, record_id, title, status, visibility, owner, summary in index.connection.execute(
-            f"""SELECT path, id, title, status, visibility, owner, summary FROM records
-                WHERE kind = 'runbook' AND valid {"AND visibility = 'public'" if public else ""} ORDER BY path"""
+            f"SELECT path, id, title, status, visibility, owner, summary FROM records r WHERE {where} ORDER BY path"
         )
     ]
