@@ -10,20 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.structure.files import File
 
-from opsbook.site.render.text import (
-    code,
-    description,
-    fence,
-    file_url,
-    html_block,
-    html_inline,
-    html_url,
-    md,
-    md_block,
-    quote_url,
-    relative,
-    url_relative,
-)
+from opsbook.site.render.text import description, file_url, html_url, quote_url, relative, url_relative
+from opsbook.support.markdown_text import code, fence, html_block, html_inline, md, md_block
 
 
 def test_markup_in_prose_is_escaped_but_code_spans_survive() -> None:

@@ -557,6 +557,24 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
             click.echo(f"     {reason}")
 
 
+@main.command("mcp")
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (http).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port (http).")
+@click.option("--public", is_flag=True, help="Serve only what the public site shows.")
+def mcp_server(transport: str, host: str, port: int, public: bool) -> None:
+    """Serve the knowledge base to AI agents over MCP, read-only (http: http://HOST:PORT/mcp)."""
+    from opsbook.features.agent.desk import KnowledgeDesk
+
+    desk = KnowledgeDesk.open(_root(), public=public)  # first: the MCP SDK's import overlaps the search build
+    try:
+        from opsbook.mcp import serve
+
+        serve(desk, transport="http" if transport == "http" else "stdio", host=host, port=port)
+    finally:
+        desk.close()
+
+
 def _eval_cases(path: Path) -> list[dict[str, Any]]:
     from opsbook.features.triage_eval import EvalSet
     from opsbook.records.model_file import load_model_file

@@ -81,12 +81,14 @@ def action_states(
     *,
     incident_paths: list[str] | None = None,
     open_with_priority: list[str] | None = None,
+    open_only: bool = False,
     overdue_only: bool = False,
     opened_or_closed: tuple[dt.date, dt.date] | None = None,
 ) -> list[ActionState]:
     """Every action item of every valid incident, in file order; or only those of the incidents at
-    `incident_paths`, only the open ones of the priorities `open_with_priority`, only the overdue ones, or
-    only those opened or closed between the two days of `opened_or_closed`."""
+    `incident_paths`, only the open ones (`open_only`), only the open ones of the priorities
+    `open_with_priority`, only the overdue ones, or only those opened or closed between the two days of
+    `opened_or_closed`."""
     deadline = _deadline_sql(index)
     query = f"""SELECT r.id, a.path, a.id, a.title, a.type, a.owner, a.priority, a.status, a.opened, a.due,
                        a.closed, a.reason, a.link, {deadline}, a.status = 'open' AND {deadline} < ?, a.line, a.col
@@ -96,6 +98,8 @@ def action_states(
     if incident_paths is not None:
         query += f" AND a.path IN ({','.join('?' * len(incident_paths))})"
         parameters.extend(incident_paths)
+    if open_only:
+        query += " AND a.status = 'open'"
     if open_with_priority is not None:
         query += f" AND a.status = 'open' AND a.priority IN ({','.join('?' * len(open_with_priority))})"
         parameters.extend(open_with_priority)

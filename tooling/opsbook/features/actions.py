@@ -22,9 +22,8 @@ def follow_ups(
     leave_out: Collection[str] = (),
 ) -> list[ActionState]:
     """Follow-ups of every valid incident, overdue first; none of the incidents at `leave_out`."""
-    items = [item for item in action_states(index, on) if item.incident_path not in leave_out]
-    if not include_closed:
-        items = [item for item in items if item.status == "open"]
+    items = action_states(index, on, open_only=not include_closed)
+    items = [item for item in items if item.incident_path not in leave_out]
     if overdue_only:
         items = [item for item in items if item.overdue]
     if owner is not None:

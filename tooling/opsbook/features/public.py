@@ -52,22 +52,18 @@ def strip_internal(record: Model) -> Model:
 def public_runbooks(runbooks: list[Runbook]) -> list[Runbook]:
     visible = [r for r in runbooks if r.visibility is Visibility.PUBLIC]
     ids = {r.id for r in visible}
-    return [strip_internal(r).model_copy(update={"related": [x for x in r.related if x in ids]}) for r in visible]
+    return [public_runbook(r, ids) for r in visible]
+
+
+def public_runbook(runbook: Runbook, runbook_ids: set[str]) -> Runbook:
+    """A public runbook as published: internal fields emptied, links only to the public `runbook_ids`."""
+    return strip_internal(runbook).model_copy(update={"related": [x for x in runbook.related if x in runbook_ids]})
 
 
 def public_incidents(incidents: list[Incident], runbook_ids: set[str]) -> tuple[list[Incident], list[RedactedIncident]]:
     visible = [i for i in incidents if i.visibility is Visibility.PUBLIC]
     ids = {i.id for i in visible}
-    published = [
-        strip_internal(i).model_copy(
-            update={
-                "runbooks_used": [u for u in i.runbooks_used if u.runbook in runbook_ids],
-                "related_incidents": [x for x in i.related_incidents if x in ids],
-                "duplicate_of": i.duplicate_of if i.duplicate_of in ids else None,
-            }
-        )
-        for i in visible
-    ]
+    published = [public_incident(i, runbook_ids, ids) for i in visible]
     redacted = [
         RedactedIncident(
             i.timestamps.started.date(),
@@ -79,3 +75,14 @@ def public_incidents(incidents: list[Incident], runbook_ids: set[str]) -> tuple[
         if i.visibility is Visibility.INTERNAL and i.public_summary
     ]
     return published, redacted
+
+
+def public_incident(incident: Incident, runbook_ids: set[str], incident_ids: set[str]) -> Incident:
+    """A public incident as published: internal fields emptied, links only to public records."""
+    return strip_internal(incident).model_copy(
+        update={
+            "runbooks_used": [u for u in incident.runbooks_used if u.runbook in runbook_ids],
+            "related_incidents": [x for x in incident.related_incidents if x in incident_ids],
+            "duplicate_of": incident.duplicate_of if incident.duplicate_of in incident_ids else None,
+        }
+    )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 UNHELPFUL = ("no", "wrong-runbook", "partly")
 TEST_TYPES = ("add-p0-test", "add-regression-eval")
+TREND_WEEKS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,7 @@ def build_review(
         trend={
             "this week": summarise(v.incident for v in in_week_counted),
             "last 4 weeks": summarise(in_weeks(counted, week, 4)),
-            "last 12 weeks": summarise(in_weeks(counted, week, 12)),
+            "last 12 weeks": summarise(in_weeks(counted, week, TREND_WEEKS)),
         },
         opened=[i for i in active if week.contains(i.opened)],
         closed=[i for i in active if i.closed is not None and week.contains(i.closed)],

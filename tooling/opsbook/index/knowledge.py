@@ -20,7 +20,7 @@ from opsbook.index.scan import Input, scan
 from opsbook.index.store import Store, Stored
 from opsbook.index.workers import check_all
 from opsbook.records.diagnostics import Diagnostic
-from opsbook.records.files import UNKNOWN, FileResult, FileTask, Stamp, digest_of
+from opsbook.records.files import UNKNOWN, FileResult, FileTask, Role, Stamp, digest_of
 from opsbook.support.progress import Progress
 
 if TYPE_CHECKING:
@@ -79,9 +79,14 @@ class KnowledgeIndex:
 
     # --- bringing the index up to date ------------------------------------------------------------------
 
-    def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> None:
+    def refresh(self) -> set[str]:
+        """Check again, in this process, the files that changed since the index was opened or last refreshed
+        (for a process that keeps the index open, such as the MCP server); the paths checked again or gone."""
+        return self._refresh(jobs=1, progress=None, checker=None)
+
+    def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> set[str]:
         stored = self.store.stored()
-        self._refresh_config(stored)
+        changed = {CONFIG_FILE} if self._refresh_config(stored) else set()
         settings = self.settings
         max_bytes = settings["limits"]["max_file_bytes"]
         if self.store.meta("max_file_bytes") != str(max_bytes):
@@ -106,9 +111,10 @@ class KnowledgeIndex:
         self.store.remove(gone)
         self.store.put(outside + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
         self.rechecked += len(tasks)
+        return changed | set(gone) | {task.path for task in tasks} | {result.path for result in outside}
 
-    def _refresh_config(self, stored: dict[str, Stored]) -> None:
-        """opsbook.yml first: where the other files are depends on it."""
+    def _refresh_config(self, stored: dict[str, Stored]) -> bool:
+        """opsbook.yml first: where the other files are depends on it. Whether it was checked again."""
         path = self.root / CONFIG_FILE
         item = Input(CONFIG_FILE, str(path), "config", _stamp_of(path))
         now = time.time_ns()
@@ -116,9 +122,9 @@ class KnowledgeIndex:
         absent = item.stamp == UNKNOWN and not path.exists()
         if self.store.meta("settings") is not None and entry is not None:
             if absent and entry.stamp == UNKNOWN and entry.digest is None:
-                return
+                return False
             if not absent and not needs_check(item, entry, now, self.store):
-                return
+                return False
         from opsbook.records.check_file import check_file
         from opsbook.records.models import Config
 
@@ -130,7 +136,9 @@ class KnowledgeIndex:
                 result.diagnostics = []
         self.store.put([result], now)
         self.store.set_meta("settings", result.document or Config().model_dump_json())
+        self._config = None
         self.rechecked += 1
+        return True
 
     # --- what commands read -----------------------------------------------------------------------------
 
@@ -187,7 +195,11 @@ class KnowledgeIndex:
 
     def _recheck(self, paths: list[str]) -> None:
         max_bytes = self.settings["limits"]["max_file_bytes"]
-        roles = dict(self.connection.execute("SELECT path, role FROM files"))
+        roles: dict[str, Role] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            query = f"SELECT path, role FROM files WHERE path IN ({','.join('?' * len(chunk))})"
+            roles.update(self.connection.execute(query, chunk))
         tasks = [FileTask(str(self.root / path), path, roles[path], max_bytes) for path in paths]
         self.store.put(check_all(tasks, jobs=None, progress=None, checker=None), time.time_ns())
 

@@ -30,21 +30,15 @@ from opsbook.site.render import jsonld
 from opsbook.site.render.pieces import Pieces
 from opsbook.site.render.text import (
     attribute,
-    code,
     description,
-    fence,
     file_url,
-    html_block,
-    html_code,
-    html_inline,
     html_url,
-    md,
-    md_block,
     quote_url,
     relative,
     script_json,
     url_relative,
 )
+from opsbook.support.markdown_text import code, fence, html_block, html_code, html_inline, md, md_block
 
 EXECUTORS = {Executor.HUMAN: "a person", Executor.AGENT: "an agent", Executor.EITHER: "a person or an agent"}
 
