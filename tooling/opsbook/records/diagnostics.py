@@ -2,6 +2,9 @@
 
 Every problem opsbook finds in user input becomes a `Diagnostic`; nothing below the CLI raises for bad
 input. Codes are stable: they are documented in `CODES` and on the site, and tools may match on them.
+A diagnostic masks anything in its message and hint that looks like a credential when it is made, so no
+code and no output format can print one; text and GitHub output show control and bidirectional
+characters (in file names, in quoted values) as escapes rather than let them act on the terminal or page.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from opsbook.records.secret_patterns import mask_secrets
 
 
 class Level(StrEnum):
@@ -89,25 +94,36 @@ class Diagnostic:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"undocumented diagnostic code {self.code!r}")
+        object.__setattr__(self, "message", mask_secrets(self.message))
+        if self.hint:
+            object.__setattr__(self, "hint", mask_secrets(self.hint))
 
     @property
     def is_error(self) -> bool:
         return self.level is Level.ERROR
 
     def as_text(self) -> str:
-        head = f"{self.path}:{self.line}:{self.col}: {self.level}[{self.code}] {self.message}"
-        return f"{head}\n    hint: {self.hint}" if self.hint else head
+        head = f"{printable(self.path)}:{self.line}:{self.col}: {self.level}[{self.code}] {printable(self.message)}"
+        return f"{head}\n    hint: {printable(self.hint)}" if self.hint else head
 
     def as_github(self) -> str:
         command = "error" if self.is_error else "warning"
         message = f"[{self.code}] {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
         return (
-            f"::{command} file={_github_escape_property(self.path)},line={self.line},col={self.col},"
-            f"title={self.code}::{_github_escape_data(message)}"
+            f"::{command} file={_github_escape_property(printable(self.path))},line={self.line},col={self.col},"
+            f"title={self.code}::{_github_escape_data(printable(message))}"
         )
 
     def as_dict(self) -> dict[str, object]:
         return {key: str(value) if key == "level" else value for key, value in asdict(self).items()}
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (newlines, ESC, DEL, C1 controls, bidirectional
+    overrides such as U+202E, other invisible formatting) written as its Python escape: `\\n`, `\\x1b`, `\\u202e`."""
+    if text.isprintable():
+        return text
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
 
 
 def _github_escape_data(text: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any
 
 from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.models import (
@@ -17,9 +16,8 @@ from opsbook.records.models import (
     Runbook,
     RunbookStatus,
 )
-from opsbook.records.secrets import scan_text
 from opsbook.records.validate import dotted, located
-from opsbook.records.yaml_loader import Document
+from opsbook.records.yaml_loader import Document, strings
 
 PLACEHOLDER = re.compile(r"<fill in:[^>]*>")
 
@@ -98,7 +96,6 @@ def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Itera
                 hint="add `sensitive: true` and `requires_approval: <role or person>`",
             )
     yield from placeholders(document)
-    yield from scan_text(document.source, document.path)
 
 
 def incident_rules(document: Document, incident: Incident, file: PurePath) -> Iterator[Diagnostic]:
@@ -175,7 +172,6 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
                 f"done action item {item.id!r} needs `closed: <date>`",
             )
     yield from placeholders(document)
-    yield from scan_text(document.source, document.path)
 
 
 def _class_folder(file: PurePath, failure_class: str) -> PurePath:
@@ -222,8 +218,8 @@ def _timestamps_in_order(document: Document, incident: Incident) -> Iterator[Dia
 def placeholders(document: Document) -> Iterator[Diagnostic]:
     if "<fill in:" not in document.source:
         return
-    for location, text in strings(document.data):
-        match = PLACEHOLDER.search(text)
+    for location, text, is_key in strings(document.data):
+        match = None if is_key else PLACEHOLDER.search(text)
         if match:
             yield located(
                 document,
@@ -232,15 +228,3 @@ def placeholders(document: Document) -> Iterator[Diagnostic]:
                 f"{dotted(location)} still holds the placeholder {match.group(0)!r}",
                 level=Level.WARNING,
             )
-
-
-def strings(node: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every string value in a parsed document with its key path."""
-    if isinstance(node, str):
-        yield location, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from strings(value, (*location, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from strings(value, (*location, index))
