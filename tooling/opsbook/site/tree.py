@@ -23,6 +23,7 @@ from opsbook.records.models import Config
 from opsbook.site.model import SiteModel, build_site_model
 from opsbook.site.render.llms import llms_txt
 from opsbook.site.render.pages import PageRenderer
+from opsbook.site.render.text import attribute
 from opsbook.support.atomic import write_text
 from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
@@ -179,7 +180,8 @@ def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
     """The sidebar: runbooks grouped by class, index pages for incidents, hand-written docs by folder.
 
     Incident pages stay out of the sidebar (they are reached from the index pages), which keeps the
-    MkDocs build linear in the number of records.
+    MkDocs build linear in the number of records. Material writes section titles into every page without
+    escaping them, so they go through `attribute` like every other title.
     """
     site = bundle.site
     generated = set(bundle.pages)
@@ -207,7 +209,9 @@ def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
         {"Home": "index.md"},
         {
             "Runbooks": [
-                {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} if listed else view.path
+                {attribute(view.title): [view.path, *[runbook.path for runbook in view.runbooks]]}
+                if listed
+                else view.path
                 for view in site.classes
             ]
         },
@@ -220,5 +224,5 @@ def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
     top = sections.pop("", [])
     nav.extend(p for p in top if p not in ("tags.md",))
     for folder in sorted(sections):
-        nav.append({folder.replace("-", " ").capitalize(): ordered(folder)})
+        nav.append({attribute(folder.replace("-", " ").capitalize()): ordered(folder)})
     return nav
