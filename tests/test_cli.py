@@ -117,3 +117,18 @@ def test_console_script_runs_without_traceback_on_bad_input(kb: Path) -> None:
 
 def test_version(cli) -> None:
     assert cli("--version").output.startswith("opsbook, version ")
+
+
+def test_linked_folders_and_yml_records_are_reported_not_skipped(kb: Path, tmp_path: Path, cli) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(elsewhere / "rb-elsewhere.yaml", runbook("rb-elsewhere", "fallback"))
+    (kb / "runbooks/linked").symlink_to(elsewhere, target_is_directory=True)
+    write(kb / "incidents/2026/2026-11-20-typo.yml", "id: 2026-11-20-typo\n")
+    result = cli("check", "--format", "json", cwd=kb)
+    found = {(d["path"], d["code"], d["level"]) for d in json.loads(result.output)["diagnostics"]}
+    assert found == {
+        ("runbooks/linked", "skipped", "warning"),
+        ("incidents/2026/2026-11-20-typo.yml", "skipped", "warning"),
+    }
+    assert result.exit_code == 0 and cli("check", "--strict", cwd=kb).exit_code == 1

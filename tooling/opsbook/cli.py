@@ -237,7 +237,8 @@ def init(directory: Path, name: str, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
 def build(out: Path, public: bool, force: bool) -> None:
     """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
-    from opsbook.site.tree import PublicBuildRefused, write_bundle
+    from opsbook.checks.report import PublicBuildRefused
+    from opsbook.site.tree import write_bundle
     from opsbook.support.atomic import WouldOverwrite
     from opsbook.support.progress import ProgressLine
 
@@ -269,7 +270,7 @@ def build(out: Path, public: bool, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 def export(output_format: str, out: Path | None, public: bool, force: bool) -> None:
     """Print the knowledge base as one JSON object (what the site publishes at /api/knowledge-base.json)."""
-    from opsbook.checks.report import knowledge_base_diagnostics
+    from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
     from opsbook.features.export import knowledge_base_json
     from opsbook.support.atomic import WouldOverwrite, write_text
     from opsbook.support.clock import today
@@ -277,11 +278,11 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
     root = _root()
     index = _index(root)
     if public:
-        secrets = [d for d in knowledge_base_diagnostics(index, today()) if d.code == "secret"]
-        for finding in secrets:
+        blockers = publication_blockers(index, knowledge_base_diagnostics(index, today()))
+        for finding in blockers:
             click.echo(finding.as_text(), err=True)
-        if secrets:
-            raise click.ClickException(f"{len(secrets)} likely secret(s) found; a public export refuses to run")
+        if blockers:
+            raise click.ClickException(str(PublicBuildRefused(blockers, "export")))
     text = knowledge_base_json(index, today(), public=public, site_url=_site_url(root))
     if out is None:
         click.echo(text, nl=False)

@@ -27,6 +27,8 @@ CODES: dict[str, str] = {
     # reading and parsing
     "unreadable": "The file could not be read (permissions, a directory, a broken link).",
     "outside-root": "A symbolic link points outside the knowledge base; it is not followed.",
+    "skipped": "A file or folder that is not read: a symbolic link to a folder (not followed), or a record "
+    "named .yml instead of .yaml.",
     "too-large": "The file is larger than the configured limit (limits.max_file_bytes).",
     "encoding": "The file is not valid UTF-8.",
     "yaml-syntax": "The YAML could not be parsed.",

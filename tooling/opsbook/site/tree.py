@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from opsbook.checks.report import knowledge_base_diagnostics
+from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
 from opsbook.features.export import knowledge_base_json
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.diagnostics import Diagnostic
@@ -42,14 +42,6 @@ OPERATING_ORDER = [
 ]
 
 NavItem = dict[str, Any] | str
-
-
-class PublicBuildRefused(Exception):
-    """A public build never runs while a likely secret is in the knowledge base."""
-
-    def __init__(self, findings: list[Diagnostic]) -> None:
-        super().__init__(f"{len(findings)} likely secret(s) found; a public build refuses to run")
-        self.findings = findings
 
 
 @dataclass
@@ -109,9 +101,9 @@ def _build_bundle(
     day = on or today()
     try:
         diagnostics = knowledge_base_diagnostics(index, day)
-        secrets = [d for d in diagnostics if d.code == "secret"]
-        if public and secrets:
-            raise PublicBuildRefused(secrets)
+        blockers = publication_blockers(index, diagnostics) if public else []
+        if blockers:
+            raise PublicBuildRefused(blockers)
         config = index.config()
         site = build_site_model(index, public=public, today=day, site_url=site_url)
         export = knowledge_base_json(index, day, public=public, site_url=site_url)
