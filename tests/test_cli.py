@@ -132,3 +132,9 @@ def test_linked_folders_and_yml_records_are_reported_not_skipped(kb: Path, tmp_p
         ("incidents/2026/2026-11-20-typo.yml", "skipped", "warning"),
     }
     assert result.exit_code == 0 and cli("check", "--strict", cwd=kb).exit_code == 1
+
+
+def test_export_to_a_path_that_cannot_be_written_is_a_user_error(kb: Path, cli) -> None:
+    result = cli("export", "--out", "/proc/opsbook-export.json", cwd=kb)
+    assert result.exit_code == 1 and "cannot write /proc/opsbook-export.json" in result.output
+    assert "internal error" not in result.output

@@ -33,6 +33,10 @@ class OpsbookGroup(click.Group):
         except BrokenPipeError:
             sys.exit(1)
         except Exception as error:
+            from opsbook.support.atomic import CannotWrite
+
+            if isinstance(error, CannotWrite):
+                raise click.ClickException(str(error)) from None
             if ctx.find_root().params.get("debug"):
                 import traceback
 

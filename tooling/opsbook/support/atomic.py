@@ -11,6 +11,10 @@ class WouldOverwrite(FileExistsError):
     """The target exists and the caller did not ask to replace it."""
 
 
+class CannotWrite(OSError):
+    """The target cannot be written (permissions, a read-only or special file system): for the user to fix."""
+
+
 def write_text(path: Path, content: str, *, force: bool = False) -> None:
     """Write `content` to `path` atomically.
 
@@ -18,6 +22,15 @@ def write_text(path: Path, content: str, *, force: bool = False) -> None:
     Without `force` the temporary file is hard-linked into place, which fails if the target exists, even
     when another process creates it at the same moment; with `force` it replaces the target.
     """
+    try:
+        _write_text(path, content, force)
+    except (WouldOverwrite, CannotWrite):
+        raise
+    except OSError as error:
+        raise CannotWrite(f"cannot write {path}: {error.strerror or error}") from error
+
+
+def _write_text(path: Path, content: str, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not force and path.exists():
         raise WouldOverwrite(path)
