@@ -138,3 +138,30 @@ def test_export_to_a_path_that_cannot_be_written_is_a_user_error(kb: Path, cli) 
     result = cli("export", "--out", "/proc/opsbook-export.json", cwd=kb)
     assert result.exit_code == 1 and "cannot write /proc/opsbook-export.json" in result.output
     assert "internal error" not in result.output
+
+
+def built_pages(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*.md")}
+
+
+def test_build_force_replaces_the_whole_earlier_build(kb: Path, cli) -> None:
+    out = kb / "build/docs"
+    assert cli("build", "--out", str(out), cwd=kb).exit_code == 0
+    assert "runbooks/fallback/rb-fallback.md" in built_pages(out)
+    (kb / "runbooks/fallback/rb-fallback.yaml").unlink()
+    (out / "stale-extra.md").write_text("left over from somewhere\n")
+    result = cli("build", "--out", str(out), "--force", cwd=kb)
+    assert result.exit_code in (0, 1), result.output
+    pages = built_pages(out)
+    assert "runbooks/fallback/rb-fallback.md" not in pages and "stale-extra.md" not in pages
+    assert "runbooks/auth-drift/rb-auth-drift.md" in pages
+    assert sorted(p.name for p in out.parent.iterdir()) == ["docs"]
+
+
+def test_build_force_never_replaces_a_folder_it_did_not_write(kb: Path, cli) -> None:
+    mine = kb / "notes"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("mine\n")
+    result = cli("build", "--out", str(mine), "--force", cwd=kb)
+    assert result.exit_code == 1 and "did not write" in result.output
+    assert [p.name for p in mine.iterdir()] == ["keep.txt"]

@@ -183,3 +183,12 @@ def test_public_mkdocs_build_refuses_over_a_key_in_a_docs_asset(tmp_path: Path) 
     assert result.returncode == 1 and "refuses" in result.stderr and "config.json" in result.stderr
     assert stripe_key() not in result.stdout + result.stderr
     assert not (tmp_path / "site/assets/config.json").exists()
+
+
+def test_public_build_into_an_earlier_full_build_leaves_no_internal_page(canary_kb: Path, tmp_path: Path, cli) -> None:
+    out = tmp_path / "md"
+    assert cli("build", "--out", str(out), cwd=canary_kb).exit_code == 0
+    assert CANARY_INCIDENT in all_text(out)
+    assert cli("build", "--public", "--out", str(out), "--force", cwd=canary_kb).exit_code == 0
+    assert CANARY_INCIDENT not in all_text(out) and CANARY_FIELD not in all_text(out)
+    assert not (out / "incidents/2026/2026-11-18-internal-thing.md").exists()

@@ -238,12 +238,12 @@ def init(directory: Path, name: str, force: bool) -> None:
     help="Folder for the generated Markdown and data files.",
 )
 @click.option("--public", is_flag=True, help="Leave out internal records and fields.")
-@click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
+@click.option("--force", is_flag=True, help="Replace an earlier build in --out (the whole folder).")
 def build(out: Path, public: bool, force: bool) -> None:
     """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
     from opsbook.checks.report import PublicBuildRefused
     from opsbook.site.tree import write_bundle
-    from opsbook.support.atomic import WouldOverwrite
+    from opsbook.support.atomic import NotWrittenByOpsbook, WouldOverwrite
     from opsbook.support.progress import ProgressLine
 
     if out.exists() and any(out.iterdir()) and not force:
@@ -252,8 +252,13 @@ def build(out: Path, public: bool, force: bool) -> None:
     try:
         bundle = _public_bundle(public, progress)
         written = write_bundle(bundle, out, force=force)
-    except WouldOverwrite as error:
-        _fail_exists(Path(str(error)))
+    except WouldOverwrite:
+        raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build") from None
+    except NotWrittenByOpsbook:
+        raise click.ClickException(
+            f"{out} holds files that opsbook build did not write; --force replaces only an earlier build, "
+            "so choose an empty or new folder"
+        ) from None
     except PublicBuildRefused as refused:
         for finding in refused.findings:
             click.echo(finding.as_text(), err=True)

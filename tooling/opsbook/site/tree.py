@@ -24,7 +24,7 @@ from opsbook.site.model import SiteModel, build_site_model
 from opsbook.site.render.llms import llms_txt
 from opsbook.site.render.pages import PageRenderer
 from opsbook.site.render.text import attribute
-from opsbook.support.atomic import write_text
+from opsbook.support.atomic import write_folder
 from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
@@ -160,12 +160,8 @@ def _asset(name: str) -> str:
 
 
 def write_bundle(bundle: SiteBundle, out: Path, *, force: bool = False) -> list[Path]:
-    written = []
-    for relative, text in sorted({**bundle.pages, **bundle.files}.items()):
-        path = out / relative
-        write_text(path, text, force=force)
-        written.append(path)
-    return written
+    """The docs tree in `out`, replacing (with `force`) an earlier build whole: see `write_folder`."""
+    return write_folder(out, {**bundle.pages, **bundle.files}, force=force)
 
 
 def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
