@@ -165,3 +165,15 @@ def test_build_force_never_replaces_a_folder_it_did_not_write(kb: Path, cli) -> 
     result = cli("build", "--out", str(mine), "--force", cwd=kb)
     assert result.exit_code == 1 and "did not write" in result.output
     assert [p.name for p in mine.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.parametrize("name", ["new\nline.yaml", "rtl\u202eevil.yaml", "esc\x1b[31mred.yaml", "del\x7f.yaml"])
+def test_file_names_are_printed_escaped_in_text_and_github_output(kb: Path, cli, name: str) -> None:
+    (kb / "runbooks/fallback" / name).write_text("id: [unclosed\n")
+    for output_format in ("text", "github"):
+        output = cli("check", "--format", output_format, cwd=kb).output
+        assert not any(c in output for c in "\x1b\u202e\x7f\r"), repr(output)
+        [line] = [line for line in output.splitlines() if "yaml-syntax" in line]
+        assert repr(name)[1:-1] in line.replace("%3A", ":")
+    [entry] = [d for d in json.loads(cli("check", "--format", "json", cwd=kb).output)["diagnostics"]]
+    assert entry["path"] == f"runbooks/fallback/{name}"
