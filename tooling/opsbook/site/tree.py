@@ -107,11 +107,10 @@ def _build_bundle(
         config = index.config()
         site = build_site_model(index, public=public, today=day, site_url=site_url)
         export = knowledge_base_json(index, day, public=public, site_url=site_url)
+        handwritten = handwritten_pages(index, config)
     finally:
         index.close()
-    renderer = PageRenderer(
-        site, handwritten_pages(root, config), record_html=record_html, directory_urls=directory_urls
-    )
+    renderer = PageRenderer(site, handwritten, record_html=record_html, directory_urls=directory_urls)
     pages = renderer.all_pages()
     pages.update(renderer.reviews_index([] if public else review_documents(root, config)))
     sidebar_limit = config.site.sidebar_runbook_limit
@@ -123,9 +122,11 @@ def _build_bundle(
     return SiteBundle(pages, files, site, diagnostics, renderer.page_meta, sidebar_limit, renderer.bodies)
 
 
-def handwritten_pages(root: Path, config: Config) -> frozenset[str]:
-    docs = root / config.paths.docs
-    return frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")) if docs.is_dir() else frozenset()
+def handwritten_pages(index: KnowledgeIndex, config: Config) -> frozenset[str]:
+    """The Markdown pages under docs/, docs-relative, as the index found them (any depth of folders)."""
+    prefix = config.paths.docs.strip("/") + "/"
+    rows = index.connection.execute("SELECT path FROM files WHERE role = 'docs'")
+    return frozenset(path[len(prefix) :] for (path,) in rows if path.startswith(prefix) and path.endswith(".md"))
 
 
 def internal_only_pages(root: Path, config: Config) -> str | None:
