@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from opsbook.features.env.listing import parse
 
@@ -25,6 +26,12 @@ def app(tmp_path: Path) -> Path:
 def run(cli, app: Path, *args: str) -> tuple[int, list[dict]]:
     result = cli("env", "check", "--manifest", "environment.yaml", "--format", "json", *args, cwd=app)
     return result.exit_code, json.loads(result.output)["diagnostics"]
+
+
+def in_every_format(cli, app: Path, *args: str) -> list[Result]:
+    """`env check` of the manifest with `args`, in text, JSON and GitHub output."""
+    command = ("env", "check", "--manifest", "environment.yaml", *args, "--format")
+    return [cli(*command, output_format, cwd=app) for output_format in ("text", "json", "github")]
 
 
 def codes(diagnostics: list[dict], code: str) -> list[dict]:
@@ -172,22 +179,9 @@ def test_values_never_appear_in_any_output(cli, app: Path) -> None:
         f"OPENAI_API_KEY={UNIQUE}\nSTRIPE_SECRET_KEY={UNIQUE}\nNEXT_PUBLIC_OPENAI_API_KEY={UNIQUE}\nEXTRA={UNIQUE}\n",
     )
     write_env(app, "prev.env", f"OPENAI_API_KEY={UNIQUE}\n")
-    for output_format in ("text", "json", "github"):
-        result = cli(
-            "env",
-            "check",
-            "--manifest",
-            "environment.yaml",
-            "--env",
-            "production=prod.env",
-            "--env",
-            "preview=prev.env",
-            "--src",
-            "src",
-            "--format",
-            output_format,
-            cwd=app,
-        )
+    for result in in_every_format(
+        cli, app, "--env", "production=prod.env", "--env", "preview=prev.env", "--src", "src"
+    ):
         assert result.exit_code == 1 and UNIQUE not in result.output
     assert not list(app.rglob(".opsbook-cache"))
 
@@ -251,19 +245,8 @@ def test_key_material_in_an_env_file_never_reaches_any_output(cli, app: Path) ->
     text = GOOD_PRODUCTION + f"SIGNING_KEY='{pem}'\n{token}\n{body[0]}\n"
     write_env(app, "prod.env", text)
     pasted_lines = [len(text.splitlines()) - 1, len(text.splitlines())]  # the last two
-    for output_format in ("text", "json", "github"):
-        result = cli(
-            "env",
-            "check",
-            "--manifest",
-            "environment.yaml",
-            "--env",
-            "production=prod.env",
-            "--format",
-            output_format,
-            cwd=app,
-        )
-        assert not any(secret in result.output for secret in (*body, token, token[8:])), output_format
+    for result in in_every_format(cli, app, "--env", "production=prod.env"):
+        assert not any(secret in result.output for secret in (*body, token, token[8:]))
     _, found = run(cli, app, "--env", "production=prod.env")
     unknown = [d["message"].split()[0] for d in codes(found, "env-unknown")]
     assert unknown == ["SIGNING_KEY"]
