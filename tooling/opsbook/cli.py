@@ -33,6 +33,10 @@ class OpsbookGroup(click.Group):
         except BrokenPipeError:
             sys.exit(1)
         except Exception as error:
+            from opsbook.support.atomic import CannotWrite
+
+            if isinstance(error, CannotWrite):
+                raise click.ClickException(str(error)) from None
             if ctx.find_root().params.get("debug"):
                 import traceback
 
@@ -331,11 +335,12 @@ def init(directory: Path, name: str, force: bool) -> None:
     help="Folder for the generated Markdown and data files.",
 )
 @click.option("--public", is_flag=True, help="Leave out internal records and fields.")
-@click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
+@click.option("--force", is_flag=True, help="Replace an earlier build in --out (the whole folder).")
 def build(out: Path, public: bool, force: bool) -> None:
     """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
-    from opsbook.site.tree import PublicBuildRefused, write_bundle
-    from opsbook.support.atomic import WouldOverwrite
+    from opsbook.checks.report import PublicBuildRefused
+    from opsbook.site.tree import write_bundle
+    from opsbook.support.atomic import NotWrittenByOpsbook, WouldOverwrite
     from opsbook.support.progress import ProgressLine
 
     if out.exists() and any(out.iterdir()) and not force:
@@ -344,8 +349,13 @@ def build(out: Path, public: bool, force: bool) -> None:
     try:
         bundle = _public_bundle(public, progress)
         written = write_bundle(bundle, out, force=force)
-    except WouldOverwrite as error:
-        _fail_exists(Path(str(error)))
+    except WouldOverwrite:
+        raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build") from None
+    except NotWrittenByOpsbook:
+        raise click.ClickException(
+            f"{out} holds files that opsbook build did not write; --force replaces only an earlier build, "
+            "so choose an empty or new folder"
+        ) from None
     except PublicBuildRefused as refused:
         for finding in refused.findings:
             click.echo(finding.as_text(), err=True)
@@ -366,7 +376,7 @@ def build(out: Path, public: bool, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 def export(output_format: str, out: Path | None, public: bool, force: bool) -> None:
     """Print the knowledge base as one JSON object (what the site publishes at /api/knowledge-base.json)."""
-    from opsbook.checks.report import knowledge_base_diagnostics
+    from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
     from opsbook.features.export import knowledge_base_json
     from opsbook.support.atomic import WouldOverwrite, write_text
     from opsbook.support.clock import today
@@ -374,11 +384,11 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
     root = _root()
     index = _index(root)
     if public:
-        secrets = [d for d in knowledge_base_diagnostics(index, today()) if d.code == "secret"]
-        for finding in secrets:
+        blockers = publication_blockers(index, knowledge_base_diagnostics(index, today()))
+        for finding in blockers:
             click.echo(finding.as_text(), err=True)
-        if secrets:
-            raise click.ClickException(f"{len(secrets)} likely secret(s) found; a public export refuses to run")
+        if blockers:
+            raise click.ClickException(str(PublicBuildRefused(blockers, "export")))
     text = knowledge_base_json(index, today(), public=public, site_url=_site_url(root))
     if out is None:
         click.echo(text, nl=False)

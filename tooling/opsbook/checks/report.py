@@ -120,6 +120,24 @@ def _reported(
     return [diagnostic for diagnostic, _ in ordered]
 
 
+class PublicBuildRefused(Exception):
+    """A public build never runs while a likely secret is in the knowledge base, or a file it would publish
+    could not be scanned (see `publication_blockers`)."""
+
+    def __init__(self, findings: list[Diagnostic], what: str = "build") -> None:
+        super().__init__(f"{len(findings)} likely secret(s) or unscanned file(s) found; a public {what} refuses to run")
+        self.findings = findings
+
+
+def publication_blockers(index: KnowledgeIndex, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """What a public build or export refuses to run over: every likely secret, and every file under docs/
+    that could not be scanned (a site generator would publish it unread). `diagnostics` are the knowledge
+    base's, as `knowledge_base_diagnostics` gives them."""
+    unscanned = index.connection.execute("SELECT path FROM files WHERE role = 'docs' AND digest IS NULL")
+    unscanned_paths = {display_path(index.root / path) for (path,) in unscanned}
+    return [d for d in diagnostics if d.code == "secret" or d.path in unscanned_paths]
+
+
 def _about(
     index: KnowledgeIndex, files: list[Path], own: list[Diagnostic], findings: list[Finding]
 ) -> tuple[list[Diagnostic], list[Diagnostic]]:

@@ -97,21 +97,21 @@ class KnowledgeIndex:
         inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
         now = time.time_ns()
         tasks: list[FileTask] = []
-        outside: list[FileResult] = []
+        unread: list[FileResult] = []
         for item in inputs:
             entry = stored.get(item.path)
-            if item.outside is not None:
+            if item.unread is not None:
                 if entry is None or entry.stamp != item.stamp or entry.digest is not None:
-                    outside.append(_outside_root(item, self.root))
+                    unread.append(FileResult(item.path, item.role, item.stamp, None, [item.unread]))
             elif needs_check(item, entry, now, self.store):
                 tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes, item.role != "incident"))
         present = {item.path for item in inputs} | {CONFIG_FILE}
         gone = [path for path in stored if path not in present]
         self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
         self.store.remove(gone)
-        self.store.put(outside + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
+        self.store.put(unread + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
         self.rechecked += len(tasks)
-        return changed | set(gone) | {task.path for task in tasks} | {result.path for result in outside}
+        return changed | set(gone) | {task.path for task in tasks} | {result.path for result in unread}
 
     def _refresh_config(self, stored: dict[str, Stored]) -> bool:
         """opsbook.yml first: where the other files are depends on it. Whether it was checked again."""
@@ -287,8 +287,3 @@ def _stamp_of(path: Path) -> Stamp:
     except OSError:
         return UNKNOWN
     return Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-
-
-def _outside_root(item: Input, root: Path) -> FileResult:
-    finding = Diagnostic(item.path, 1, 1, "outside-root", f"links to {item.outside}, outside {root}")
-    return FileResult(item.path, item.role, item.stamp, None, [finding])

@@ -4,6 +4,9 @@ Every problem opsbook finds in user input becomes a `Diagnostic`; nothing below 
 input. Codes are stable: they are documented in `CODES` and on the site, and tools may match on them.
 Messages and hints name files and folders relative to the knowledge base's root; `opsbook check` shows
 them relative to the working directory (see `opsbook.checks.report`).
+A diagnostic masks anything in its message and hint that looks like a credential when it is made, so no
+code and no output format can print one; text and GitHub output show control and bidirectional
+characters (in file names, in quoted values) as escapes rather than let them act on the terminal or page.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from opsbook.records.secret_patterns import mask_secrets
 
 
 class Level(StrEnum):
@@ -28,6 +33,8 @@ CODES: dict[str, str] = {
     # reading and parsing
     "unreadable": "The file could not be read (permissions, a directory, a broken link).",
     "outside-root": "A symbolic link points outside the knowledge base; it is not followed.",
+    "skipped": "A file or folder that is not read: a symbolic link to a folder (not followed), or a record "
+    "named .yml instead of .yaml.",
     "too-large": "The file is larger than the configured limit (limits.max_file_bytes).",
     "encoding": "The file is not valid UTF-8.",
     "yaml-syntax": "The YAML could not be parsed.",
@@ -107,22 +114,26 @@ class Diagnostic:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"undocumented diagnostic code {self.code!r}")
+        object.__setattr__(self, "message", mask_secrets(self.message))
+        if self.hint:
+            object.__setattr__(self, "hint", mask_secrets(self.hint))
 
     @property
     def is_error(self) -> bool:
         return self.level is Level.ERROR
 
     def as_text(self, *, color: bool = False) -> str:
-        where = _paint(f"{self.path}:{self.line}:{self.col}:", "1", color)
-        head = f"{where} {_paint(f'{self.level}[{self.code}]', LEVEL_COLORS[self.level], color)} {self.message}"
-        return f"{head}\n    {_paint('hint:', '2', color)} {self.hint}" if self.hint else head
+        where = _paint(f"{printable(self.path)}:{self.line}:{self.col}:", "1", color)
+        level = _paint(f"{self.level}[{self.code}]", LEVEL_COLORS[self.level], color)
+        head = f"{where} {level} {printable(self.message)}"
+        return f"{head}\n    {_paint('hint:', '2', color)} {printable(self.hint)}" if self.hint else head
 
     def as_github(self) -> str:
         command = str(self.level)
         message = f"[{self.code}] {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
         return (
-            f"::{command} file={_github_escape_property(self.path)},line={self.line},col={self.col},"
-            f"title={self.code}::{_github_escape_data(message)}"
+            f"::{command} file={_github_escape_property(printable(self.path))},line={self.line},col={self.col},"
+            f"title={self.code}::{_github_escape_data(printable(message))}"
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -135,6 +146,14 @@ LEVEL_COLORS = {Level.ERROR: "1;31", Level.WARNING: "1;33", Level.NOTICE: "1;36"
 def _paint(text: str, sgr: str, color: bool) -> str:
     """`text` in an ANSI colour (`sgr` is the Select Graphic Rendition code) when `color` is on."""
     return f"\x1b[{sgr}m{text}\x1b[0m" if color else text
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (newlines, ESC, DEL, C1 controls, bidirectional
+    overrides such as U+202E, other invisible formatting) written as its Python escape: `\\n`, `\\x1b`, `\\u202e`."""
+    if text.isprintable():
+        return text
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
 
 
 def _github_escape_data(text: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any
 
 from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.models import (
@@ -21,9 +20,8 @@ from opsbook.records.models import (
 )
 from opsbook.records.models.incident import Timestamps
 from opsbook.records.parts import Parts
-from opsbook.records.secrets import scan_text
 from opsbook.records.validate import dotted, located
-from opsbook.records.yaml_loader import Document
+from opsbook.records.yaml_loader import Document, strings
 
 PLACEHOLDER = re.compile(r"<fill in:[^>]*>")
 
@@ -89,7 +87,6 @@ def runbook_rules(document: Document, runbook: Runbook | None, file: PurePath) -
         for index, step in parts.items(section, Step):
             yield from _step_rules(document, (section, index), step)
     yield from placeholders(document)
-    yield from scan_text(document.source, document.path)
 
 
 def _step_rules(document: Document, where: tuple[str, int], step: Step) -> Iterator[Diagnostic]:
@@ -149,7 +146,6 @@ def incident_rules(document: Document, incident: Incident | None, file: PurePath
         )
     yield from _action_item_rules(document, parts.items("action_items", ActionItem), example=parts.get("example"))
     yield from placeholders(document)
-    yield from scan_text(document.source, document.path)
 
 
 def _action_item_rules(
@@ -246,8 +242,8 @@ def _timestamps_in_order(document: Document, timestamps: Timestamps) -> Iterator
 def placeholders(document: Document) -> Iterator[Diagnostic]:
     if "<fill in:" not in document.source:
         return
-    for location, text in strings(document.data):
-        match = PLACEHOLDER.search(text)
+    for location, text, is_key in strings(document.data):
+        match = None if is_key else PLACEHOLDER.search(text)
         if match:
             yield located(
                 document,
@@ -256,15 +252,3 @@ def placeholders(document: Document) -> Iterator[Diagnostic]:
                 f"{dotted(location)} still holds the placeholder {match.group(0)!r}",
                 level=Level.WARNING,
             )
-
-
-def strings(node: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every string value in a parsed document with its key path."""
-    if isinstance(node, str):
-        yield location, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from strings(value, (*location, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from strings(value, (*location, index))

@@ -361,3 +361,17 @@ def _line_col(raw: bytes, offset: int) -> Position:
     line_start = raw.rfind(b"\n", 0, offset) + 1
     col = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
     return line, col
+
+
+def strings(node: Any, location: KeyPath = ()) -> Iterator[tuple[KeyPath, str, bool]]:
+    """Every string in parsed YAML with its key path: values, and mapping keys (`True`)."""
+    if isinstance(node, str):
+        yield location, node, False
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str):
+                yield (*location, key), key, True
+            yield from strings(value, (*location, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from strings(value, (*location, index))

@@ -22,12 +22,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
+from opsbook.checks.report import PublicBuildRefused
 from opsbook.index.root import CONFIG_FILE
 from opsbook.records.check_file import read_config
 from opsbook.site.mkdocs_skeletons import SkeletonConverter
 from opsbook.site.pagemeta import handwritten_meta
 from opsbook.site.render.pieces import SpliceError, splice
-from opsbook.site.tree import PublicBuildRefused, SiteBundle, build_bundle, internal_only_pages, navigation
+from opsbook.site.tree import SiteBundle, build_bundle, internal_only_pages, navigation
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 THEME_DIR = str(Path(__file__).parent / "theme")

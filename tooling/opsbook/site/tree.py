@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from opsbook.checks.report import knowledge_base_diagnostics
+from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
 from opsbook.features.export import knowledge_base_json
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.diagnostics import Diagnostic
@@ -23,7 +23,8 @@ from opsbook.records.models import Config
 from opsbook.site.model import SiteModel, build_site_model
 from opsbook.site.render.llms import llms_txt
 from opsbook.site.render.pages import PageRenderer
-from opsbook.support.atomic import write_text
+from opsbook.site.render.text import attribute
+from opsbook.support.atomic import write_folder
 from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
@@ -41,14 +42,6 @@ OPERATING_ORDER = [
 ]
 
 NavItem = dict[str, Any] | str
-
-
-class PublicBuildRefused(Exception):
-    """A public build never runs while a likely secret is in the knowledge base."""
-
-    def __init__(self, findings: list[Diagnostic]) -> None:
-        super().__init__(f"{len(findings)} likely secret(s) found; a public build refuses to run")
-        self.findings = findings
 
 
 @dataclass
@@ -108,17 +101,16 @@ def _build_bundle(
     day = on or today()
     try:
         diagnostics = knowledge_base_diagnostics(index, day)
-        secrets = [d for d in diagnostics if d.code == "secret"]
-        if public and secrets:
-            raise PublicBuildRefused(secrets)
+        blockers = publication_blockers(index, diagnostics) if public else []
+        if blockers:
+            raise PublicBuildRefused(blockers)
         config = index.config()
         site = build_site_model(index, public=public, today=day, site_url=site_url)
         export = knowledge_base_json(index, day, public=public, site_url=site_url)
+        handwritten = handwritten_pages(index, config)
     finally:
         index.close()
-    renderer = PageRenderer(
-        site, handwritten_pages(root, config), record_html=record_html, directory_urls=directory_urls
-    )
+    renderer = PageRenderer(site, handwritten, record_html=record_html, directory_urls=directory_urls)
     pages = renderer.all_pages()
     pages.update(renderer.reviews_index([] if public else review_documents(root, config)))
     sidebar_limit = config.site.sidebar_runbook_limit
@@ -130,9 +122,11 @@ def _build_bundle(
     return SiteBundle(pages, files, site, diagnostics, renderer.page_meta, sidebar_limit, renderer.bodies)
 
 
-def handwritten_pages(root: Path, config: Config) -> frozenset[str]:
-    docs = root / config.paths.docs
-    return frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")) if docs.is_dir() else frozenset()
+def handwritten_pages(index: KnowledgeIndex, config: Config) -> frozenset[str]:
+    """The Markdown pages under docs/, docs-relative, as the index found them (any depth of folders)."""
+    prefix = config.paths.docs.strip("/") + "/"
+    rows = index.connection.execute("SELECT path FROM files WHERE role = 'docs'")
+    return frozenset(path[len(prefix) :] for (path,) in rows if path.startswith(prefix) and path.endswith(".md"))
 
 
 def internal_only_pages(root: Path, config: Config) -> str | None:
@@ -167,19 +161,16 @@ def _asset(name: str) -> str:
 
 
 def write_bundle(bundle: SiteBundle, out: Path, *, force: bool = False) -> list[Path]:
-    written = []
-    for relative, text in sorted({**bundle.pages, **bundle.files}.items()):
-        path = out / relative
-        write_text(path, text, force=force)
-        written.append(path)
-    return written
+    """The docs tree in `out`, replacing (with `force`) an earlier build whole: see `write_folder`."""
+    return write_folder(out, {**bundle.pages, **bundle.files}, force=force)
 
 
 def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
     """The sidebar: runbooks grouped by class, index pages for incidents, hand-written docs by folder.
 
     Incident pages stay out of the sidebar (they are reached from the index pages), which keeps the
-    MkDocs build linear in the number of records.
+    MkDocs build linear in the number of records. Material writes section titles into every page without
+    escaping them, so they go through `attribute` like every other title.
     """
     site = bundle.site
     generated = set(bundle.pages)
@@ -207,7 +198,9 @@ def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
         {"Home": "index.md"},
         {
             "Runbooks": [
-                {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} if listed else view.path
+                {attribute(view.title): [view.path, *[runbook.path for runbook in view.runbooks]]}
+                if listed
+                else view.path
                 for view in site.classes
             ]
         },
@@ -220,5 +213,5 @@ def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
     top = sections.pop("", [])
     nav.extend(p for p in top if p not in ("tags.md",))
     for folder in sorted(sections):
-        nav.append({folder.replace("-", " ").capitalize(): ordered(folder)})
+        nav.append({attribute(folder.replace("-", " ").capitalize()): ordered(folder)})
     return nav

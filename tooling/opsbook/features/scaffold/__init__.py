@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from importlib import resources
 from pathlib import Path
 
+import yaml
 from jinja2 import Environment, StrictUndefined
 
 from opsbook.records.check_file import read_config
@@ -25,8 +25,15 @@ class ScaffoldError(ValueError):
 
 def _environment() -> Environment:
     environment = Environment(loader=None, undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    environment.filters["yaml_str"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    environment.filters["yaml_str"] = yaml_string
     return environment
+
+
+def yaml_string(value: object) -> str:
+    """A YAML double-quoted scalar that reads back as `value`: characters YAML does not allow in a file
+    (DEL, C1 controls, lone surrogates) and line breaks are written as escapes by YAML's own emitter."""
+    emitted = yaml.dump(str(value), Dumper=yaml.SafeDumper, default_style='"', allow_unicode=True, width=1 << 20)
+    return emitted.removesuffix("...\n").rstrip("\n")
 
 
 def _render(template: str, **values: object) -> str:

@@ -25,7 +25,6 @@ from typing import Any
 from opsbook import __version__
 from opsbook.features.walk.incident_file import IncidentWriteError, add_walk_events
 from opsbook.features.walk.log import WALK_ID, WalkLog, WalkLogError, new_walk_id, read_log, utc_now, walks_folder
-from opsbook.features.walk.masking import mask_secrets
 from opsbook.features.walk.screen import Console, EndOfInput
 from opsbook.features.walk.shell import run_command, shell, why_not_runnable
 from opsbook.features.walk.state import OUTCOMES, WalkState
@@ -33,6 +32,7 @@ from opsbook.features.walk.steps import WalkStep, snapshot
 from opsbook.features.walk.timeline import exit_text, runbook_use, timeline_entries
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.models import Executor, Helped
+from opsbook.records.secret_patterns import mask_secrets
 from opsbook.support.atomic import WouldOverwrite
 
 EXIT_INTERRUPTED = 130

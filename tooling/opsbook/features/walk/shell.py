@@ -19,7 +19,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from opsbook.features.walk.masking import mask_secrets
+from opsbook.records.secret_patterns import mask_secrets
 
 HEAD_BYTES = TAIL_BYTES = 16 * 1024
 EXCERPT_LINES = 40

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from opsbook.features.walk.log import Record
-from opsbook.features.walk.masking import mask_secrets
 from opsbook.features.walk.state import WalkState
 from opsbook.features.walk.steps import WalkStep
 from opsbook.records.models.incident import ActorKind, Helped, RunbookUse, TimelineEntry
+from opsbook.records.secret_patterns import mask_secrets
 
 
 def timeline_entries(state: WalkState) -> list[TimelineEntry]:

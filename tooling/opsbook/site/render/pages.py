@@ -251,8 +251,11 @@ class PageRenderer:
             ours["jsonld"] = {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(self.site.site_url, trail)}
         return {**meta, "opsbook": ours}
 
-    def _meta(self, title: str, summary: str, **extra: Any) -> dict[str, Any]:
-        return {"title": attribute(title), "description": attribute(description(summary)), **extra}
+    def _meta(self, title: str, summary: str, tags: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+        """Front matter. Material inserts the title, the description and each tag into pages, its tags index
+        and its search results without escaping them, so every one of them goes through `attribute`."""
+        meta = {"title": attribute(title), "description": attribute(description(summary)), **extra}
+        return meta if tags is None else {**meta, "tags": [attribute(tag) for tag in tags]}
 
     def home(self) -> dict[str, str]:
         site = self.site
