@@ -41,6 +41,8 @@ CODES: dict[str, str] = {
     "bad-value": "A value is outside what the field allows (enum, pattern, range, format).",
     "naive-timestamp": "A timestamp has no timezone; write it with Z or an offset.",
     "bad-regex": "A /regex/ signature does not compile.",
+    "regex-dialect": "A /regex/ signature uses syntax Python and JavaScript read differently (\\A, \\Z, (?P<name>…), "
+    "inline flags, possessive or atomic groups…), so triage would differ between the CLI and the site.",
     # record semantics
     "id-mismatch": "A record's id differs from its file name.",
     "class-folder": "A runbook sits in a folder other than its failure class.",

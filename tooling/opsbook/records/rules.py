@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
+from opsbook.records import regex_dialect
 from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.models import (
     TIMESTAMP_ORDER,
@@ -41,13 +43,6 @@ SENSITIVE_COMMAND = re.compile(
 )
 
 
-def split_signature(signature: str) -> tuple[str, bool]:
-    """A signature written `/.../` is a regular expression; anything else is literal text."""
-    if len(signature) > 2 and signature.startswith("/") and signature.endswith("/"):
-        return signature[1:-1], True
-    return signature, False
-
-
 def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Iterator[Diagnostic]:
     yield from _id_matches_file(document, runbook.id, file)
     if file.parent.name != runbook.failure_class.value:
@@ -67,17 +62,27 @@ def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Itera
             "a deprecated runbook must name its replacement in `replaced_by`",
         )
     for index, signature in enumerate(runbook.signatures):
-        pattern, is_regex = split_signature(signature)
-        if is_regex:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                yield located(
-                    document,
-                    ("signatures", index),
-                    "bad-regex",
-                    f"signature {signature!r} does not compile: {error}",
-                )
+        pattern, is_regex = regex_dialect.split_signature(signature)
+        if not is_regex:
+            continue
+        try:
+            with warnings.catch_warnings():  # "possible nested set": reported below as regex-dialect
+                warnings.simplefilter("ignore", FutureWarning)
+                re.compile(pattern, regex_dialect.FLAGS)
+        except re.error as error:
+            yield located(
+                document, ("signatures", index), "bad-regex", f"signature {signature!r} does not compile: {error}"
+            )
+            continue
+        problem = regex_dialect.dialect_problem(pattern)
+        if problem:
+            yield located(
+                document,
+                ("signatures", index),
+                "regex-dialect",
+                f"signature {signature!r} would match differently in the browser: {problem.message}",
+                hint=problem.hint,
+            )
     for section, index, step in runbook.steps:
         where = (section, index)
         if step.sensitive and not step.requires_approval:
