@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.checks.report import knowledge_base_diagnostics
+from opsbook.features.answer import triage_json
 from opsbook.features.export import knowledge_base_json
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.diagnostics import Diagnostic
@@ -114,6 +115,7 @@ def _build_bundle(
         config = index.config()
         site = build_site_model(index, public=public, today=day, site_url=site_url)
         export = knowledge_base_json(index, day, public=public, site_url=site_url)
+        triage = triage_json(index, public=public)
     finally:
         index.close()
     renderer = PageRenderer(
@@ -124,6 +126,7 @@ def _build_bundle(
     sidebar_limit = config.site.sidebar_runbook_limit
     files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
     files["api/knowledge-base.json"] = export
+    files["api/triage.json"] = triage
     files["llms.txt"] = llms_txt(site)
     files["llms-full.txt"] = llms_txt(site, full=True)
     files["robots.txt"] = robots_txt(site_url)
