@@ -1,12 +1,13 @@
 """Seen before: the past incidents to know of when triage points at a runbook.
 
 For a runbook, the incidents that used it (newest first), then the incidents that used another runbook
-sharing one of its signatures (the same error string seen under another runbook), each with its date,
-severity, what resolved it and how the runbook did there. Read from the index: `refs` rows of field
-`runbooks_used`, `records` rows, and the incident's document for its `resolution`.
+sharing one of its signatures (the same error string seen under another runbook; a signature listed by more
+than three runbooks does not count), each with its date,
+severity, what resolved it and how the runbook did there. Read from the index alone: `refs` rows of field
+`runbooks_used` and `records` rows (which keep each incident's `resolution`).
 
-`seen_before` answers for one runbook (the CLI, the MCP server); `seen_before_all` for every runbook at
-once (the site's triage data); both run the same query.
+`seen_before` answers for one runbook (the CLI, the MCP server); `seen_before_all` for every runbook (the
+site's triage data), one runbook at a time through the same query.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
 
 LIMIT = 3
+SPECIFIC = 3
+"""A signature listed by more runbooks than this names a family of failures rather than one error, and does
+not link incidents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,90 +66,83 @@ def seen_before(
     """Up to `limit` past incidents for `runbook_id`: those that used it, newest first, then those that used a
     runbook sharing one of its signatures. Only public incidents with `public`. Unknown ids give [].
     `ranking` is the knowledge base's `ranking_index` when the caller holds it already."""
-    ranking = ranking or ranking_index(index, public=public)
-    return _seen(index, ranking, [runbook_id], limit, public).get(runbook_id, [])
+    found = _seen(index, runbook_id, set(), limit, public)
+    if len(found) == limit:  # enough without looking for the same signatures elsewhere
+        return found
+    siblings = _signature_siblings(ranking or ranking_index(index, public=public), [runbook_id])
+    return _seen(index, runbook_id, siblings[runbook_id], limit, public) if siblings[runbook_id] else found
 
 
 def seen_before_all(index: KnowledgeIndex, limit: int = LIMIT, *, public: bool = False) -> dict[str, list[SeenBefore]]:
     """`seen_before` of every runbook that has any, by runbook id."""
-    return _seen(index, ranking_index(index, public=public), None, limit, public)
+    ranking = ranking_index(index, public=public)
+    siblings = _signature_siblings(ranking, [d["id"] for d in ranking.documents])
+    found = {runbook: _seen(index, runbook, others, limit, public) for runbook, others in siblings.items()}
+    return {runbook: past for runbook, past in found.items() if past}
 
 
-def _seen(
-    index: KnowledgeIndex, ranking: TriageIndex, runbook_ids: list[str] | None, limit: int, public: bool
-) -> dict[str, list[SeenBefore]]:
-    siblings = _signature_siblings(ranking)
-    wanted = None if runbook_ids is None else {*runbook_ids, *(s for r in runbook_ids for s in siblings.get(r, ()))}
-    uses = _uses(index, wanted, public)
-    by_runbook: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)
-    for path, (_, runbooks) in uses.items():
-        for runbook, helped, note in runbooks:
-            by_runbook[runbook].append((path, helped, note))
-    chosen: dict[str, list[tuple[str, str, str | None, str | None]]] = {}
-    for runbook in runbook_ids if runbook_ids is not None else sorted({*by_runbook, *siblings}):
-        picks = [(path, "runbook", helped, note) for path, helped, note in by_runbook.get(runbook, [])]
-        seen = {path for path, *_ in picks}
-        by_signature = {path for sibling in siblings.get(runbook, ()) for path, _, _ in by_runbook.get(sibling, [])}
-        picks += [(path, "signature", None, None) for path in uses if path in by_signature - seen]
-        if picks:
-            chosen[runbook] = picks[:limit]
-    documents = index.documents(sorted({path for picks in chosen.values() for path, *_ in picks}))
-    result: dict[str, list[SeenBefore]] = {}
-    for runbook, picks in chosen.items():
-        result[runbook] = []
-        for path, via, helped, note in picks:
-            row, runbooks = uses[path]
-            incident_id, title, started_day, severity = row
-            result[runbook].append(
-                SeenBefore(
-                    incident_id,
-                    title,
-                    dt.date.fromordinal(started_day).isoformat(),
-                    severity,
-                    page_url(incident_page(incident_id)),
-                    (documents.get(path) or {}).get("resolution"),
-                    "runbook" if via == "runbook" else "signature",
-                    helped,
-                    note,
-                    [r for r, h, _ in runbooks if h == "yes" and r != runbook],
-                )
-            )
-    return result
-
-
-def _uses(
-    index: KnowledgeIndex, runbooks: Iterable[str] | None, public: bool
-) -> dict[str, tuple[tuple[str, str, int, str], list[tuple[str, str | None, str | None]]]]:
-    """Incidents that used any of `runbooks` (all, with None), newest first: their row and every runbook use."""
-    where = ["u.field = 'runbooks_used'", "r.kind = 'incident'", "r.valid"]
-    parameters: list[str] = []
-    if public:
-        where.append("r.visibility = 'public'")
-    if runbooks is not None:
-        wanted = sorted(set(runbooks))
-        marks = ",".join("?" * len(wanted))
-        where.append(f"u.path IN (SELECT path FROM refs WHERE field = 'runbooks_used' AND target IN ({marks}))")
-        parameters += wanted
-    query = f"""SELECT u.path, r.id, r.title, r.started_day, r.severity, u.target, u.detail, u.note
-                FROM refs u JOIN records r ON r.path = u.path
-                WHERE {" AND ".join(where)}
-                ORDER BY r.started_at DESC, r.id DESC, u.position"""
-    found: dict[str, tuple[tuple[str, str, int, str], list[tuple[str, str | None, str | None]]]] = {}
-    for path, incident_id, title, started_day, severity, runbook, helped, note in index.connection.execute(
-        query, parameters
+def _seen(index: KnowledgeIndex, runbook_id: str, siblings: set[str], limit: int, public: bool) -> list[SeenBefore]:
+    targets = sorted({runbook_id, *siblings})
+    marks = ",".join("?" * len(targets))
+    picked = [
+        path
+        for (path,) in index.connection.execute(
+            f"""SELECT r.path FROM refs u JOIN records r ON r.path = u.path
+                WHERE u.target_kind = 'runbook' AND u.target IN ({marks}) AND u.field = 'runbooks_used'
+                      AND r.kind = 'incident' AND r.valid
+                      {"AND r.visibility = 'public'" if public else ""}
+                GROUP BY r.path
+                ORDER BY MAX(u.target = ?) DESC, r.started_at DESC, r.id DESC
+                LIMIT ?""",
+            [*targets, runbook_id, limit],
+        )
+    ]
+    if not picked:
+        return []
+    rows: dict[str, tuple[str, str, int, str, str | None]] = {}
+    uses: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    for path, incident_id, title, started_day, severity, resolution, runbook, helped, note in index.connection.execute(
+        f"""SELECT u.path, r.id, r.title, r.started_day, r.severity, r.resolution, u.target, u.detail, u.note
+            FROM refs u JOIN records r ON r.path = u.path
+            WHERE u.field = 'runbooks_used' AND u.path IN ({",".join("?" * len(picked))})
+            ORDER BY u.path, u.position""",
+        picked,
     ):
-        found.setdefault(path, ((incident_id, title, started_day, severity), []))[1].append((runbook, helped, note))
+        rows[path] = (incident_id, title, started_day, severity, resolution)
+        uses[path].append((runbook, helped, note))
+    found = []
+    for path in picked:
+        incident_id, title, started_day, severity, resolution = rows[path]
+        own = next(((helped, note) for r, helped, note in uses[path] if r == runbook_id), None)
+        found.append(
+            SeenBefore(
+                incident_id,
+                title,
+                dt.date.fromordinal(started_day).isoformat(),
+                severity,
+                page_url(incident_page(incident_id)),
+                resolution,
+                "runbook" if own else "signature",
+                own[0] if own else None,
+                own[1] if own else None,
+                [r for r, helped, _ in uses[path] if helped == "yes" and r != runbook_id],
+            )
+        )
     return found
 
 
-def _signature_siblings(ranking: TriageIndex) -> dict[str, set[str]]:
-    """For each runbook, the other runbooks that list one of its signatures."""
+def _signature_siblings(ranking: TriageIndex, runbook_ids: Iterable[str]) -> dict[str, set[str]]:
+    """For each of `runbook_ids`, the other runbooks that list one of its signatures."""
     holders: dict[str, set[str]] = defaultdict(set)
+    listed: dict[str, list[str]] = {}
     for document in ranking.documents:
-        for signature in document["signatures"]:
-            holders[normalise_signature(signature)].add(document["id"])
-    siblings: dict[str, set[str]] = defaultdict(set)
-    for ids in holders.values():
-        for runbook in ids:
-            siblings[runbook] |= ids - {runbook}
-    return siblings
+        shared = [
+            s for s, share in zip(document["signatures"], document["shares"], strict=True) if 1 < share <= SPECIFIC
+        ]
+        listed[document["id"]] = keys = [normalise_signature(signature) for signature in shared]
+        for key in keys:
+            holders[key].add(document["id"])
+    return {
+        runbook: {other for key in listed.get(runbook, []) for other in holders[key]} - {runbook}
+        for runbook in runbook_ids
+    }

@@ -52,6 +52,8 @@ EVIDENCE = ("signature", "terms", "phrases", "concepts", "coverage")
 WEIGHTS_FILE = Path(__file__).with_name("triage_weights.json")
 
 FIELD_WEIGHTS = {"title": 3, "signatures": 3, "symptoms": 2, "keywords": 2, "summary": 1, "providers": 1}
+PHRASE_FIELDS = ("title", "signatures", "symptoms", "keywords")
+"""Phrases come from the short fields; the summary's would double the index for little."""
 K1, B = 1.2, 0.75
 SIGNATURE_BASE, SIGNATURE_PER_10_CHARS, SIGNATURE_CAP = 6.0, 1.0, 6.0
 
@@ -216,24 +218,19 @@ class TriageIndex:
     """Runbooks reduced to what ranking needs; `export()` is what the site publishes for the browser.
 
     The inverse document frequencies are not stored per term: `idf_by_frequency[n]` is the idf of a term,
-    phrase or concept found in n runbooks, and both sides count n from the documents."""
+    phrase or concept found in n runbooks, and both sides count n from the documents (Python only for the
+    words of the text at hand)."""
 
     documents: list[dict[str, Any]]
     idf_by_frequency: list[float]
     class_names: dict[str, str]
     weights: Weights
-    idf: dict[str, float] = field(init=False)
-    phrase_idf: dict[str, float] = field(init=False)
     concept_idf: dict[str, float] = field(init=False)
     average_length: float = field(init=False)
     average_phrase_length: float = field(init=False)
 
     def __post_init__(self) -> None:
-        def idf(key: str) -> dict[str, float]:
-            counts = Counter(item for document in self.documents for item in document[key])
-            return {item: self.idf_by_frequency[n] for item, n in counts.items()}
-
-        self.idf, self.phrase_idf, self.concept_idf = idf("tf"), idf("phrases"), idf("concepts")
+        self.concept_idf = self._idf("concepts", {c for d in self.documents for c in d["concepts"]})
         count = len(self.documents) or 1
         self.average_length = sum(d["length"] for d in self.documents) / count or 1.0
         self.average_phrase_length = sum(d["phrase_length"] for d in self.documents) / count or 1.0
@@ -259,7 +256,7 @@ class TriageIndex:
                     texts.append(text)
                     for token in tokenize(text):
                         terms[token] += weight
-                    for pair in phrases(text):
+                    for pair in phrases(text) if field_name in PHRASE_FIELDS else ():
                         pairs[pair] += weight
             documents.append(
                 {
@@ -324,6 +321,7 @@ class TriageIndex:
         terms = list(dict.fromkeys(tokenize(text)))
         specific = sum(term not in GENERIC for term in terms)
         pairs = list(dict.fromkeys(phrases(text)))
+        term_idf, phrase_idf = self._idf("tf", terms), self._idf("phrases", pairs)
         cues = {}
         for cue in CUES:
             found = _cue_search(cue, text)
@@ -333,9 +331,9 @@ class TriageIndex:
         reasons: list[list[str]] = []
         for document in self.documents:
             signature, why = self._signatures(document, text, query)
-            term_score, matched = _bm25(document["tf"], document["length"], self.average_length, self.idf, terms)
+            term_score, matched = _bm25(document["tf"], document["length"], self.average_length, term_idf, terms)
             phrase_score, matched_pairs = _bm25(
-                document["phrases"], document["phrase_length"], self.average_phrase_length, self.phrase_idf, pairs
+                document["phrases"], document["phrase_length"], self.average_phrase_length, phrase_idf, pairs
             )
             shared = [name for name in document["concepts"] if name in cues]
             concept_score = sum((self.concept_idf[name] for name in shared), 0.0)
@@ -410,6 +408,11 @@ class TriageIndex:
             [(OUTCOMES[i], self.outcome_name(OUTCOMES[i]), probability[i]) for i in ranked],
             matches[:top],
         )
+
+    def _idf(self, key: str, items: Iterable[str]) -> dict[str, float]:
+        """The idf of each item found in the runbooks' `key` (terms, phrases or concepts)."""
+        counts = {item: sum(item in document[key] for document in self.documents) for item in items}
+        return {item: self.idf_by_frequency[n] for item, n in counts.items() if n}
 
     def outcome_name(self, outcome: str) -> str:
         return NONE_NAME if outcome == NONE else self.class_names[outcome]
