@@ -182,6 +182,19 @@ def test_triage_gives_no_class_for_an_unrelated_text(answers: dict[str, Any]) ->
     assert ok(answers, "triage unrelated")["failure_class"] is None
 
 
+@pytest.mark.parametrize("number", range(len(REAL_ERRORS)))
+def test_triage_answers_as_the_command_line_does(answers: dict[str, Any], number: int, cli) -> None:
+    """The MCP answer, the CLI's and the browser's (held equal to the CLI's in test_triage) agree."""
+    text = list(REAL_ERRORS)[number]
+    command_line = json.loads(cli("triage", text, "--format", "json", cwd=ROOT).output)
+    answer = ok(answers, f"triage {number}")
+    same = ("failure_class", "class_name", "unsure")
+    assert {key: answer[key] for key in same} == {key: command_line[key] for key in same}
+    assert answer["confidence"] == command_line["confidence"]
+    assert [m["id"] for m in answer["matches"]] == [m["id"] for m in command_line["matches"]]
+    assert [p["id"] for p in answer["seen_before"]] == [p["id"] for p in command_line["seen_before"]]
+
+
 def test_a_gated_step_is_flagged_with_its_approver(answers: dict[str, Any]) -> None:
     flags = ok(answers, f"runbook {GATED}")["flags"]
     first = flags["gated_steps"][0]

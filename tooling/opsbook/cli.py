@@ -522,27 +522,27 @@ def stats(output_format: str) -> None:
     "--eval",
     "eval_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML list of {text, expected}: print top-1/top-3 class accuracy and the misses.",
+    help="YAML list of {text, expected, runbook?}: print accuracy, calibration and the misses.",
 )
-def triage(text: str | None, top: int, output_format: str, eval_file: Path | None) -> None:
-    """Paste an error (argument or stdin) and get the failure class and runbooks to open, with reasons."""
+@click.option(
+    "--split", type=click.Choice(["dev", "test"]), help="With --eval: only the cases of this split (field `split`)."
+)
+def triage(text: str | None, top: int, output_format: str, eval_file: Path | None, split: str | None) -> None:
+    """Paste an error (argument or stdin) and get the failure class, the runbooks to open and the past
+    incidents that needed them."""
     import json
 
+    from opsbook.features.answer import answer, answer_text
     from opsbook.features.triage import evaluate, ranking_index
 
-    index = ranking_index(_index(_root()))
+    root = _root()
     if eval_file is not None:
-        cases = _eval_cases(eval_file)
-        result = evaluate(index, cases)
-        if output_format == "json":
-            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-        else:
-            click.echo(f"{result['cases']} cases: top-1 {result['top1']:.1%}, top-3 {result['top3']:.1%}")
-            for miss in result["misses"]:
-                click.echo(
-                    f"  miss: expected {miss['expected']}, got {miss['predicted']} "
-                    f"(top classes {', '.join(miss['top_classes']) or '-'}): {miss['text'][:110]}"
-                )
+        cases = [case for case in _eval_cases(eval_file) if split is None or case["split"] == split]
+        with _index(root) as index:
+            result = evaluate(ranking_index(index), cases)
+        click.echo(
+            json.dumps(result, indent=2, ensure_ascii=False) if output_format == "json" else _evaluation_text(result)
+        )
         return
     if text is None:
         if sys.stdin.isatty():
@@ -550,21 +550,31 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
         text = sys.stdin.read()
     if not text.strip():
         raise click.UsageError("the text to triage is empty")
-    verdict = index.triage(text, top=top)
+    with _index(root) as index:
+        verdict = answer(index, text, top=top)
     if output_format == "json":
         click.echo(json.dumps(verdict.as_dict(), indent=2, ensure_ascii=False))
-        return
-    if verdict.failure_class is None:
-        click.echo(
-            "No failure class: this does not look like auth drift, session lifecycle, fallback, stale "
-            "deploy or tool policy."
-        )
     else:
-        click.echo(f"Failure class: {verdict.failure_class} (confidence {verdict.confidence:.2f})")
-    for number, match in enumerate(verdict.matches, 1):
-        click.echo(f"{number}. {match.title} [{match.id}] score {match.score:.1f}")
-        for reason in match.why:
-            click.echo(f"     {reason}")
+        click.echo(answer_text(verdict, _site_url(root)))
+
+
+def _evaluation_text(result: dict[str, Any]) -> str:
+    def percent(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    lines = [
+        f"{result['cases']} cases: top-1 {percent(result['top1'])}, top-3 {percent(result['top3'])}",
+        f"  with a class: top-1 {percent(result['classed_top1'])}; unrelated with no class: "
+        f"{percent(result['unrelated_no_class'])}; right runbook in the top 3: {percent(result['runbook_top3'])}",
+        f"  confident answers: {result['confident']}, right {percent(result['confident_right'])}",
+    ]
+    for miss in result["misses"]:
+        runbook = f" runbook {miss['runbook']} not in {', '.join(miss['runbooks']) or '-'};" if miss["runbook"] else ""
+        lines.append(
+            f"  miss: expected {miss['expected']}, got {miss['predicted']} ({miss['confidence']:.2f}"
+            f"{', unsure' if miss['unsure'] else ''});{runbook} {miss['text'][:110]!r}"
+        )
+    return "\n".join(lines)
 
 
 @main.command("mcp")

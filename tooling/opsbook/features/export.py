@@ -9,14 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.checks.deadlines import action_states
 from opsbook.checks.freshness import runbook_freshness
-from opsbook.features.rows import incident_rows, runbook_rows
-from opsbook.features.triage import ranking_index
+from opsbook.features.rows import class_guides, incident_rows, runbook_rows
 from opsbook.features.urls import absolute_url, class_page, incident_page, page_url, runbook_page
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
-
-FAILURE_CLASSES = ("auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy")
 
 
 def _step(step: dict[str, Any]) -> dict[str, Any]:
@@ -73,20 +70,14 @@ def knowledge_base(
     redacted = (
         [] if not public else [i for i in incident_rows(index) if i.visibility == "internal" and i.public_summary]
     )
-    guides = index.catalog_document("classes.yaml") or {"classes": []}
-    classes = {guide["id"]: (guide["title"], guide["tagline"]) for guide in guides["classes"]}
+    classes = class_guides(index)
     return {
         "name": index.settings["name"],
         "generated_for": on.isoformat(),
         "public": public,
         "classes": [
-            {
-                "id": c,
-                "title": classes[c][0] if c in classes else c.replace("-", " ").capitalize(),
-                "tagline": classes[c][1] if c in classes else "",
-                "url": page_url(class_page(c)),
-            }
-            for c in FAILURE_CLASSES
+            {"id": c, "title": title, "tagline": tagline, "url": page_url(class_page(c))}
+            for c, (title, tagline) in classes.items()
         ],
         "runbooks": runbooks,
         "incidents": [
@@ -115,7 +106,6 @@ def knowledge_base(
             }
             for r in redacted
         ],
-        "triage": ranking_index(index, public=public).export(),
     }
 
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from opsbook.checks.cross_record import FAILURE_CLASSES
 from opsbook.features.durations import as_durations, minutes_sql
 
 if TYPE_CHECKING:
@@ -114,3 +115,14 @@ def runbook_rows(index: KnowledgeIndex, *, public: bool = False) -> list[Runbook
             f"SELECT path, id, title, status, visibility, owner, summary FROM records r WHERE {where} ORDER BY path"
         )
     ]
+
+
+def class_guides(index: KnowledgeIndex) -> dict[str, tuple[str, str]]:
+    """Each failure class's title and tagline from the class catalog (the slug, readable, when it is absent)."""
+    guides = index.catalog_document("classes.yaml") or {"classes": []}
+    written = {guide["id"]: (guide["title"], guide["tagline"]) for guide in guides["classes"]}
+    return {c: written.get(c) or (c.replace("-", " ").capitalize(), "") for c in FAILURE_CLASSES}
+
+
+def class_titles(index: KnowledgeIndex) -> dict[str, str]:
+    return {failure_class: title for failure_class, (title, _) in class_guides(index).items()}

@@ -40,7 +40,7 @@ from opsbook.records.files import FileResult, Stamp, digest_of
 if TYPE_CHECKING:
     from opsbook.records.summary import RecordSummary
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"opsbook knowledge index\n"
 MAC_BYTES = 32
 FOLDER_VARIABLE = "OPSBOOK_INDEX_DIR"
@@ -63,7 +63,7 @@ CREATE TABLE records(
     severity TEXT, in_metrics INTEGER NOT NULL, example INTEGER NOT NULL,
     started TEXT, resolved TEXT, started_day INTEGER,
     started_at REAL, detected_at REAL, acknowledged_at REAL, mitigated_at REAL, resolved_at REAL,
-    public_summary TEXT
+    public_summary TEXT, resolution TEXT
 ) WITHOUT ROWID;
 CREATE INDEX records_by_id ON records(kind, id);
 CREATE TABLE classes(path TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL,
@@ -423,6 +423,7 @@ def _summary_rows(rows: dict[str, list[tuple[Any, ...]]], path: str, summary: Re
             started_day,
             *(summary.times or (None,) * 5),
             summary.public_summary,
+            summary.resolution,
         )
     )
     rows["classes"].extend((path, i, c) for i, c in enumerate(summary.classes))

@@ -55,6 +55,8 @@ CODES: dict[str, str] = {
     "naive-timestamp": "A timestamp has no timezone; write it with Z or an offset.",
     "bad-regex": "A /regex/ signature does not compile.",
     "future-date": "A date that records the past (last_reviewed) lies in the future.",
+    "regex-dialect": "A /regex/ signature uses syntax Python and JavaScript read differently (\\A, \\Z, (?P<name>…), "
+    "inline flags, possessive or atomic groups…), so triage would differ between the CLI and the site.",
     # record semantics
     "id-mismatch": "A record's id differs from its file name.",
     "class-folder": "A runbook sits in a folder other than its failure class.",

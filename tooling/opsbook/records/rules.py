@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import PurePath
 
+from opsbook.records import regex_dialect
 from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.models import (
     TIMESTAMP_ORDER,
@@ -43,13 +45,6 @@ SENSITIVE_COMMAND = re.compile(
 )
 
 
-def split_signature(signature: str) -> tuple[str, bool]:
-    """A signature written `/.../` is a regular expression; anything else is literal text."""
-    if len(signature) > 2 and signature.startswith("/") and signature.endswith("/"):
-        return signature[1:-1], True
-    return signature, False
-
-
 def runbook_rules(document: Document, runbook: Runbook | None, file: PurePath) -> Iterator[Diagnostic]:
     """The runbook's own rules; for an invalid runbook (None), those its valid fields still allow."""
     parts = Parts(Runbook, document.data, runbook)
@@ -72,17 +67,27 @@ def runbook_rules(document: Document, runbook: Runbook | None, file: PurePath) -
             "a deprecated runbook must name its replacement in `replaced_by`",
         )
     for index, signature in enumerate(parts.get("signatures") or []):
-        pattern, is_regex = split_signature(signature)
-        if is_regex:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                yield located(
-                    document,
-                    ("signatures", index),
-                    "bad-regex",
-                    f"signature {signature!r} does not compile: {error}",
-                )
+        pattern, is_regex = regex_dialect.split_signature(signature)
+        if not is_regex:
+            continue
+        try:
+            with warnings.catch_warnings():  # "possible nested set": reported below as regex-dialect
+                warnings.simplefilter("ignore", FutureWarning)
+                re.compile(pattern, regex_dialect.FLAGS)
+        except re.error as error:
+            yield located(
+                document, ("signatures", index), "bad-regex", f"signature {signature!r} does not compile: {error}"
+            )
+            continue
+        problem = regex_dialect.dialect_problem(pattern)
+        if problem:
+            yield located(
+                document,
+                ("signatures", index),
+                "regex-dialect",
+                f"signature {signature!r} would match differently in the browser: {problem.message}",
+                hint=problem.hint,
+            )
     for section in ("diagnosis", "mitigation", "verification"):
         for index, step in parts.items(section, Step):
             yield from _step_rules(document, (section, index), step)

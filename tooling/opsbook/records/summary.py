@@ -95,6 +95,8 @@ class RecordSummary:
     times: tuple[float | None, ...] = ()
     """Each of `TIMESTAMP_NAMES` in seconds since the epoch, None where absent."""
     public_summary: str | None = None
+    resolution: str | None = None
+    """What ended the incident (shown where triage lists it as seen before)."""
     action_items: tuple[ActionItemSummary, ...] = ()
 
 
@@ -224,5 +226,6 @@ def incident_summary(document: Document, incident: Incident) -> RecordSummary:
             value.timestamp() if (value := getattr(stamps, name)) is not None else None for name in TIMESTAMP_NAMES
         ),
         public_summary=incident.public_summary,
+        resolution=incident.resolution,
         action_items=tuple(items),
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
+from opsbook.features.answer import triage_json
 from opsbook.features.export import knowledge_base_json
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.diagnostics import Diagnostic
@@ -108,6 +109,7 @@ def _build_bundle(
         site = build_site_model(index, public=public, today=day, site_url=site_url)
         export = knowledge_base_json(index, day, public=public, site_url=site_url)
         handwritten = handwritten_pages(index, config)
+        triage = triage_json(index, public=public)
     finally:
         index.close()
     renderer = PageRenderer(site, handwritten, record_html=record_html, directory_urls=directory_urls)
@@ -116,6 +118,7 @@ def _build_bundle(
     sidebar_limit = config.site.sidebar_runbook_limit
     files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
     files["api/knowledge-base.json"] = export
+    files["api/triage.json"] = triage
     files["llms.txt"] = llms_txt(site)
     files["llms-full.txt"] = llms_txt(site, full=True)
     files["robots.txt"] = robots_txt(site_url)

@@ -60,14 +60,32 @@ class RunbookBrief(Answer):
 
 
 class TriageMatch(RunbookBrief):
-    score: float
+    relevance: float = Field(description="How well the runbook fits the text, from 0 to 1.")
     why: list[str] = Field(description="The evidence: signatures matched, terms, class cues.")
+
+
+class SeenBefore(Answer):
+    """A past incident that used the first runbook, or another runbook with one of its signatures."""
+
+    id: str
+    title: str
+    date: str
+    severity: str
+    url: str
+    resolution: str | None = Field(description="What ended it, as the incident records it.")
+    via: Literal["runbook", "signature"]
+    helped: str | None = Field(description="How the runbook did there: yes, partly, no, wrong-runbook.")
+    note: str | None
+    helpful_runbooks: list[str]
 
 
 class TriageAnswer(Answer):
     failure_class: str | None = Field(description="null: the text matches none of the five failure classes.")
-    confidence: float
+    class_name: str | None
+    confidence: float = Field(description="The probability of the answer given (a class, or none of them).")
+    unsure: bool = Field(description="Below the calibrated threshold: say it is a guess, and check the runbook.")
     matches: list[TriageMatch]
+    seen_before: list[SeenBefore] = Field(description="What happened the last times the first runbook was needed.")
 
 
 class RunbookAnswer(Answer):

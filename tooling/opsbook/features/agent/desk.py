@@ -31,6 +31,7 @@ from opsbook.features.agent.answers import (
     RunbookUseBrief,
     SearchAnswer,
     SearchHit,
+    SeenBefore,
     SimilarIncidentsAnswer,
     TriageAnswer,
     TriageMatch,
@@ -38,6 +39,7 @@ from opsbook.features.agent.answers import (
 )
 from opsbook.features.agent.safety import runbook_flags
 from opsbook.features.agent.search import RecordSearch
+from opsbook.features.answer import answer
 from opsbook.features.durations import DURATIONS, as_durations, minutes_sql
 from opsbook.features.public import public_incident, public_runbook
 from opsbook.features.record_markdown import incident_markdown, runbook_markdown
@@ -233,14 +235,21 @@ class KnowledgeDesk:
     def triage(self, text: str, top: int) -> TriageAnswer:
         index = self._index()
         shown = self._shown(index)
-        verdict = self._ranking(index).triage(text, top=top)
+        verdict = answer(index, text, top, public=self.public)
         matches = [
-            TriageMatch(**self._brief(index, match.id).model_dump(), score=round(match.score, 3), why=match.why)
+            TriageMatch(**self._brief(index, match.id).model_dump(), relevance=round(match.relevance, 3), why=match.why)
             for match in verdict.matches
             if match.id in shown.runbooks
         ]
         return TriageAnswer(
-            failure_class=verdict.failure_class, confidence=round(verdict.confidence, 3), matches=matches
+            failure_class=verdict.failure_class,
+            class_name=verdict.class_name,
+            confidence=round(verdict.confidence, 3),
+            unsure=verdict.unsure,
+            matches=matches,
+            seen_before=[
+                SeenBefore.model_validate(past) for past in verdict.seen_before if past["id"] in shown.incidents
+            ],
         )
 
     def runbook(self, runbook_id: str) -> RunbookAnswer:

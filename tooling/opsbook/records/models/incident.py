@@ -220,6 +220,11 @@ class Incident(Record):
     trigger: Text | None = None
     contributing_factors: list[Text] = Field(default_factory=list)
     root_cause: Text | None = None
+    resolution: Text | None = Field(
+        None,
+        description="What ended it: the fix or mitigation that worked, in a sentence or two. Triage shows it when "
+        "this incident is listed as seen before.",
+    )
     detection: Detection
     timeline: list[TimelineEntry] = Field(min_length=1)
     agent_context: AgentContext | None = None
