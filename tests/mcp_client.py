@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -103,4 +104,7 @@ def converse(transport: str, root: Path, script: Script, *options: str, log: Pat
                 await script(recorder)
                 return recorder.answers
 
-    return anyio.run(main)
+    # pytest-playwright keeps a session-wide event loop running on the main thread once a
+    # site test has run, so the client gets a thread (and a loop) of its own.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(anyio.run, main).result()
