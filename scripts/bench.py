@@ -10,6 +10,8 @@ For each size N (default 1,000 and 10,000 records) the harness generates a deter
 - `opsbook build --out` (the docs tree), `mkdocs build` with the opsbook plugin (the site build), and
   the tree built without the plugin, with the same theme, extensions and nav, by `mkdocs build`,
   `zensical build` and `properdocs build` (when installed);
+- `opsbook mcp` over stdio with the index present: start, p95 of each tool on a running server, a call right
+  after an edit, peak RSS (scripts/bench_mcp.py);
 - once per run: `opsbook --help`, and the lines of rendering code now and at BEFORE_REVISION.
 
 Fast steps are timed best of 5 (the least disturbed run on a shared machine); a step whose first run
@@ -52,10 +54,11 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 
+import bench_mcp  # noqa: E402
 import lighthouse_perf  # noqa: E402
 from kbgen import TODAY, generate  # noqa: E402
 
-from opsbook.support.periods import IsoWeek  # noqa: E402
+from opsbook.support.periods import IsoWeek, percentile  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DEFAULT_SIZES = (1000, 10000)
@@ -78,6 +81,9 @@ TARGETS = {
     "site_ms_per_page": 10.0,
     "site_vs_plain": 1.15,
     "site_rss_mb": 500.0,  # at 10k, the site build with the plugin
+    "mcp_call_p95_s": 0.15,  # at 10k, each tool on a running server
+    "mcp_start_s": 2.0,  # at 10k, the index present
+    "mcp_rss_mb": 300.0,  # at 10k, the server after every tool was called
 }
 BEFORE_REVISION = "2497e2a"
 """The last commit with two rendering paths for record pages (HTML templates spliced into MkDocs' output)."""
@@ -161,6 +167,8 @@ class Step:
     units: int = 0
     skipped: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    runs_note: str | None = None
+    """What `runs` holds when it is not one time per run (a percentile of many calls)."""
 
     @property
     def seconds(self) -> float | None:
@@ -174,6 +182,8 @@ class Step:
     def runs_label(self) -> str:
         if self.skipped:
             return "—"
+        if self.runs_note:
+            return self.runs_note
         if len(self.runs) == 1:
             return f"1 run (> {SLOW_SECONDS:.0f} s)" if self.single_because_slow else "1 run"
         return f"best of {len(self.runs)}"
@@ -198,15 +208,35 @@ class Runner:
         self.gnu_time = _gnu_time()
         self.counter = 0
 
+    def stem(self, tag: str) -> Path:
+        self.counter += 1
+        return self.logs / f"{self.counter:03d}-{tag}"
+
+    def wrapped(self, command: Sequence[str], rss_file: Path) -> list[str]:
+        """`command` run under a tool that writes its peak RSS to `rss_file` (see `peak_rss`)."""
+        if self.gnu_time:
+            return [self.gnu_time, "-v", "-o", str(rss_file), *command]
+        return [sys.executable, "-c", RUSAGE_WRAPPER, str(rss_file), *command]
+
+    def peak_rss(self, rss_file: Path) -> tuple[float | None, float | None]:
+        """Peak RSS in MB from `rss_file`, and the wall seconds the wrapper measured (without GNU time)."""
+        try:
+            report = rss_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None, None
+        if self.gnu_time:
+            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report)
+            return (int(match.group(1)) / 1024 if match else None), None
+        if not report:
+            return None, None
+        data = json.loads(report)
+        return data["maxrss_kb"] / 1024, data["seconds"]
+
     def once(self, command: Sequence[str], cwd: Path, tag: str) -> tuple[float, float | None, int, Path, Path]:
         """Run `command`; return wall seconds, peak RSS in MB, exit code and the stdout/stderr files."""
-        self.counter += 1
-        stem = self.logs / f"{self.counter:03d}-{tag}"
+        stem = self.stem(tag)
         out, err, rss_file = stem.with_suffix(".out"), stem.with_suffix(".err"), stem.with_suffix(".rss")
-        if self.gnu_time:
-            full = [self.gnu_time, "-v", "-o", str(rss_file), *command]
-        else:
-            full = [sys.executable, "-c", RUSAGE_WRAPPER, str(rss_file), *command]
+        full = self.wrapped(command, rss_file)
         with open(out, "wb") as stdout, open(err, "wb") as stderr:
             start = time.perf_counter()
             process = subprocess.Popen(full, cwd=cwd, env=self.env, stdout=stdout, stderr=stderr)
@@ -218,18 +248,8 @@ class Runner:
             finally:
                 timer.cancel()
             seconds = time.perf_counter() - start
-        rss_mb = None
-        try:
-            report = rss_file.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            report = ""
-        if self.gnu_time:
-            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report)
-            rss_mb = int(match.group(1)) / 1024 if match else None
-        elif report:
-            data = json.loads(report)
-            seconds, rss_mb = data["seconds"], data["maxrss_kb"] / 1024
-        return seconds, rss_mb, code, out, err
+        rss_mb, measured = self.peak_rss(rss_file)
+        return measured or seconds, rss_mb, code, out, err
 
     def measure(
         self,
@@ -438,6 +458,9 @@ def bench_size(
     edited.write_text(original, encoding="utf-8")
     notes += _check_sanity(reports, bad, counts, steps)
     steps.update(bench_commands(runner, opsbook, root, records, index_folder, work))
+    mcp_steps, mcp_notes = bench_mcp_server(runner, opsbook, root, bad)
+    steps.update(mcp_steps)
+    notes += mcp_notes
     if args.skip_site:
         return {
             "records": records,
@@ -596,6 +619,40 @@ def bench_commands(
         before=lambda _: shutil.rmtree(index_folder, ignore_errors=True),
     )
     return steps
+
+
+def bench_mcp_server(
+    runner: Runner, opsbook: list[str], root: Path, bad: set[str]
+) -> tuple[dict[str, Step], list[str]]:
+    """`opsbook mcp` over stdio with the index present: start, p95 per tool, a call after an edit, RSS."""
+    runner.once([*opsbook, "check"], root, "index")
+    stem = runner.stem("mcp")
+    rss_file = stem.with_suffix(".rss")
+    weeks = [str(IsoWeek.last_complete(TODAY).minus(n)) for n in range(3)]
+    print("    `opsbook mcp`: starts and tool calls over stdio", flush=True)
+    data = bench_mcp.measure(
+        runner.wrapped([*opsbook, "mcp"], rss_file), root, runner.env, stem.with_suffix(".err"), weeks, bad
+    )
+    rss_mb, _ = runner.peak_rss(rss_file)
+    steps = {
+        "mcp_start": Step(
+            "mcp_start", "`opsbook mcp` start, index present (spawn → initialize answered)", unit="call", units=1
+        )
+    }
+    steps["mcp_start"].runs = data["start_s"]
+    steps["mcp_start"].rss_mb = rss_mb
+    for name, latencies in data["tools"].items():
+        step = Step(f"mcp_{name}", f"MCP `{name}` on a running server", unit="call", units=1, rss_mb=rss_mb)
+        step.runs = [percentile(latencies, 0.95) or 0.0]
+        step.runs_note = f"p95 of {len(latencies)} calls"
+        step.extra.update(median_s=percentile(latencies, 0.5), max_s=max(latencies))
+        steps[step.name] = step
+        print(f"    {step.label}: p95 {step.runs[0] * 1000:.0f} ms", flush=True)
+    after = Step("mcp_after_edit", "MCP `get_runbook` right after a runbook file changed", unit="call", units=1)
+    after.runs = [data["after_edit_s"]]
+    after.runs_note = "1 call"
+    steps[after.name] = after
+    return steps, [f"MCP call answered with an error: {error}" for error in data["errors"]]
 
 
 def _pick_edit_target(root: Path, bad: set[str]) -> Path:
@@ -819,6 +876,34 @@ def targets(results: list[dict[str, Any]], help_step: Step) -> list[dict[str, An
             _mb(worst.rss_mb),
             "300 MB",
         )
+        calls = [step for name, step in steps.items() if name.startswith("mcp_") and "p95" in (step.runs_note or "")]
+        if calls:
+            slowest = max(calls, key=lambda s: s.seconds or 0.0)
+            row(
+                f"MCP tool call p95 ≤ 150 ms on a running server (slowest: {slowest.label.split(' ')[1]})",
+                scope(largest),
+                slowest.seconds,
+                TARGETS["mcp_call_p95_s"],
+                _seconds(slowest.seconds),
+                "150 ms",
+            )
+            start = steps["mcp_start"]
+            row(
+                "MCP server start ≤ 2 s, index present",
+                scope(largest),
+                start.seconds,
+                TARGETS["mcp_start_s"],
+                _seconds(start.seconds),
+                "2 s",
+            )
+            row(
+                "MCP server peak RSS ≤ 300 MB",
+                scope(largest),
+                start.rss_mb,
+                TARGETS["mcp_rss_mb"],
+                _mb(start.rss_mb),
+                "300 MB",
+            )
         if "site_plugin" in steps:
             site_rss = steps["site_plugin"].rss_mb
             row(
@@ -922,7 +1007,7 @@ def markdown_report(
         counts = result["counts"]
         steps: dict[str, Step] = result["_steps"]
         floor = steps["floor"].seconds
-        peer = steps["check_jsonschema"]
+        peer = steps.get("check_jsonschema")  # absent with --skip-site
         plain = steps["site_plain"].seconds if "site_plain" in steps else None
         megabytes = counts["bytes"] / 2**20
         runbook_kb, incident_kb = counts["runbook_bytes_mean"] / 1000, counts["incident_bytes_mean"] / 1000
@@ -945,7 +1030,7 @@ def markdown_report(
             per = "—" if step.ms_per_unit is None else f"{step.ms_per_unit:.3f} ms/{step.unit}"
             versus_floor = _times(_ratio(step.seconds, floor)) if step.unit == "record" else "—"
             versus_peer = "—"
-            if name.startswith("check_") and name != "check_jsonschema" and peer.seconds:
+            if name.startswith("check_") and name != "check_jsonschema" and peer and peer.seconds:
                 versus_peer = f"{_times(_ratio(step.seconds, peer.seconds))} check-jsonschema"
             elif name.startswith("site_") and plain:
                 versus_peer = f"{_times(_ratio(step.seconds, plain))} plain"

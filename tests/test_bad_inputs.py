@@ -302,3 +302,12 @@ def test_no_rendered_file_lands_outside_the_site(corpus_kb: Path) -> None:
     for name in names:
         path = PurePosixPath(name)
         assert not path.is_absolute() and ".." not in path.parts, name
+
+
+PYDANTIC_WORDING = ("Input should", "input should", "String should", "List should", "Value error", "instance of")
+
+
+def test_whole_corpus_messages_are_in_the_authors_words(corpus_run: Run) -> None:
+    """Field, expected, found, hint: never pydantic's phrasing of a validation error."""
+    messages = [d["message"] for d in corpus_run.diagnostics()]
+    assert [m for m in messages if any(phrase in m for phrase in PYDANTIC_WORDING)] == []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from opsbook.features.env.listing import parse
 
@@ -24,6 +26,12 @@ def app(tmp_path: Path) -> Path:
 def run(cli, app: Path, *args: str) -> tuple[int, list[dict]]:
     result = cli("env", "check", "--manifest", "environment.yaml", "--format", "json", *args, cwd=app)
     return result.exit_code, json.loads(result.output)["diagnostics"]
+
+
+def in_every_format(cli, app: Path, *args: str) -> list[Result]:
+    """`env check` of the manifest with `args`, in text, JSON and GitHub output."""
+    command = ("env", "check", "--manifest", "environment.yaml", *args, "--format")
+    return [cli(*command, output_format, cwd=app) for output_format in ("text", "json", "github")]
 
 
 def codes(diagnostics: list[dict], code: str) -> list[dict]:
@@ -171,22 +179,9 @@ def test_values_never_appear_in_any_output(cli, app: Path) -> None:
         f"OPENAI_API_KEY={UNIQUE}\nSTRIPE_SECRET_KEY={UNIQUE}\nNEXT_PUBLIC_OPENAI_API_KEY={UNIQUE}\nEXTRA={UNIQUE}\n",
     )
     write_env(app, "prev.env", f"OPENAI_API_KEY={UNIQUE}\n")
-    for output_format in ("text", "json", "github"):
-        result = cli(
-            "env",
-            "check",
-            "--manifest",
-            "environment.yaml",
-            "--env",
-            "production=prod.env",
-            "--env",
-            "preview=prev.env",
-            "--src",
-            "src",
-            "--format",
-            output_format,
-            cwd=app,
-        )
+    for result in in_every_format(
+        cli, app, "--env", "production=prod.env", "--env", "preview=prev.env", "--src", "src"
+    ):
         assert result.exit_code == 1 and UNIQUE not in result.output
     assert not list(app.rglob(".opsbook-cache"))
 
@@ -205,9 +200,54 @@ class TestDotenvParsing:
         entry = parse(f"A={UNIQUE}\n", "f", ("^sk-",)).entries["A"]
         assert UNIQUE not in repr(entry) and entry.value_matches == frozenset({"^sk-"})
 
-    def test_unterminated_quote_is_a_located_problem(self) -> None:
-        assert parse("A='open\nB=1\n", "f").problems == ((1, "A: unterminated quoted value"),)
+    def test_a_quote_left_open_is_reported_by_its_line_alone(self) -> None:
+        listing = parse("A=1\nBQ7='zx9value\n", "f")
+        [(line, message)] = listing.problems
+        assert line == 2 and "zx9value" not in message and "BQ7" not in message and list(listing.entries) == ["A"]
+
+    def test_multiline_single_quoted_value_as_dotenv_defines_it(self) -> None:
+        listing = parse("KEY='-----BEGIN\nline two\n-----END'\nNEXT=1\n", "f", ("^-----BEGIN\nline two\n",))
+        assert listing.problems == () and list(listing.entries) == ["KEY", "NEXT"]
+        assert listing.entries["KEY"].value_matches == frozenset({"^-----BEGIN\nline two\n"})
+        assert listing.entries["NEXT"].line == 4
+
+    @pytest.mark.parametrize(
+        ("line", "value"),
+        [
+            ('A="a\\\\nb"', "a\\nb"),
+            ('A="a\\nb"', "a\nb"),
+            ('A="a\\tb"', "a\tb"),
+            ("A='a\\nb'", "a\\nb"),
+            ("A=a b # c", "a b"),
+        ],
+    )
+    def test_escapes_decode_as_python_dotenv_decodes_them(self, line: str, value: str) -> None:
+        pattern = "^" + re.escape(value) + "$"
+        assert parse(line + "\n", "f", (pattern,)).entries["A"].value_matches == frozenset({pattern})
+
+    def test_lines_that_are_not_names_are_never_read_as_names(self) -> None:
+        pasted = "ghp_" + "x7Kq2mZ9vR4tW8yB3nL6pD1sF5hJ0cG2aE4i"
+        listing = parse(f"A=1\n{pasted}\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAz8Yb2Nq+r7Tx/1\nB=2\n", "f")
+        assert list(listing.entries) == ["A", "B"]
+        assert [line for line, _ in listing.problems] == [2, 3, 4]
 
     def test_plain_list_of_names(self) -> None:
         listing = parse("A\nB\n", "f")
         assert [e.digest for e in listing.entries.values()] == [None, None]
+
+
+def test_key_material_in_an_env_file_never_reaches_any_output(cli, app: Path) -> None:
+    """A private key in a single-quoted multi-line value (valid dotenv) and a token pasted on a line of its
+    own: neither is printed, in text, JSON or GitHub output."""
+    body = ["MIIEowIBAAKCAQEAz8Yb2Nq" + "Rr7TxKp1mWc3Vd9" * 3, "Hq2Lf5Jn8Bv4Xs7Zk0" * 3]
+    pem = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"])
+    token = "sk_" + "live_" + "Q8w3Zr7TpK2mXv9LbN4cYd6H"
+    text = GOOD_PRODUCTION + f"SIGNING_KEY='{pem}'\n{token}\n{body[0]}\n"
+    write_env(app, "prod.env", text)
+    pasted_lines = [len(text.splitlines()) - 1, len(text.splitlines())]  # the last two
+    for result in in_every_format(cli, app, "--env", "production=prod.env"):
+        assert not any(secret in result.output for secret in (*body, token, token[8:]))
+    _, found = run(cli, app, "--env", "production=prod.env")
+    unknown = [d["message"].split()[0] for d in codes(found, "env-unknown")]
+    assert unknown == ["SIGNING_KEY"]
+    assert sorted(d["line"] for d in codes(found, "bad-value")) == pasted_lines

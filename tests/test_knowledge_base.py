@@ -7,10 +7,12 @@ from collections import Counter
 import pytest
 
 from opsbook.checks.report import run_check
+from opsbook.features.actions import follow_ups
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.models import FailureClass, RunbookStatus
 from opsbook.records.models.catalog import ClassCatalog, ToolCatalog, WorkflowCatalog
 from opsbook.records.models.environment import EnvManifest
+from opsbook.support.clock import today
 from tests.conftest import ROOT
 
 INDEX = KnowledgeIndex.open(ROOT, persistent=False)
@@ -22,6 +24,15 @@ def test_repository_check_exits_zero(cli) -> None:
     result = cli("check", "--no-index", cwd=ROOT)
     assert result.exit_code == 0, result.output
     assert run_check(ROOT, use_index=False).exit_code(strict=False) == 0
+
+
+@pytest.mark.parametrize("day", ["2026-11-25", "2031-06-30", "2099-12-31"])
+def test_strict_check_passes_on_any_date(day: str, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Examples' follow-ups never fail it, and this repository reports its runbooks' review and drill
+    dates as notices (opsbook.yml), so the calendar alone cannot break a CI job that runs it."""
+    monkeypatch.setenv("OPSBOOK_TODAY", day)
+    result = cli("check", "--strict", "--no-index", cwd=ROOT)
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("failure_class", list(FailureClass))
@@ -49,8 +60,8 @@ def test_example_incidents_cover_every_class_and_follow_up_state() -> None:
     assert all(classes[c] >= 1 for c in FailureClass)
     statuses = Counter(item.status.value for i in incidents for item in i.action_items)
     assert statuses["done"] and statuses["open"]
-    diagnostics = run_check(ROOT, use_index=False).diagnostics
-    assert any(d.code == "overdue-action" for d in diagnostics), "one overdue P0 item shows the gate"
+    overdue = follow_ups(INDEX, today(), overdue_only=True)
+    assert any(item.priority == "P0" for item in overdue), "one overdue P0 item shows the gate in the listings"
 
 
 def test_catalog_is_complete() -> None:

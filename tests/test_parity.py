@@ -11,6 +11,7 @@ from mkdocs.config import load_config
 from mkdocs.structure.files import Files, get_files
 
 from opsbook.site.mkdocs_plugin import OpsbookPlugin
+from opsbook.support.atomic import BUILD_MARK
 from tests.kbfactory import make_kb, write
 from tests.site.conftest import mkdocs_build
 from tests.site.test_public_build import MKDOCS
@@ -22,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def written(tmp_path: Path, cli) -> dict[str, bytes]:
     out = tmp_path / "cli"
     assert cli("build", "--out", str(out), cwd=ROOT).exit_code == 0
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    files = (p for p in out.rglob("*") if p.is_file() and p.name != BUILD_MARK)  # the build's own mark
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in files}
 
 
 def plugin_files() -> tuple[Files, OpsbookPlugin]:

@@ -91,11 +91,18 @@ def test_open_action_item_needs_owner(kb: Path) -> None:
 
 
 def test_open_action_item_without_due_date_is_a_warning(kb: Path) -> None:
-    record = incident()
+    record = incident(example=False)
     del record["action_items"][0]["due"]
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
     [diagnostic] = diagnostics_for(kb, "action-item-owner")
     assert diagnostic.level == "warning" and "P1 SLA" in diagnostic.message
+
+
+def test_an_example_incidents_follow_up_needs_no_due_date(kb: Path) -> None:
+    record = incident(example=True)
+    del record["action_items"][0]["due"]
+    write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", record)
+    assert diagnostics_for(kb, "action-item-owner") == []
 
 
 def test_done_action_item_needs_no_owner_but_a_closed_date(kb: Path) -> None:

@@ -12,17 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.structure.files import File
 
-from opsbook.site.render.text import (
-    code,
-    description,
-    fence,
-    file_url,
-    md,
-    md_block,
-    quote_url,
-    relative,
-    url_relative,
-)
+from opsbook.site.render.text import description, file_url, quote_url, relative, url_relative
+from opsbook.support.markdown_text import code, fence, md, md_block
 
 
 def test_markup_in_prose_is_escaped_but_code_spans_survive() -> None:

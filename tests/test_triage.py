@@ -1,18 +1,23 @@
-"""Triage: pasted error text → failure class and runbooks, with reasons; the browser ranks identically."""
+"""Triage: pasted error text → failure class by name, runbooks and past incidents, with a confidence that is
+calibrated on held-out texts; the browser answers exactly like the CLI."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import shutil
-import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from opsbook.features.triage import TriageIndex, evaluate, tokenize
+from opsbook.features.answer import answer, answer_text
+from opsbook.features.triage import EVIDENCE, OUTCOMES, TriageIndex, Verdict, Weights, evaluate, phrases, tokenize
+from opsbook.features.triage_cues import CUES
+from opsbook.index.knowledge import KnowledgeIndex
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "tooling" / "opsbook" / "site" / "assets" / "opsbook.js"
+EVAL = ROOT / "tests" / "data" / "triage-eval.yaml"
 
 RUNBOOKS = [
     {
@@ -21,7 +26,7 @@ RUNBOOKS = [
         "status": "active",
         "failure_class": "auth-drift",
         "url": "runbooks/auth-drift/webhook-secret/",
-        "signatures": ["No signatures found matching the expected signature for payload"],
+        "signatures": ["No signatures found matching the expected signature for payload", r"/\Awhsec_/"],
         "symptoms": ["Stripe shows failed deliveries"],
         "keywords": ["whsec"],
         "summary": "Signing secret differs.",
@@ -63,11 +68,12 @@ RUNBOOKS = [
         "providers": [],
     },
 ]
+CLASS_NAMES = {"fallback": "Fallback & failover", "stale-deploy": "Stale deploy & caches"}
 
 
 @pytest.fixture(scope="module")
 def index() -> TriageIndex:
-    return TriageIndex.build(RUNBOOKS)
+    return TriageIndex.build(RUNBOOKS, CLASS_NAMES)
 
 
 def test_tokeniser_keeps_identifiers_whole_and_split() -> None:
@@ -77,11 +83,15 @@ def test_tokeniser_keeps_identifiers_whole_and_split() -> None:
     assert tokenize("HTTP 429 Too Many Requests") == ["http", "429", "many", "request"]
 
 
+def test_phrases_are_adjacent_words_once_stop_words_are_gone() -> None:
+    assert phrases("deployed but still old") == ["deploy old"]
+    assert phrases("ChunkLoadError after the deploy") == ["chunk load", "load error", "error deploy"]
+
+
 def test_exact_signature_wins_and_is_named_in_why(index: TriageIndex) -> None:
     verdict = index.triage(
         "Error: No signatures found matching the expected signature for payload. Are you passing the raw request body?"
     )
-    assert verdict.failure_class == "auth-drift"
     assert verdict.matches[0].id == "webhook-secret"
     assert any(reason.startswith("signature: No signatures found") for reason in verdict.matches[0].why)
 
@@ -90,6 +100,11 @@ def test_regex_signature_matches(index: TriageIndex) -> None:
     verdict = index.triage("Rate limit reached for gpt-4o in organization org-1 on requests per min")
     assert verdict.matches[0].id == "rate-limited"
     assert any("signature: /Rate limit reached" in reason for reason in verdict.matches[0].why)
+
+
+def test_a_signature_the_browser_would_read_differently_is_left_out(index: TriageIndex) -> None:
+    [document] = [d for d in index.documents if d["id"] == "webhook-secret"]
+    assert document["signatures"] == ["No signatures found matching the expected signature for payload"]
 
 
 def test_signature_beats_a_stronger_text_match(index: TriageIndex) -> None:
@@ -101,41 +116,73 @@ def test_deprecated_runbooks_are_not_suggested(index: TriageIndex) -> None:
     assert all(m.id != "old" for m in index.triage("rate_limit_exceeded").matches)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The settings page is unreadable in dark mode",
-        "langchain 0.1 requires langchain-core<0.2, but you have langchain-core 0.2.10 which is incompatible",
-        "Please add a button to export conversations as PDF",
-    ],
-)
-def test_unrelated_text_gets_no_class(index: TriageIndex, text: str) -> None:
-    assert index.triage(text).failure_class is None
+def test_answer_names_the_class_and_its_probability(index: TriageIndex) -> None:
+    verdict = index.triage("Error: listen EADDRINUSE: address already in use :::3000")
+    assert (verdict.failure_class, verdict.class_name) == ("stale-deploy", "Stale deploy & caches")
+    assert verdict.matches[0].class_name == "Stale deploy & caches"
+    assert verdict.classes[0][0] == "stale-deploy"
+    assert sum(p for _, _, p in verdict.classes) == pytest.approx(1.0)
+    assert verdict.confidence == verdict.classes[0][2]
 
 
-def test_class_cue_without_any_runbook_term(index: TriageIndex) -> None:
-    verdict = index.triage("Provider answered HTTP 429 Too Many Requests again")
-    assert verdict.failure_class == "fallback"
-    assert any("fallback cues" in reason for reason in verdict.matches[0].why)
+def test_an_answer_below_the_threshold_is_marked_unsure(index: TriageIndex) -> None:
+    text = "Error: listen EADDRINUSE: address already in use :::3000"
+    strict = dataclasses.replace(index, weights=dataclasses.replace(index.weights, unsure_below=1.0))
+    lenient = dataclasses.replace(index, weights=dataclasses.replace(index.weights, unsure_below=0.0))
+    assert strict.triage(text).unsure and not lenient.triage(text).unsure
+
+
+def test_runbooks_below_the_relevance_floor_are_left_out(index: TriageIndex) -> None:
+    def with_floor(floor: float) -> TriageIndex:
+        return dataclasses.replace(index, weights=dataclasses.replace(index.weights, relevance_floor=floor))
+
+    text = "rate_limit_exceeded on the dev server"
+    listed = with_floor(0.0).triage(text, top=5).matches
+    assert len(listed) >= 2
+    floor = (listed[0].relevance + listed[-1].relevance) / 2
+    kept = with_floor(floor).triage(text, top=5).matches
+    assert kept and len(kept) < len(listed) and all(m.relevance >= floor for m in kept)
+
+
+def test_a_runbook_without_any_evidence_of_its_own_is_not_listed() -> None:
+    throttled = {**RUNBOOKS[1], "id": "throttled", "title": "Provider throttles", "signatures": [], "keywords": []}
+    throttled.update(symptoms=["requests queue up"], summary="Slow down.", providers=[])
+    assert TriageIndex.build([throttled]).triage("failover never happened").matches == []
 
 
 def test_json_shape(index: TriageIndex) -> None:
     data = index.triage("EADDRINUSE on 3000", top=2).as_dict()
-    assert set(data) == {"query", "failure_class", "confidence", "matches"}
+    assert set(data) == {
+        "query",
+        "failure_class",
+        "class_name",
+        "confidence",
+        "unsure",
+        "classes",
+        "matches",
+        "seen_before",
+    }
+    assert sorted(c["id"] for c in data["classes"]) == sorted(OUTCOMES)
     assert 0.0 <= data["confidence"] <= 1.0 and len(data["matches"]) <= 2
-    assert set(data["matches"][0]) >= {"id", "title", "failure_class", "score", "why"}
+    assert set(data["matches"][0]) == {"id", "title", "failure_class", "class_name", "relevance", "why", "url", "path"}
 
 
-def test_evaluation_counts_top1_and_top3(index: TriageIndex) -> None:
+def test_evaluation_counts_every_measure(index: TriageIndex) -> None:
     result = evaluate(
         index,
         [
-            {"text": "EADDRINUSE: address already in use", "expected": "stale-deploy"},
-            {"text": "the theme has low contrast", "expected": "none"},
-            {"text": "EADDRINUSE: address already in use", "expected": "fallback"},
+            {"text": "EADDRINUSE: address already in use", "expected": "stale-deploy", "runbook": "port-in-use"},
+            {"text": "The settings page is unreadable in dark mode", "expected": "none"},
+            {"text": "EADDRINUSE: address already in use", "expected": "fallback", "runbook": "rate-limited"},
         ],
     )
-    assert (result["top1"], result["cases"]) == (2 / 3, 3)
+    assert (result["cases"], result["top1"], result["classed_top1"], result["unrelated_no_class"]) == (
+        3,
+        2 / 3,
+        0.5,
+        1.0,
+    )
+    assert result["runbook_top3"] == 0.5
     assert [m["expected"] for m in result["misses"]] == ["fallback"]
 
 
@@ -145,23 +192,84 @@ def test_export_round_trips(index: TriageIndex) -> None:
     assert again.triage(text).as_dict() == index.triage(text).as_dict()
 
 
+def test_the_learned_weights_cover_every_cue_and_outcome() -> None:
+    data = json.loads((ROOT / "tooling/opsbook/features/triage_weights.json").read_text())
+    weights = Weights.from_dict(data)
+    assert set(weights.evidence) == set(EVIDENCE) and set(weights.bias) == set(OUTCOMES)
+    assert {cue.name: set(cue.targets) for cue in CUES} == {name: set(per) for name, per in weights.cues.items()}
+    assert 0 < weights.unsure_below < 1 and 0 <= weights.relevance_floor < 1
+    assert "dev split" in data["trained"]["on"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The settings page is unreadable in dark mode",
+        "langchain 0.1 requires langchain-core<0.2, but you have langchain-core 0.2.10 which is incompatible",
+        "psycopg2.OperationalError: could not connect to server: Connection refused",
+    ],
+)
+def test_unrelated_text_gets_no_class(text: str) -> None:
+    with KnowledgeIndex.open(ROOT) as knowledge:
+        assert answer(knowledge, text).failure_class is None
+
+
 def test_cli_triage_json_and_stdin(cli) -> None:
     result = cli("triage", "--format", "json", "Error: listen EADDRINUSE: address already in use :::3000", cwd=ROOT)
     payload = json.loads(result.output)
-    assert payload["failure_class"] == "stale-deploy"
-    assert payload["matches"][0]["id"] == "stale-dev-server-port-in-use"
+    assert (payload["failure_class"], payload["class_name"]) == ("stale-deploy", "Stale deploy & caches")
+    first = payload["matches"][0]
+    assert first["id"] == "stale-dev-server-port-in-use"
+    assert first["path"] == "runbooks/stale-deploy/stale-dev-server-port-in-use.yaml"
+    assert first["url"] == "runbooks/stale-deploy/stale-dev-server-port-in-use/"
     from_stdin = cli("triage", "--format", "json", cwd=ROOT, input="429 rate_limit_exceeded, fallback never tried")
     assert json.loads(from_stdin.output)["failure_class"] == "fallback"
 
 
-def test_cli_eval_prints_accuracy_and_misses(cli, tmp_path: Path) -> None:
+def test_cli_text_names_the_class_the_file_the_page_and_what_resolved_it_last_time(cli) -> None:
+    output = cli(
+        "triage", "litellm.AuthenticationError: Missing Anthropic API Key - fallback call failed", cwd=ROOT
+    ).output
+    assert output.startswith("Failure class: Fallback & failover (")
+    assert "runbooks/fallback/fallback-missing-credentials.yaml" in output
+    assert "https://opsbook.example.org/runbooks/fallback/fallback-missing-credentials/" in output
+    assert "Seen before (fallback-missing-credentials):" in output
+    assert "2026-10-07 SEV1" in output and "resolved: Added `ANTHROPIC_API_KEY`" in output
+
+
+def verdict(**changes: Any) -> Verdict:
+    base = Verdict(
+        "x", "fallback", "Fallback & failover", 0.55, True,
+        [("fallback", "Fallback & failover", 0.55), ("none", "None of the five classes", 0.3),
+         ("auth-drift", "Auth & environment drift", 0.15)],
+        [],
+    )  # fmt: skip
+    return dataclasses.replace(base, **changes)
+
+
+def test_text_says_unsure_plainly_and_names_the_alternatives() -> None:
+    headline = answer_text(verdict()).splitlines()[0]
+    assert headline.startswith("UNSURE: maybe Fallback & failover (55%), or none of them or Auth & environment drift")
+    assert answer_text(verdict(unsure=False)).startswith("Failure class: Fallback & failover (55% sure)")
+
+
+def test_text_for_no_class_says_so_and_how_sure() -> None:
+    confident = verdict(failure_class=None, class_name=None, confidence=0.9, unsure=False)
+    assert answer_text(confident).startswith("No failure class (90% sure)")
+    unsure = verdict(failure_class=None, class_name=None, confidence=0.5)
+    assert answer_text(unsure).startswith("UNSURE: probably none of the five failure classes (50%)")
+
+
+def test_cli_eval_prints_accuracy_calibration_and_misses(cli, tmp_path: Path) -> None:
     cases = tmp_path / "cases.yaml"
     cases.write_text(
-        "- {text: 'Error: listen EADDRINUSE: address already in use', expected: stale-deploy}\n"
-        "- {text: 'Error: listen EADDRINUSE: address already in use', expected: tool-policy}\n"
+        "- {text: 'Error: listen EADDRINUSE: address already in use', expected: stale-deploy, split: dev}\n"
+        "- {text: 'Error: listen EADDRINUSE: address already in use', expected: tool-policy, split: test}\n"
     )
     output = cli("triage", "--eval", str(cases), cwd=ROOT).output
-    assert "2 cases: top-1 50.0%" in output and "miss: expected tool-policy, got stale-deploy" in output
+    assert "2 cases: top-1 50.0%" in output and "confident answers: 2, right 50.0%" in output
+    assert "miss: expected tool-policy, got stale-deploy" in output
+    assert "1 cases: top-1 100.0%" in cli("triage", "--eval", str(cases), "--split", "dev", cwd=ROOT).output
 
 
 def test_cli_eval_rejects_a_bad_file_with_a_located_error(cli, tmp_path: Path) -> None:
@@ -171,49 +279,55 @@ def test_cli_eval_rejects_a_bad_file_with_a_located_error(cli, tmp_path: Path) -
     assert result.exit_code == 1 and "cases.yaml:1:" in result.output and "bad-value" in result.output
 
 
+def evaluation(cli, dataset: Path, split: str | None = None) -> dict[str, Any]:
+    if not dataset.exists():
+        pytest.fail(f"{dataset} is missing")
+    arguments = ["triage", "--eval", str(dataset), "--format", "json", *(["--split", split] if split else [])]
+    return json.loads(cli(*arguments, cwd=ROOT).output)
+
+
+ISSUE_GOALS = {"top1": 0.90, "top3": 0.97, "unrelated_no_class": 0.90, "runbook_top3": 0.95, "confident_right": 0.95}
+"""What issue 21 asks for on held-out texts. Not all are reached yet (docs/reference/how-triage-works.md
+gives the figures); GATES keeps what is reached from slipping back."""
+GATES = {"top1": 0.83, "top3": 0.88, "unrelated_no_class": 0.73, "runbook_top3": 0.92, "confident_right": 0.93}
+
+
+def test_the_held_out_test_split_stays_at_or_above_its_gates(cli) -> None:
+    """Texts never used to tune or train: tests/data/triage-eval.yaml, split test."""
+    result = evaluation(cli, EVAL, "test")
+    reached = {measure: result[measure] for measure in GATES}
+    assert all(reached[m] >= GATES[m] for m in GATES), reached
+
+
 @pytest.mark.parametrize(
     "dataset",
-    [
-        "tests/data/triage-holdout.yaml",
-        "tests/data/triage-holdout-2.yaml",
-        "../shared/eval/symptoms-dev.yaml",
-    ],
+    ["tests/data/triage-holdout.yaml", "tests/data/triage-holdout-2.yaml", "../shared/eval/symptoms-dev.yaml"],
 )
-def test_quality_bar_on_real_texts(cli, dataset: str) -> None:
-    path = (ROOT / dataset).resolve()
-    if not path.exists():
-        pytest.fail(f"{path} is missing")
-    result = json.loads(cli("triage", "--eval", str(path), "--format", "json", cwd=ROOT).output)
+def test_quality_bar_on_the_earlier_sets_of_real_texts(cli, dataset: str) -> None:
+    result = evaluation(cli, (ROOT / dataset).resolve())
     assert result["top1"] >= 0.85 and result["top3"] >= 0.95, result["misses"]
 
 
-def test_browser_script_ranks_exactly_like_python(tmp_path: Path) -> None:
-    node = shutil.which("node")
-    assert node, "node is needed to run the site's JavaScript"
+EDGE_CASES = [
+    "",
+    "x",
+    "OPENAI_API_KEY missing in production\n",
+    "ChunkLoadError: Loading chunk 7 failed\r\n",
+    "a\u00a0b\u2028c 😀 constructor __proto__ toString hasOwnProperty",
+    "Rate limit reached for gpt-4o\ufeff on tokens per min",
+]
+
+
+def test_browser_script_answers_exactly_like_python(site_script) -> None:
     from opsbook.site.tree import DocsTree
 
     with DocsTree.open(ROOT) as tree:
-        export = json.loads(tree.export)
-    index = TriageIndex.from_export(export["triage"])
-    import yaml
-
-    queries = [case["text"] for case in yaml.safe_load((ROOT / "tests/data/triage-holdout.yaml").read_text())]
-    queries += ["", "x", "OPENAI_API_KEY missing in production", "ChunkLoadError: Loading chunk 7 failed"]
-    (tmp_path / "kb.json").write_text(json.dumps(export))
-    (tmp_path / "q.json").write_text(json.dumps(queries))
-    runner = tmp_path / "run.js"
-    runner.write_text(
-        "const fs = require('fs'); const api = require(process.argv[2]);\n"
-        "const kb = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));\n"
-        "const qs = JSON.parse(fs.readFileSync(process.argv[4], 'utf8'));\n"
-        "console.log(JSON.stringify(qs.map(q => api.triage(kb.triage, q, 5))));\n"
+        data = json.loads(tree.triage)
+    queries = [case["text"] for case in yaml.safe_load(EVAL.read_text())] + EDGE_CASES
+    queries += [case["text"] for case in yaml.safe_load((ROOT / "tests/data/triage-holdout.yaml").read_text())]
+    browser = site_script(
+        "return data.queries.map(q => api.answer(data.triage, q, 5));", {"triage": data, "queries": queries}
     )
-    result = subprocess.run(
-        [node, str(runner), str(SCRIPT), str(tmp_path / "kb.json"), str(tmp_path / "q.json")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    browser = json.loads(result.stdout)
-    for query, js in zip(queries, browser, strict=True):
-        assert js == index.triage(query, top=5).as_dict(), query
+    with KnowledgeIndex.open(ROOT) as knowledge:
+        for query, js in zip(queries, browser, strict=True):
+            assert js == answer(knowledge, query, top=5).as_dict(), query

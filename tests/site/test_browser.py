@@ -41,22 +41,47 @@ def test_home_to_class_to_runbook(page: Page) -> None:
     expect(page.locator(".admonition.approval").first).to_contain_text("Approval required")
 
 
-def test_symptom_box_ranks_in_the_browser_and_links_to_the_runbook(page: Page) -> None:
-    page.goto("/")
-    page.locator("#ob-symptom").fill("Error: listen EADDRINUSE: address already in use :::3000")
+def ask(page: Page, text: str) -> None:
+    page.locator("#ob-symptom").fill(text)
     page.get_by_role("button", name="Find runbooks").click()
+
+
+def test_symptom_box_ranks_in_the_browser_and_links_to_the_runbook(page: Page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/")
+    ask(page, "Error: listen EADDRINUSE: address already in use :::3000")
     first = page.locator(".ob-triage__results li a").first
     expect(first).to_contain_text("port already in use")
-    expect(page.locator(".ob-triage__verdict")).to_contain_text("stale-deploy")
+    expect(page.locator(".ob-triage__verdict")).to_contain_text("Failure class: Stale deploy & caches")
+    expect(page.locator(".ob-triage__verdict")).not_to_contain_text("stale-deploy")
+    assert any(url.endswith("/api/triage.json") for url in requested)
+    assert not any("knowledge-base.json" in url for url in requested)
     first.click()
     expect(page).to_have_url(re.compile(r"/runbooks/stale-deploy/stale-dev-server-port-in-use/"))
 
 
+def test_symptom_box_lists_what_resolved_the_incidents_seen_before(page: Page) -> None:
+    page.goto("/")
+    ask(page, "litellm.AuthenticationError: Missing Anthropic API Key - fallback call failed")
+    past = page.locator(".ob-triage__seen li").first
+    expect(past).to_contain_text("2026-10-07 · SEV1")
+    expect(past).to_contain_text("Resolved: Added ANTHROPIC_API_KEY")
+    past.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/incidents/2026/2026-10-07-anthropic-fallback-key-missing-in-proxy/"))
+
+
+def test_symptom_box_says_plainly_when_it_is_unsure(page: Page) -> None:
+    page.goto("/")
+    ask(page, "deploy is weird today")
+    expect(page.locator(".ob-triage__verdict--unsure")).to_contain_text("Unsure: maybe Stale deploy & caches")
+
+
 def test_symptom_box_says_so_when_nothing_fits(page: Page) -> None:
     page.goto("/")
-    page.locator("#ob-symptom").fill("The settings page is unreadable in dark mode")
-    page.get_by_role("button", name="Find runbooks").click()
-    expect(page.locator(".ob-triage__verdict")).to_contain_text("does not look like one of the five")
+    ask(page, "The settings page is unreadable in dark mode")
+    expect(page.locator(".ob-triage__verdict")).to_contain_text("No failure class")
+    expect(page.locator(".ob-triage__results li")).to_have_count(0)
 
 
 def test_incident_page_shows_its_overdue_action_item(page: Page) -> None:

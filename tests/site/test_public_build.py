@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.site.tree import DocsTree, PublicBuildRefused
+from opsbook.checks.report import PublicBuildRefused
+from opsbook.site.tree import DocsTree
 from tests.kbfactory import incident, make_kb, runbook, write
 from tests.site.conftest import build_site, mkdocs_build
 
@@ -127,3 +128,74 @@ def test_public_mkdocs_build_refuses_to_run_over_a_secret(tmp_path: Path) -> Non
     result = mkdocs_build(root, root / "site", public=True)
     assert result.returncode == 1 and "refuses to run" in result.stderr and key not in result.stderr
     assert "rb-fallback.yaml" in result.stderr and not (root / "site" / "index.html").exists()
+
+
+def stripe_key() -> str:
+    return "sk_" + "live_51" + "Q8w3Zr7TpK2mXv9LbN4cYd6HaJ5sE1uR0oP7iW3qT"
+
+
+def refused(root: Path, tmp_path: Path, cli) -> list[str]:
+    """Paths a public build and a public export refuse over, once each builds nothing."""
+    with pytest.raises(PublicBuildRefused) as refusal:
+        DocsTree.open(root, public=True)
+    out = tmp_path / "public"
+    built = cli("build", "--public", "--out", str(out), cwd=root)
+    exported = cli("export", "--public", "--out", str(tmp_path / "kb.json"), cwd=root)
+    for result in (built, exported):
+        assert result.exit_code == 1 and "refuses" in result.output and stripe_key() not in result.output
+    assert not out.exists() and not (tmp_path / "kb.json").exists()
+    return sorted(Path(d.path).name for d in refusal.value.findings)
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        '"Use \\x73' + stripe_key()[1:] + ' here."',
+        '"Use ' + stripe_key()[:20] + "\\\n  " + stripe_key()[20:] + ' here."',
+    ],
+    ids=["escape", "line-continuation"],
+)
+def test_a_key_hidden_by_yaml_escapes_stops_the_public_build(tmp_path: Path, cli, summary: str) -> None:
+    root = make_kb(tmp_path / "kb")
+    path = write(
+        root / "runbooks/fallback/rb-fallback.yaml", runbook("rb-fallback", "fallback", related=["rb-auth-drift"])
+    )
+    path.write_text(path.read_text().replace("summary: ", f"summary: {summary} #", 1))
+    assert refused(root, tmp_path, cli) == ["rb-fallback.yaml"]
+
+
+def test_a_key_in_any_file_under_docs_stops_the_public_build(tmp_path: Path, cli) -> None:
+    root = make_kb(tmp_path / "kb")
+    write(root / "docs/env.example", f"STRIPE_SECRET_KEY={stripe_key()}\n")
+    write(root / "docs/assets/config.json", json.dumps({"key": stripe_key()}))
+    assert refused(root, tmp_path, cli) == ["config.json", "env.example"]
+
+
+def test_a_docs_file_that_cannot_be_scanned_stops_the_public_build(tmp_path: Path, cli) -> None:
+    root = make_kb(tmp_path / "kb")
+    outside = tmp_path / "outside"
+    write(outside / "credentials.md", f"key = {stripe_key()}\n")
+    (root / "docs").mkdir()
+    (root / "docs/linked").symlink_to(outside, target_is_directory=True)
+    (root / "docs/leak.md").symlink_to(outside / "credentials.md")
+    assert refused(root, tmp_path, cli) == ["leak.md", "linked"]
+
+
+def test_public_mkdocs_build_refuses_over_a_key_in_a_docs_asset(tmp_path: Path) -> None:
+    root = make_kb(tmp_path / "kb")
+    write(root / "mkdocs.yml", MKDOCS)
+    write(root / "docs/index.md", "# Home\n")
+    write(root / "docs/assets/config.json", json.dumps({"key": stripe_key()}))
+    result = mkdocs_build(root, tmp_path / "site", public=True, strict=False)
+    assert result.returncode == 1 and "refuses" in result.stderr and "config.json" in result.stderr
+    assert stripe_key() not in result.stdout + result.stderr
+    assert not (tmp_path / "site/assets/config.json").exists()
+
+
+def test_public_build_into_an_earlier_full_build_leaves_no_internal_page(canary_kb: Path, tmp_path: Path, cli) -> None:
+    out = tmp_path / "md"
+    assert cli("build", "--out", str(out), cwd=canary_kb).exit_code == 0
+    assert CANARY_INCIDENT in all_text(out)
+    assert cli("build", "--public", "--out", str(out), "--force", cwd=canary_kb).exit_code == 0
+    assert CANARY_INCIDENT not in all_text(out) and CANARY_FIELD not in all_text(out)
+    assert not (out / "incidents/2026/2026-11-18-internal-thing.md").exists()

@@ -33,6 +33,10 @@ class OpsbookGroup(click.Group):
         except BrokenPipeError:
             sys.exit(1)
         except Exception as error:
+            from opsbook.support.atomic import CannotWrite
+
+            if isinstance(error, CannotWrite):
+                raise click.ClickException(str(error)) from None
             if ctx.find_root().params.get("debug"):
                 import traceback
 
@@ -88,41 +92,138 @@ def _index(root: Path) -> Any:
     return index
 
 
+def _figures_index(root: Path) -> tuple[Any, set[str]]:
+    """The index for a command that computes figures, and the records to leave out of them: those
+    `opsbook check` finds errors in. Stops (exit 1) on an invalid opsbook.yml rather than carry on with the
+    defaults, and says how many records are left out."""
+    from opsbook.checks.report import config_errors, failing_records
+    from opsbook.records.diagnostics import display_path, plural
+    from opsbook.support.clock import today
+
+    index = _index(root)
+    errors = config_errors(index)
+    if errors:
+        for error in errors:
+            click.echo(error.as_text(), err=True)
+        where = display_path(root / "opsbook.yml")
+        click.echo(f"opsbook: {plural(len(errors), 'error')} in {where}; fix it first", err=True)
+        sys.exit(1)
+    left_out = failing_records(index, today())
+    if left_out:
+        click.echo(
+            f"opsbook: left out {plural(len(left_out), 'record')} with errors in `opsbook check` "
+            f"({', '.join(display_path(root / path) for path in sorted(left_out)[:3])}"
+            f"{', …' if len(left_out) > 3 else ''}); run it to see why",
+            err=True,
+        )
+    return index, left_out
+
+
 def _fail_exists(path: Path) -> None:
     from opsbook.records.diagnostics import display_path
 
     raise click.ClickException(f"{display_path(path)} already exists; pass --force to replace it")
 
 
-@main.command()
+EXIT_CODES = """\b
+Exit codes:
+  0  no errors (warnings allowed unless --strict; notices never fail)
+  1  problems found
+  2  usage error: an unknown option or code, a path outside the knowledge base
+  3  internal error: a bug in opsbook (rerun with --debug and report it)"""
+
+
+@main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["auto", "text", "json", "github", "sarif"]),
+    default="auto",
+    show_default=True,
+    help="auto: GitHub annotations when GITHUB_ACTIONS=true, else text (coloured on a terminal unless "
+    "NO_COLOR is set). sarif: for code scanning.",
+)
+@click.option("--select", multiple=True, metavar="CODES", help="Report only these codes (comma-separated or repeated).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (placeholders, staleness, overdue P0 items).")
+@click.option("--quiet", "-q", is_flag=True, help="Show only what fails the run, without the closing count.")
 @click.option(
     "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no extra process)."
 )
 @click.option("--no-index", is_flag=True, help="Check every file again; neither read nor write the stored index.")
-def check(paths: tuple[Path, ...], output_format: str, strict: bool, jobs: int | None, no_index: bool) -> None:
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
+    jobs: int | None,
+    no_index: bool,
+) -> None:
     """Validate every runbook and incident and report all problems with file:line:col.
 
     With file PATHS (as pre-commit passes them), report those files' problems and the problems their
     records cause in other files; a folder checks the whole knowledge base it is in.
+
+    \b
+    Choosing what is reported:
+      opsbook.yml               checks: {CODE: error | warning | notice | off}
+      a comment on a line       # opsbook: ignore[CODE, ...]
+      a comment in a file       # opsbook: ignore-file[CODE, ...]
+      this run                  --select CODES / --ignore CODES
+    Errors that keep a file from being read as a record are always reported.
     """
-    from opsbook.checks.report import NotInKnowledgeBase, run_check
+    import os
+
+    from opsbook.checks.control import UnknownCode, parse_codes
+    from opsbook.checks.report import CheckReport, NotInKnowledgeBase, run_check
     from opsbook.index.prefork import take_early
 
+    try:
+        parse_codes([*select, *ignore])
+    except UnknownCode as error:
+        raise click.UsageError(str(error)) from None
+    groups = _by_knowledge_base(paths)
     checker = take_early()
     if checker is not None and (jobs == 1 or no_index):
         checker.cancel()
         checker = None
-    root = _root(paths[0] if paths else None)
-    files = [path for path in paths if not path.is_dir()]
-    try:
-        report = run_check(root, files or None, jobs=jobs, use_index=not no_index, checker=checker)
-    except NotInKnowledgeBase as error:
-        raise click.UsageError(str(error)) from None
-    click.echo(report.render(output_format))
+    reports = []
+    for root, files in groups.items():
+        try:
+            reports.append(
+                run_check(root, files, jobs=jobs, use_index=not no_index, checker=checker, select=select, ignore=ignore)
+            )
+        except NotInKnowledgeBase as error:
+            raise click.UsageError(str(error)) from None
+        checker = None  # the first run took charge of it
+    report = CheckReport([d for each in reports for d in each.diagnostics], sum(r.files_checked for r in reports))
+    if output_format == "auto":
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    color = output_format == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = report.render(output_format, color=color, quiet=quiet, strict=strict)
+    if text:
+        click.echo(text, color=color)
     sys.exit(report.exit_code(strict=strict))
+
+
+def _by_knowledge_base(paths: tuple[Path, ...]) -> dict[Path, list[Path] | None]:
+    """The knowledge bases PATHS belong to (each path finds its own: pre-commit passes files of any folder),
+    each with the files to report on, or None for all of it (no path given, or a folder)."""
+    if not paths:
+        return {_root(): None}
+    groups: dict[Path, list[Path] | None] = {}
+    for path in paths:
+        root = _root(path)
+        if path.is_dir():
+            groups[root] = None
+        elif root not in groups:
+            groups[root] = [path]
+        elif (files := groups[root]) is not None:
+            files.append(path)
+    return groups
 
 
 @main.command()
@@ -234,23 +335,27 @@ def init(directory: Path, name: str, force: bool) -> None:
     help="Folder for the generated Markdown and data files.",
 )
 @click.option("--public", is_flag=True, help="Leave out internal records and fields.")
-@click.option("--force", is_flag=True, help="Replace files from an earlier build in --out.")
+@click.option("--force", is_flag=True, help="Replace an earlier build in --out (the whole folder).")
 def build(out: Path, public: bool, force: bool) -> None:
     """Write the site as a docs tree that MkDocs, Zensical or ProperDocs builds without the opsbook plugin
     (the same files the plugin hands MkDocs)."""
-    from opsbook.site.tree import DocsTree, PublicBuildRefused, write_tree
-    from opsbook.support.atomic import WouldOverwrite
+    from opsbook.checks.report import PublicBuildRefused
+    from opsbook.site.tree import DocsTree, write_tree
+    from opsbook.support.atomic import NotWrittenByOpsbook, WouldOverwrite
     from opsbook.support.progress import ProgressLine
 
-    if out.exists() and any(out.iterdir()) and not force:
-        raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build")
     root = _root()
     progress = ProgressLine("building")
     try:
         with DocsTree.open(root, public=public, site_url=_site_url(root), progress=progress) as tree:
             written = write_tree(tree, out, force=force)
-    except WouldOverwrite as error:
-        _fail_exists(Path(str(error)))
+    except WouldOverwrite:
+        raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build") from None
+    except NotWrittenByOpsbook:
+        raise click.ClickException(
+            f"{out} holds files that opsbook build did not write; --force replaces only an earlier build, "
+            "so choose an empty or new folder"
+        ) from None
     except PublicBuildRefused as refused:
         for finding in refused.findings:
             click.echo(finding.as_text(), err=True)
@@ -271,7 +376,7 @@ def build(out: Path, public: bool, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 def export(output_format: str, out: Path | None, public: bool, force: bool) -> None:
     """Print the knowledge base as one JSON object (what the site publishes at /api/knowledge-base.json)."""
-    from opsbook.checks.report import knowledge_base_diagnostics
+    from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
     from opsbook.features.export import knowledge_base_json
     from opsbook.support.atomic import WouldOverwrite, write_text
     from opsbook.support.clock import today
@@ -279,11 +384,11 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
     root = _root()
     index = _index(root)
     if public:
-        secrets = [d for d in knowledge_base_diagnostics(index, today()) if d.code == "secret"]
-        for finding in secrets:
+        blockers = publication_blockers(index, knowledge_base_diagnostics(index, today()))
+        for finding in blockers:
             click.echo(finding.as_text(), err=True)
-        if secrets:
-            raise click.ClickException(f"{len(secrets)} likely secret(s) found; a public export refuses to run")
+        if blockers:
+            raise click.ClickException(str(PublicBuildRefused(blockers, "export")))
     text = knowledge_base_json(index, today(), public=public, site_url=_site_url(root))
     if out is None:
         click.echo(text, nl=False)
@@ -325,8 +430,8 @@ def review(week: str | None, output_format: str, out: Path | None, force: bool) 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--week") from None
     root = _root()
-    index = _index(root)
-    weekly = build_review(index, iso_week, today=today())
+    index, left_out = _figures_index(root)
+    weekly = build_review(index, iso_week, today=today(), leave_out=left_out)
     if output_format == "json":
         text = json.dumps(review_json(weekly), indent=2, ensure_ascii=False) + "\n"
         if out is None:
@@ -358,12 +463,15 @@ def actions(overdue: bool, owner: str | None, include_closed: bool, output_forma
     """List action items from every incident, overdue first."""
     import json
 
-    from opsbook.features.actions import as_json, follow_ups
+    from opsbook.features.actions import follow_ups
     from opsbook.support.clock import today
 
-    items = follow_ups(_index(_root()), today(), overdue_only=overdue, owner=owner, include_closed=include_closed)
+    index, left_out = _figures_index(_root())
+    items = follow_ups(
+        index, today(), overdue_only=overdue, owner=owner, include_closed=include_closed, leave_out=left_out
+    )
     if output_format == "json":
-        click.echo(json.dumps([as_json(item) for item in items], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([item.as_json() for item in items], indent=2, ensure_ascii=False))
         return
     for item in items:
         flag = "OVERDUE " if item.overdue else ""
@@ -383,7 +491,8 @@ def stats(output_format: str) -> None:
     from opsbook.features.stats import stats as compute_stats
     from opsbook.support.clock import today
 
-    result = compute_stats(_index(_root()), today())
+    index, left_out = _figures_index(_root())
+    result = compute_stats(index, today(), leave_out=left_out)
     if output_format == "json":
         click.echo(json.dumps(result, indent=2))
         return
@@ -406,27 +515,27 @@ def stats(output_format: str) -> None:
     "--eval",
     "eval_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML list of {text, expected}: print top-1/top-3 class accuracy and the misses.",
+    help="YAML list of {text, expected, runbook?}: print accuracy, calibration and the misses.",
 )
-def triage(text: str | None, top: int, output_format: str, eval_file: Path | None) -> None:
-    """Paste an error (argument or stdin) and get the failure class and runbooks to open, with reasons."""
+@click.option(
+    "--split", type=click.Choice(["dev", "test"]), help="With --eval: only the cases of this split (field `split`)."
+)
+def triage(text: str | None, top: int, output_format: str, eval_file: Path | None, split: str | None) -> None:
+    """Paste an error (argument or stdin) and get the failure class, the runbooks to open and the past
+    incidents that needed them."""
     import json
 
+    from opsbook.features.answer import answer, answer_text
     from opsbook.features.triage import evaluate, ranking_index
 
-    index = ranking_index(_index(_root()))
+    root = _root()
     if eval_file is not None:
-        cases = _eval_cases(eval_file)
-        result = evaluate(index, cases)
-        if output_format == "json":
-            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-        else:
-            click.echo(f"{result['cases']} cases: top-1 {result['top1']:.1%}, top-3 {result['top3']:.1%}")
-            for miss in result["misses"]:
-                click.echo(
-                    f"  miss: expected {miss['expected']}, got {miss['predicted']} "
-                    f"(top classes {', '.join(miss['top_classes']) or '-'}): {miss['text'][:110]}"
-                )
+        cases = [case for case in _eval_cases(eval_file) if split is None or case["split"] == split]
+        with _index(root) as index:
+            result = evaluate(ranking_index(index), cases)
+        click.echo(
+            json.dumps(result, indent=2, ensure_ascii=False) if output_format == "json" else _evaluation_text(result)
+        )
         return
     if text is None:
         if sys.stdin.isatty():
@@ -434,21 +543,49 @@ def triage(text: str | None, top: int, output_format: str, eval_file: Path | Non
         text = sys.stdin.read()
     if not text.strip():
         raise click.UsageError("the text to triage is empty")
-    verdict = index.triage(text, top=top)
+    with _index(root) as index:
+        verdict = answer(index, text, top=top)
     if output_format == "json":
         click.echo(json.dumps(verdict.as_dict(), indent=2, ensure_ascii=False))
-        return
-    if verdict.failure_class is None:
-        click.echo(
-            "No failure class: this does not look like auth drift, session lifecycle, fallback, stale "
-            "deploy or tool policy."
-        )
     else:
-        click.echo(f"Failure class: {verdict.failure_class} (confidence {verdict.confidence:.2f})")
-    for number, match in enumerate(verdict.matches, 1):
-        click.echo(f"{number}. {match.title} [{match.id}] score {match.score:.1f}")
-        for reason in match.why:
-            click.echo(f"     {reason}")
+        click.echo(answer_text(verdict, _site_url(root)))
+
+
+def _evaluation_text(result: dict[str, Any]) -> str:
+    def percent(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    lines = [
+        f"{result['cases']} cases: top-1 {percent(result['top1'])}, top-3 {percent(result['top3'])}",
+        f"  with a class: top-1 {percent(result['classed_top1'])}; unrelated with no class: "
+        f"{percent(result['unrelated_no_class'])}; right runbook in the top 3: {percent(result['runbook_top3'])}",
+        f"  confident answers: {result['confident']}, right {percent(result['confident_right'])}",
+    ]
+    for miss in result["misses"]:
+        runbook = f" runbook {miss['runbook']} not in {', '.join(miss['runbooks']) or '-'};" if miss["runbook"] else ""
+        lines.append(
+            f"  miss: expected {miss['expected']}, got {miss['predicted']} ({miss['confidence']:.2f}"
+            f"{', unsure' if miss['unsure'] else ''});{runbook} {miss['text'][:110]!r}"
+        )
+    return "\n".join(lines)
+
+
+@main.command("mcp")
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (http).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port (http).")
+@click.option("--public", is_flag=True, help="Serve only what the public site shows.")
+def mcp_server(transport: str, host: str, port: int, public: bool) -> None:
+    """Serve the knowledge base to AI agents over MCP, read-only (http: http://HOST:PORT/mcp)."""
+    from opsbook.features.agent.desk import KnowledgeDesk
+
+    desk = KnowledgeDesk.open(_root(), public=public)  # first: the MCP SDK's import overlaps the search build
+    try:
+        from opsbook.mcp import serve
+
+        serve(desk, transport="http" if transport == "http" else "stdio", host=host, port=port)
+    finally:
+        desk.close()
 
 
 def _eval_cases(path: Path) -> list[dict[str, Any]]:
@@ -498,7 +635,7 @@ def env_check(
 ) -> None:
     """Missing, preview-only, unknown, equal-but-must-differ and wrong-format variables; client exposure."""
     from opsbook.features.env.check import run_env_check
-    from opsbook.records.diagnostics import format_diagnostics
+    from opsbook.records.output import format_diagnostics
 
     pairs = []
     for spec in environments:
@@ -511,5 +648,90 @@ def env_check(
         diagnostics, checked = run_env_check(manifest_path, pairs, src, project)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    click.echo(format_diagnostics(diagnostics, output_format, checked=checked))
+    click.echo(format_diagnostics(sorted(diagnostics), output_format, checked=checked))
     sys.exit(1 if any(d.is_error for d in diagnostics) else 0)
+
+
+@main.command()
+@click.argument("runbook_id", required=False)
+@click.option("--incident", "incident_id", metavar="ID", help="Add the walk's timeline to this incident.")
+@click.option(
+    "--new-incident",
+    "new_incident_title",
+    metavar="TITLE",
+    help="Create the incident first (as `opsbook new incident --title TITLE`), then walk into it.",
+)
+@click.option("--actor", metavar="NAME", help="Who walks it (default: your login name; on --resume: the last one).")
+@click.option(
+    "--actor-kind",
+    type=click.Choice(["person", "agent"]),
+    help="Whether the actor is a person or an AI agent (default: person; on --resume: the last one).",
+)
+@click.option("--run", is_flag=True, help="Offer to run each step's command, after you confirm it, in a shell.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 86_400),
+    default=120,
+    show_default=True,
+    help="Seconds a command may run under --run before it is stopped.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[WALK_ID]",
+    help="Continue an interrupted walk: WALK_ID, or without it the most recently started walk of this "
+    "knowledge base that has not finished. It keeps the runbook, incident and --run of its start.",
+)
+def walk(
+    runbook_id: str | None,
+    incident_id: str | None,
+    new_incident_title: str | None,
+    actor: str | None,
+    actor_kind: str | None,
+    run: bool,
+    timeout: int,
+    resume: str | None,
+) -> None:
+    """Walk a runbook step by step: before you start, diagnose, mitigate, verify.
+
+    Each answer (done, failed or skipped, with an optional note) goes to an append-only audit log; at the
+    end the walk's timeline events and a runbooks_used entry are added to the incident. A step that needs
+    approval cannot be marked done or run until its approver is entered at the terminal. Ctrl-C saves;
+    `opsbook walk --resume` continues at the next step.
+    """
+    from click.core import ParameterSource
+
+    from opsbook.features.walk.log import WalkLogError
+    from opsbook.features.walk.screen import Console
+    from opsbook.features.walk.session import Actor, WalkError, default_actor, resume_walk, start_walk
+
+    console = Console.standard()
+    timeout_given = click.get_current_context().get_parameter_source("timeout") is not ParameterSource.DEFAULT
+    chosen = Actor(actor or default_actor().name, actor_kind or "person") if actor or actor_kind else None
+    try:
+        if resume is not None:
+            if runbook_id or incident_id or new_incident_title or run or timeout_given:
+                raise click.UsageError("--resume continues the walk as it began; give only --actor or --actor-kind")
+            sys.exit(resume_walk(_root(), resume or None, actor=chosen, console=console))
+        if runbook_id is None:
+            raise click.UsageError("give the RUNBOOK_ID to walk, or --resume")
+        if incident_id and new_incident_title:
+            raise click.UsageError("give --incident or --new-incident, not both")
+        code = start_walk(
+            _root(),
+            runbook_id,
+            incident_id=incident_id,
+            new_incident_title=new_incident_title,
+            actor=chosen or default_actor(),
+            run=run,
+            timeout=timeout,
+            console=console,
+        )
+    except WalkError as error:
+        raise click.UsageError(str(error)) from None
+    except WalkLogError as error:
+        raise click.ClickException(str(error)) from None
+    sys.exit(code)

@@ -1,10 +1,11 @@
 """Checks across records, run over the knowledge index's tables on every command that checks.
 
-Duplicate ids, dangling and self references, orphan runbooks, staleness and missing drills, overdue
-follow-ups of gated priorities, runbooks that replace each other in a cycle, and failure classes with no
-active runbook. They are queries over a few tables (`opsbook.index.store.SCHEMA`), so running all of
-them on ten thousand records takes milliseconds and no bookkeeping of what an edit can affect is
-needed: every run computes them afresh from the current index.
+Duplicate ids, dangling and self references, orphan runbooks, staleness and missing drills, review dates
+in the future, overdue follow-ups of gated priorities (examples' follow-ups are examples: never overdue),
+runbooks that replace each other in a cycle, and failure classes with no active runbook. They are queries
+over a few tables (`opsbook.index.store.SCHEMA`), so running all of them on ten thousand records takes
+milliseconds and no bookkeeping of what an edit can affect is needed: every run computes them afresh
+from the current index.
 
 Each finding carries `subjects`, the records it is about, so that `opsbook check FILE` can report the
 findings an edit of FILE causes in other files.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from opsbook.checks.deadlines import action_states
 from opsbook.checks.freshness import DrillState, runbook_freshness
+from opsbook.index.root import CONFIG_FILE
 from opsbook.records.diagnostics import Diagnostic, Level, did_you_mean
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ class Finding(NamedTuple):
 def cross_record_findings(index: KnowledgeIndex, on: dt.date) -> list[Finding]:
     """Every cross-record finding; kept in the index until a file changes or the day does."""
     stored = index.derived(
-        "cross-record", f"{index.store.generation}:{on.isoformat()}", lambda: _encode(_findings(index, on))
+        "cross-record", f"{index.generation}:{on.isoformat()}", lambda: _encode(_findings(index, on))
     )
     return _decode(stored)
 
@@ -64,6 +66,7 @@ def _findings(index: KnowledgeIndex, on: dt.date) -> list[Finding]:
         *_references(index),
         *_orphans(index),
         *_freshness(index, on),
+        *_future_reviews(index, on),
         *_overdue(index, on),
         *_deprecation_cycles(index),
         *_class_coverage(index),
@@ -114,7 +117,8 @@ def _references(index: KnowledgeIndex) -> Iterator[Finding]:
                 row[0]
                 for row in index.connection.execute(f"SELECT DISTINCT id FROM {table} WHERE kind = ?", (target_kind,))
             ]
-        where = "catalog/workflows.yaml" if target_kind == "workflow" else f"any {target_kind}"
+        catalog = index.settings["paths"]["catalog"].strip("/")
+        where = f"{catalog}/workflows.yaml" if target_kind == "workflow" else f"any {target_kind}"
         yield _finding(
             path,
             line,
@@ -178,11 +182,31 @@ def _freshness(index: KnowledgeIndex, on: dt.date) -> Iterator[Finding]:
             )
 
 
+def _future_reviews(index: KnowledgeIndex, on: dt.date) -> Iterator[Finding]:
+    """A review date after tomorrow (a day of slack for time zones) is a typo that would hide staleness."""
+    for path, line, col, record_id, reviewed in index.connection.execute(
+        """SELECT path, reviewed_line, reviewed_col, id, last_reviewed FROM records
+           WHERE kind = 'runbook' AND valid AND last_reviewed > ?""",
+        (on.toordinal() + 1,),
+    ):
+        yield _finding(
+            path,
+            line,
+            col,
+            "future-date",
+            f"last_reviewed: expected a date no later than today ({on.isoformat()}), found "
+            f"{dt.date.fromordinal(reviewed).isoformat()}",
+            {("runbook", record_id)},
+            hint="set it to the day the runbook was last reviewed",
+        )
+
+
 def _overdue(index: KnowledgeIndex, on: dt.date) -> Iterator[Finding]:
     """Only gated priorities are reported here; `opsbook actions --overdue` lists every overdue item."""
     gate = list(index.settings["action_items"]["strict_gate"])
+    examples = {row[0] for row in index.connection.execute("SELECT path FROM records WHERE example")}
     for item in action_states(index, on, open_with_priority=gate):
-        if item.overdue:
+        if item.overdue and item.incident_path not in examples:
             yield _finding(
                 item.incident_path,
                 item.line,
@@ -230,22 +254,50 @@ def _deprecation_cycles(index: KnowledgeIndex) -> Iterator[Finding]:
 
 
 def _class_coverage(index: KnowledgeIndex) -> Iterator[Finding]:
+    """The classes a team uses (those of catalog/classes.yaml, else all five) each need an active runbook.
+    A class left uncovered by an invalid runbook is reported at that runbook, after its own problems."""
     covered = {
         row[0]
         for row in index.connection.execute(
             """SELECT c.class FROM classes c JOIN records r ON r.path = c.path
-               WHERE r.kind = 'runbook' AND r.status = 'active'"""
+               WHERE r.kind = 'runbook' AND r.status = 'active' AND r.valid"""
         )
     }
-    runbooks = index.settings["paths"]["runbooks"].strip("/")
-    for failure_class in FAILURE_CLASSES:
-        if failure_class not in covered:
-            yield _finding(
-                f"{runbooks}/{failure_class}",
-                1,
-                1,
-                "class-uncovered",
-                f"failure class {failure_class!r} has no active runbook",
-                {("class", failure_class)},
-                hint=f"opsbook new runbook --class {failure_class} --id <id>",
+    catalog = f"{index.settings['paths']['catalog'].strip('/')}/classes.yaml"
+    listed = index.connection.execute("SELECT document IS NOT NULL FROM files WHERE path = ?", (catalog,)).fetchone()
+    if listed is not None and not listed[0]:
+        return  # the catalog's own errors are reported; which classes it means cannot be known
+    if listed is not None:
+        required = list(
+            index.connection.execute(
+                "SELECT id, path, line, col FROM catalog WHERE path = ? AND kind = 'class' ORDER BY position",
+                (catalog,),
             )
+        )
+    else:
+        required = [(failure_class, CONFIG_FILE, 1, 1) for failure_class in FAILURE_CLASSES]
+    for failure_class, path, line, col in required:
+        if failure_class in covered:
+            continue
+        subjects: set[Subject] = {("class", failure_class)}
+        broken = index.connection.execute(
+            """SELECT r.path, r.line, r.col, r.id FROM records r JOIN classes c ON c.path = r.path
+               WHERE r.kind = 'runbook' AND NOT r.valid AND c.class = ? AND r.status NOT IN ('draft', 'deprecated')
+               ORDER BY r.path LIMIT 1""",
+            (failure_class,),
+        ).fetchone()
+        new = f"opsbook new runbook --class {failure_class} --id <id>"
+        if broken is not None:
+            path, line, col, runbook = broken
+            subjects.add(("runbook", runbook))
+            message = (
+                f"failure class {failure_class!r} has no active runbook: {runbook!r} would cover it but is invalid"
+            )
+            hint = "fix the problems reported above in this file"
+        elif listed is not None:
+            message = f"failure class {failure_class!r} has no active runbook"
+            hint = f"add one ({new}), or remove the class from {catalog} if your team does not meet it"
+        else:
+            message = f"failure class {failure_class!r} has no active runbook"
+            hint = f"add one ({new}), or list only the classes your team meets in {catalog}"
+        yield _finding(path, line, col, "class-uncovered", message, subjects, hint=hint)

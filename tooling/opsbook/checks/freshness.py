@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -56,20 +57,29 @@ class RunbookFreshness(NamedTuple):
     freshness: Freshness
 
 
-def runbook_freshness(index: KnowledgeIndex, on: dt.date) -> list[RunbookFreshness]:
-    """The freshness of every valid runbook, by path."""
+def runbook_freshness(
+    index: KnowledgeIndex, on: dt.date, *, ids: Sequence[str] | None = None
+) -> list[RunbookFreshness]:
+    """The freshness of every valid runbook (or of those with `ids`), by path."""
+    marks = "" if ids is None else f"IN ({','.join('?' * len(ids))})"
+    parameters = [] if ids is None else list(ids)
     runbooks = list(
         index.connection.execute(
-            """SELECT path, id, status, visibility, line, col, last_reviewed, review_interval_days, needs_drills,
-                      last_drill
-               FROM records WHERE kind = 'runbook' AND valid ORDER BY path"""
+            f"""SELECT path, id, status, visibility, line, col, last_reviewed, review_interval_days, needs_drills,
+                       last_drill
+                FROM records WHERE kind = 'runbook' AND valid {f"AND id {marks}" if marks else ""} ORDER BY path""",
+            parameters,
         )
     )
     reviewed = {row[1]: row[6] for row in runbooks}
     used_after: defaultdict[str, set[str]] = defaultdict(set)
     for runbook_id, incident_id, started_day in index.connection.execute(
-        """SELECT f.target, i.id, i.started_day FROM refs f JOIN records i ON i.path = f.path
-           WHERE f.field = 'runbooks_used' AND i.kind = 'incident'"""
+        f"""SELECT f.target, i.id, i.started_day FROM refs f JOIN records i ON i.path = f.path
+                   JOIN records r ON r.kind = 'runbook' AND r.valid AND r.id = f.target
+            WHERE f.field = 'runbooks_used' AND i.kind = 'incident' AND i.valid AND i.started_day > r.last_reviewed
+                  AND i.started_day > (SELECT min(last_reviewed) FROM records WHERE kind = 'runbook' AND valid)
+                  {f"AND f.target {marks}" if marks else ""}""",
+        parameters,
     ):
         if runbook_id in reviewed and started_day > reviewed[runbook_id]:
             used_after[runbook_id].add(incident_id)

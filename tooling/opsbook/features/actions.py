@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from opsbook.checks.deadlines import ActionState, action_states
 
@@ -18,29 +19,13 @@ def follow_ups(
     overdue_only: bool = False,
     owner: str | None = None,
     include_closed: bool = False,
+    leave_out: Collection[str] = (),
 ) -> list[ActionState]:
-    items = action_states(index, on)
-    if not include_closed:
-        items = [item for item in items if item.status == "open"]
+    """Follow-ups of every valid incident, overdue first; none of the incidents at `leave_out`."""
+    items = action_states(index, on, open_only=not include_closed)
+    items = [item for item in items if item.incident_path not in leave_out]
     if overdue_only:
         items = [item for item in items if item.overdue]
     if owner is not None:
         items = [item for item in items if (item.owner or "").lower() == owner.lower()]
     return sorted(items, key=lambda item: (not item.overdue, item.deadline, item.priority, item.incident))
-
-
-def as_json(item: ActionState) -> dict[str, Any]:
-    return {
-        "incident": item.incident,
-        "id": item.id,
-        "title": item.title,
-        "type": item.type,
-        "owner": item.owner,
-        "priority": item.priority,
-        "status": item.status,
-        "opened": item.opened.isoformat(),
-        "due": item.due.isoformat() if item.due else None,
-        "deadline": item.deadline.isoformat(),
-        "deadline_from": item.deadline_from,
-        "overdue": item.overdue,
-    }

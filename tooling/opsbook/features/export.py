@@ -9,14 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.checks.deadlines import action_states
 from opsbook.checks.freshness import runbook_freshness
-from opsbook.features.rows import incident_rows, runbook_rows
-from opsbook.features.triage import ranking_index
+from opsbook.features.rows import class_guides, incident_rows, runbook_rows
 from opsbook.features.urls import absolute_url, class_page, incident_page, page_url, runbook_page
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
-
-FAILURE_CLASSES = ("auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy")
 
 
 def _step(step: dict[str, Any]) -> dict[str, Any]:
@@ -69,38 +66,18 @@ def knowledge_base(
     items: dict[str, list[dict[str, Any]]] = {}
     for item in action_states(index, on):
         if item.incident_path in visible_incidents:
-            items.setdefault(item.incident_path, []).append(
-                {
-                    "id": item.id,
-                    "title": item.title,
-                    "type": item.type,
-                    "owner": item.owner,
-                    "priority": item.priority,
-                    "status": item.status,
-                    "opened": item.opened.isoformat(),
-                    "due": item.due.isoformat() if item.due else None,
-                    "closed": item.closed.isoformat() if item.closed else None,
-                    "deadline": item.deadline.isoformat(),
-                    "overdue": item.overdue,
-                }
-            )
+            items.setdefault(item.incident_path, []).append(item.as_json())
     redacted = (
         [] if not public else [i for i in incident_rows(index) if i.visibility == "internal" and i.public_summary]
     )
-    guides = index.catalog_document("classes.yaml") or {"classes": []}
-    classes = {guide["id"]: (guide["title"], guide["tagline"]) for guide in guides["classes"]}
+    classes = class_guides(index)
     return {
         "name": index.settings["name"],
         "generated_for": on.isoformat(),
         "public": public,
         "classes": [
-            {
-                "id": c,
-                "title": classes[c][0] if c in classes else c.replace("-", " ").capitalize(),
-                "tagline": classes[c][1] if c in classes else "",
-                "url": page_url(class_page(c)),
-            }
-            for c in FAILURE_CLASSES
+            {"id": c, "title": title, "tagline": tagline, "url": page_url(class_page(c))}
+            for c, (title, tagline) in classes.items()
         ],
         "runbooks": runbooks,
         "incidents": [
@@ -129,12 +106,17 @@ def knowledge_base(
             }
             for r in redacted
         ],
-        "triage": ranking_index(index, public=public).export(),
     }
 
 
 def knowledge_base_json(
     index: KnowledgeIndex, on: dt.date, *, public: bool = False, site_url: str | None = None
 ) -> str:
-    data = knowledge_base(index, on, public=public, site_url=site_url)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """`knowledge_base` as JSON text, kept in the index until a file changes or the day does."""
+
+    def compute() -> str:
+        data = knowledge_base(index, on, public=public, site_url=site_url)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    inputs = json.dumps([index.generation, on.isoformat(), site_url])
+    return index.derived("export-public" if public else "export", inputs, compute)

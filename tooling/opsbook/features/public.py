@@ -52,12 +52,16 @@ def strip_internal(record: Model) -> Model:
 def public_runbooks(runbooks: list[Runbook]) -> list[Runbook]:
     visible = [r for r in runbooks if r.visibility is Visibility.PUBLIC]
     ids = {r.id for r in visible}
-    return [strip_internal(r).model_copy(update={"related": [x for x in r.related if x in ids]}) for r in visible]
+    return [public_runbook(r, ids) for r in visible]
+
+
+def public_runbook(runbook: Runbook, runbook_ids: set[str]) -> Runbook:
+    """A public runbook as published: internal fields emptied, links only to the public `runbook_ids`."""
+    return strip_internal(runbook).model_copy(update={"related": [x for x in runbook.related if x in runbook_ids]})
 
 
 def public_incident(incident: Incident, runbook_ids: set[str], incident_ids: set[str]) -> Incident:
-    """A public incident as a public build shows it: internal fields emptied, links only to the public
-    runbooks and incidents given."""
+    """A public incident as published: internal fields emptied, links only to public records."""
     return strip_internal(incident).model_copy(
         update={
             "runbooks_used": [u for u in incident.runbooks_used if u.runbook in runbook_ids],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 UNHELPFUL = ("no", "wrong-runbook", "partly")
 TEST_TYPES = ("add-p0-test", "add-regression-eval")
+TREND_WEEKS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +97,26 @@ class WeeklyReview:
         return dict(sorted(counts.items()))
 
 
-def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> WeeklyReview:
+def build_review(
+    index: KnowledgeIndex, week: IsoWeek, *, today: dt.date, leave_out: Collection[str] = ()
+) -> WeeklyReview:
+    """The review of `week`, leaving out the records at `leave_out` (the ones `opsbook check` finds errors in)."""
     as_of = min(week.end, today)
-    every = incident_rows(index)
+    twelve_weeks = (week.minus(11).start, week.end)
+    window = [row for row in incident_rows(index, started_between=twelve_weeks) if row.path not in leave_out]
     in_week = [
-        ReviewIncident(row, incident_page(row.id), row.durations) for row in every if week.contains(row.started_on)
+        ReviewIncident(row, incident_page(row.id), row.durations) for row in window if week.contains(row.started_on)
     ]
-    items = action_states(index, as_of)
     overdue: dict[str, list[ActionState]] = defaultdict(list)
-    for item in sorted((i for i in items if i.overdue), key=lambda i: (i.deadline, i.priority)):
+    late = [item for item in action_states(index, as_of, overdue_only=True) if item.incident_path not in leave_out]
+    for item in sorted(late, key=lambda i: (i.deadline_day, i.priority)):
         overdue[item.owner or "(no owner)"].append(item)
-    runbooks = {row.path: row for row in runbook_rows(index)}
+    active = [
+        item
+        for item in action_states(index, as_of, opened_or_closed=(week.start, week.end))
+        if item.incident_path not in leave_out
+    ]
+    runbooks = {row.path: row for row in runbook_rows(index) if row.path not in leave_out}
     states = {
         state.id: RunbookState(
             state.id,
@@ -115,34 +126,43 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
             state.freshness,
         )
         for state in runbook_freshness(index, as_of)
+        if state.path in runbooks
     }
-    active = {row.id for row in runbooks.values() if row.status == "active"}
     by_path = {view.incident.path: view for view in in_week}
+    marks = ",".join("?" * len(by_path))
     feedback = [
         RunbookFeedback(by_path[path], runbook, helped, note, states.get(runbook))
         for path, runbook, helped, note in index.connection.execute(
-            "SELECT path, target, detail, note FROM refs WHERE field = 'runbooks_used' ORDER BY path, position"
+            f"""SELECT path, target, detail, note FROM refs
+                WHERE field = 'runbooks_used' AND path IN ({marks}) ORDER BY path, position""",
+            list(by_path),
         )
-        if path in by_path and helped in UNHELPFUL
+        if helped in UNHELPFUL
     ]
     touched: defaultdict[str, list[ReviewIncident]] = defaultdict(list)
     for path, workflow in index.connection.execute(
-        "SELECT path, target FROM refs WHERE field = 'workflows' AND target_kind = 'workflow' ORDER BY path, position"
+        f"""SELECT path, target FROM refs
+            WHERE field = 'workflows' AND target_kind = 'workflow' AND path IN ({marks}) ORDER BY path, position""",
+        list(by_path),
     ):
-        if path in by_path:
-            touched[workflow].append(by_path[path])
+        touched[workflow].append(by_path[path])
     catalog = index.catalog_document("workflows.yaml") or {"workflows": []}
     touches = [
         WorkflowTouch(
             workflow,
             hit,
-            [i for i in items if i.type in TEST_TYPES and i.incident_path in {v.incident.path for v in hit}],
+            [
+                item
+                for item in action_states(index, as_of, incident_paths=[v.incident.path for v in hit])
+                if item.type in TEST_TYPES
+            ],
         )
         for workflow in catalog["workflows"]
         if (hit := touched.get(workflow["id"]))
     ]
-    counted = [row for row in every if row.in_metrics]
+    counted = [row for row in window if row.in_metrics]
     in_week_counted = [v for v in in_week if v.incident.in_metrics]
+    active_ids = {row.id for row in runbooks.values() if row.status == "active"}
     return WeeklyReview(
         week=week,
         as_of=as_of,
@@ -151,13 +171,13 @@ def build_review(index: KnowledgeIndex, week: IsoWeek, *, today: dt.date) -> Wee
         trend={
             "this week": summarise(v.incident for v in in_week_counted),
             "last 4 weeks": summarise(in_weeks(counted, week, 4)),
-            "last 12 weeks": summarise(in_weeks(counted, week, 12)),
+            "last 12 weeks": summarise(in_weeks(counted, week, TREND_WEEKS)),
         },
-        opened=[i for i in items if week.contains(i.opened)],
-        closed=[i for i in items if i.closed is not None and week.contains(i.closed)],
+        opened=[i for i in active if week.contains(i.opened)],
+        closed=[i for i in active if i.closed is not None and week.contains(i.closed)],
         overdue_by_owner=dict(sorted(overdue.items())),
         feedback=feedback,
-        stale=[s for s in states.values() if s.freshness.stale and s.id in active],
+        stale=[s for s in states.values() if s.freshness.stale and s.id in active_ids],
         undrilled=[s for s in states.values() if s.freshness.drill in (DrillState.NEVER, DrillState.OVERDUE)],
         workflows=touches,
     )

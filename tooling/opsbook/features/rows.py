@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from opsbook.checks.cross_record import FAILURE_CLASSES
 from opsbook.features.durations import as_durations, minutes_sql
 
 if TYPE_CHECKING:
@@ -52,22 +54,33 @@ class RunbookRow(NamedTuple):
     summary: str
 
 
-def _classes(index: KnowledgeIndex) -> dict[str, tuple[str, ...]]:
+def _classes(index: KnowledgeIndex, where: str = "", parameters: Sequence[object] = ()) -> dict[str, tuple[str, ...]]:
+    """The classes of the records `where` (SQL over `records r`) selects, or of every record."""
     found: defaultdict[str, list[str]] = defaultdict(list)
-    for path, failure_class in index.connection.execute("SELECT path, class FROM classes ORDER BY path, position"):
+    # From the selected records to their classes: SQLite would otherwise read every class row first.
+    source = f"records r CROSS JOIN classes c ON c.path = r.path WHERE {where}" if where else "classes c"
+    query = f"SELECT c.path, c.class FROM {source} ORDER BY c.path, c.position"
+    for path, failure_class in index.connection.execute(query, parameters):
         found[path].append(failure_class)
     return {path: tuple(classes) for path, classes in found.items()}
 
 
-def incident_rows(index: KnowledgeIndex, *, public: bool = False) -> list[IncidentRow]:
-    """Valid incidents (only the public ones with `public`), newest first."""
-    classes = _classes(index)
+def incident_rows(
+    index: KnowledgeIndex, *, public: bool = False, started_between: tuple[dt.date, dt.date] | None = None
+) -> list[IncidentRow]:
+    """Valid incidents (only the public ones with `public`, only those started on the days `started_between`
+    with both ends included), newest first."""
+    where = "r.kind = 'incident' AND r.valid" + (" AND r.visibility = 'public'" if public else "")
+    parameters: list[object] = []
+    if started_between is not None:
+        where += " AND r.started_day BETWEEN ? AND ?"
+        parameters += [day.toordinal() for day in started_between]
+    classes = _classes(index, where, parameters)
     query = f"""SELECT path, id, title, severity, status, visibility, example, in_metrics, summary, public_summary,
                        started, resolved, started_day, {minutes_sql()}
-                FROM records WHERE kind = 'incident' AND valid {"AND visibility = 'public'" if public else ""}
-                ORDER BY started_at DESC, id DESC"""
+                FROM records r WHERE {where} ORDER BY started_at DESC, id DESC"""
     rows = []
-    for row in index.connection.execute(query):
+    for row in index.connection.execute(query, parameters):
         path, record_id, title, severity, status, visibility, example, in_metrics, summary, public_summary = row[:10]
         started, resolved, started_day, *minutes = row[10:]
         rows.append(
@@ -94,11 +107,22 @@ def incident_rows(index: KnowledgeIndex, *, public: bool = False) -> list[Incide
 
 def runbook_rows(index: KnowledgeIndex, *, public: bool = False) -> list[RunbookRow]:
     """Valid runbooks (only the public ones with `public`), by path."""
-    classes = _classes(index)
+    where = "r.kind = 'runbook' AND r.valid" + (" AND r.visibility = 'public'" if public else "")
+    classes = _classes(index, where)
     return [
         RunbookRow(path, record_id, title, classes[path][0], status, visibility, owner, summary)
         for path, record_id, title, status, visibility, owner, summary in index.connection.execute(
-            f"""SELECT path, id, title, status, visibility, owner, summary FROM records
-                WHERE kind = 'runbook' AND valid {"AND visibility = 'public'" if public else ""} ORDER BY path"""
+            f"SELECT path, id, title, status, visibility, owner, summary FROM records r WHERE {where} ORDER BY path"
         )
     ]
+
+
+def class_guides(index: KnowledgeIndex) -> dict[str, tuple[str, str]]:
+    """Each failure class's title and tagline from the class catalog (the slug, readable, when it is absent)."""
+    guides = index.catalog_document("classes.yaml") or {"classes": []}
+    written = {guide["id"]: (guide["title"], guide["tagline"]) for guide in guides["classes"]}
+    return {c: written.get(c) or (c.replace("-", " ").capitalize(), "") for c in FAILURE_CLASSES}
+
+
+def class_titles(index: KnowledgeIndex) -> dict[str, str]:
+    return {failure_class: title for failure_class, (title, _) in class_guides(index).items()}

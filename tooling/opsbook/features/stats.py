@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from opsbook.checks.deadlines import action_states
+from opsbook.checks.deadlines import action_counts
 from opsbook.checks.freshness import DrillState, runbook_freshness
 from opsbook.features.durations import DURATIONS
 from opsbook.features.rows import IncidentRow, incident_rows
@@ -61,9 +61,12 @@ def weekly_counts(
     return labels, per_class
 
 
-def stats(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[str, Any]:
-    """Figures over the valid records (the public ones only, for a public site)."""
-    every = incident_rows(index, public=public)
+def stats(
+    index: KnowledgeIndex, on: dt.date, *, public: bool = False, leave_out: Collection[str] = ()
+) -> dict[str, Any]:
+    """Figures over the valid records (the public ones only, for a public site), leaving out those at
+    `leave_out` (the ones `opsbook check` finds errors in)."""
+    every = [row for row in incident_rows(index, public=public) if row.path not in leave_out]
     incidents = counted(every)
     by_class: dict[str, list[IncidentRow]] = defaultdict(list)
     by_severity: dict[str, list[IncidentRow]] = defaultdict(list)
@@ -73,15 +76,18 @@ def stats(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[s
             by_class[failure_class].append(incident)
         by_severity[incident.severity].append(incident)
         by_month[incident.started[:7]].append(incident)
-    visible = {i.path for i in every}
-    items = [item for item in action_states(index, on) if item.incident_path in visible]
-    statuses = Counter(item.status for item in items)
-    runbooks = [r for r in runbook_freshness(index, on) if not public or r.visibility == "public"]
+    items = action_counts(index, on, public=public, leave_out=leave_out)
+    runbooks = [
+        r for r in runbook_freshness(index, on) if (not public or r.visibility == "public") and r.path not in leave_out
+    ]
     drills = Counter(r.freshness.drill for r in runbooks)
-    (invalid,) = index.connection.execute(
-        "SELECT count(*) FROM files WHERE role IN ('runbook', 'incident') AND path NOT IN "
-        "(SELECT path FROM records WHERE valid)"
-    ).fetchone()
+    invalid = {
+        row[0]
+        for row in index.connection.execute(
+            "SELECT path FROM files WHERE role IN ('runbook', 'incident') AND path NOT IN "
+            "(SELECT path FROM records WHERE valid)"
+        )
+    }
     return {
         "as_of": on.isoformat(),
         "incidents": {
@@ -92,17 +98,12 @@ def stats(index: KnowledgeIndex, on: dt.date, *, public: bool = False) -> dict[s
             "by_severity": {key: summarise(group) for key, group in sorted(by_severity.items())},
             "by_month": {key: summarise(group) for key, group in sorted(by_month.items())},
         },
-        "action_items": {
-            "open": statuses.get("open", 0),
-            "overdue": sum(item.overdue for item in items),
-            "done": statuses.get("done", 0),
-            "not_doing": statuses.get("not_doing", 0),
-        },
+        "action_items": {key: items[key] for key in ("open", "overdue", "done", "not_doing")},
         "runbooks": {
             "total": len(runbooks),
             "stale": sum(r.freshness.stale for r in runbooks),
             "never_drilled": drills.get(DrillState.NEVER, 0),
             "drill_overdue": drills.get(DrillState.OVERDUE, 0),
         },
-        "left_out_invalid_files": invalid,
+        "left_out_invalid_files": len(invalid | set(leave_out)),
     }

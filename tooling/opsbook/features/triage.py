@@ -1,40 +1,61 @@
-"""Symptom triage: pasted error text → the failure class and the runbooks to open, with reasons.
+"""Symptom triage: pasted error text → the failure class and the runbooks to open, with reasons and a
+confidence that means what it says.
 
-Scoring, in order of strength (documented on the site's triage page):
+Two steps (docs/reference/how-triage-works.md explains them for users):
 
-1. Signatures. A runbook's literal signature found in the text (case-insensitive, whitespace-folded),
-   or its `/regex/` matching, is strong evidence; longer signatures count more.
-2. Text match. BM25 over each runbook's title, signatures, symptoms, keywords, summary and providers,
-   with a tokeniser made for error strings: `snake_case`, `camelCase` and `ENV_VAR` names are kept whole
-   and split into parts, HTTP codes stay tokens, plural and -ing/-ed endings are folded.
-3. Class cues. Patterns that point at a class whatever the runbook (401 and missing env vars →
-   auth-drift, 429 and failover → fallback, …), and "none" cues for look-alikes that are not one of the
-   five classes (theme contrast, hallucinations, dependency conflicts, markdown rendering).
+1. Evidence, fixed functions of the text and the runbooks: for every runbook its signature score (literal
+   or `/regex/` signatures found in the text), a BM25 score over single terms and one over adjacent-term
+   phrases (title, signatures, symptoms, keywords, summary and providers, weighted per field), the
+   shared concepts (cues, below, that match both the text and the runbook) and the coverage (the share of
+   the text's specific words the runbook contains); for the whole text the class
+   cues that match — patterns that point at a class (401 and missing variables → auth-drift, 429 and
+   failover → fallback, …) or at none of them (crashes, UI and database bugs, dependency conflicts…).
+2. A multinomial logistic model over the five classes and `none`, whose weights were learned on the
+   development split of the evaluation set (`triage_weights.json`, written by scripts/train_triage.py):
+   class logit = bias + its cues + its best runbook's weighted evidence; `none` = bias + the ordinary-bug
+   cues. The class probabilities are the confidence; below the threshold chosen on the development split
+   the answer is marked unsure. A runbook's relevance is its share of the same distribution, and runbooks
+   under the relevance floor are left out.
 
-A class is returned only with real evidence (a signature, a class cue, or two informative terms matched
-well); otherwise `failure_class` is null. The same index is published in the site's JSON export and
-`assets/opsbook/opsbook.js` implements the identical scoring in the browser; a test holds them equal.
+The site's `assets/opsbook/opsbook.js` implements the identical computation from `export()`; a test runs
+both on the same texts and requires equal answers. Patterns follow `opsbook.records.regex_dialect`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import itertools
+import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opsbook.checks.cross_record import FAILURE_CLASSES
+from opsbook.features.rows import class_titles
+from opsbook.features.triage_cues import CUES, NONE, Cue
 from opsbook.features.urls import page_url, runbook_page
+from opsbook.records.regex_dialect import canonical_text, portable, search, split_signature
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
 
+CLASSES: tuple[str, ...] = FAILURE_CLASSES
+OUTCOMES: tuple[str, ...] = (*CLASSES, NONE)
+"""What an answer can be: one of the five classes, or none of them."""
+NONE_NAME = "None of the five classes"
+EVIDENCE = ("signature", "terms", "phrases", "concepts", "coverage")
+WEIGHTS_FILE = Path(__file__).with_name("triage_weights.json")
+
 FIELD_WEIGHTS = {"title": 3, "signatures": 3, "symptoms": 2, "keywords": 2, "summary": 1, "providers": 1}
+PHRASE_FIELDS = ("title", "signatures", "symptoms", "keywords")
+"""Phrases come from the short fields; the summary's would double the index for little."""
 K1, B = 1.2, 0.75
 SIGNATURE_BASE, SIGNATURE_PER_10_CHARS, SIGNATURE_CAP = 6.0, 1.0, 6.0
-CUE_SHARE = 0.75
-MIN_TERM_SCORE = 2.5
 
 STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does doesn don for from had has have how i if in
@@ -44,82 +65,6 @@ STOPWORDS = frozenset(
     same should such very can't isn't it's i'm we're there's still even""".split()
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """A pattern that points at a class (or at `none`) whatever the runbook. Must also be valid JavaScript."""
-
-    pattern: str
-    weight: float
-    target: str
-    case_sensitive: bool = False
-
-    def search(self, text: str) -> re.Match[str] | None:
-        return re.search(self.pattern, text, 0 if self.case_sensitive else re.IGNORECASE)
-
-
-ENV_NAME = r"\b[A-Z][A-Z0-9]+_[A-Z0-9_]+\b"
-CUES: list[Cue] = [
-    Cue(r"\b401\b|unauthori[sz]ed|authentication[_ ]error|invalid[_ ]api[_ ]key|incorrect api key", 3, "auth-drift"),
-    Cue(r"api[_ ]?key|secret|credential|token (?:has )?expired|expired token|oauth", 1.5, "auth-drift"),
-    Cue(
-        ENV_NAME + r"[^.]{0,60}\b(?:missing|undefined|not set|not seen|empty|not found|not defined)"
-        r"|\b(?:missing|undefined|not set)\b[^.]{0,40}" + ENV_NAME,
-        3,
-        "auth-drift",
-        case_sensitive=True,
-    ),
-    Cue(r"env(?:ironment)? var(?:iable)?s?|\.env\b|process\.env|import\.meta\.env|os\.environ", 1.5, "auth-drift"),
-    Cue(r"works? (?:fine )?local(?:ly)?|in production|on (?:vercel|netlify)|preview (?:deploy|env)", 1, "auth-drift"),
-    Cue(r"service[_ -]?role|server[- ]only|client bundle|NEXT_PUBLIC_|VITE_|EXPO_PUBLIC_", 2, "auth-drift"),
-    Cue(
-        r"wrong (?:project|account|team|scope)|linked to (?:another|the wrong)|\b(?:team|project|account)[- ]scoped",
-        2,
-        "auth-drift",
-    ),
-    Cue(
-        r"secrets? (?:are |is )?(?:not available|empty|missing|undefined|not set|not passed)|dependabot"
-        r"|from (?:an? )?(?:external )?fork|input required and not supplied",
-        3,
-        "auth-drift",
-    ),
-    Cue(r"\b429\b|rate[_ -]?limit|too many requests|overloaded|\b529\b|quota", 3, "fallback"),
-    Cue(r"fallback|fall back|failover|fail over|secondary model|backup model|primary model", 3, "fallback"),
-    Cue(r"retr(?:y|ies|ied)|backoff|circuit breaker|load balanc", 1.5, "fallback"),
-    Cue(
-        r"routed? to|wrong provider|model[_ ]not[_ ]found|provider not provided|litellm|openrouter|bedrock",
-        1.5,
-        "fallback",
-    ),
-    Cue(
-        r"context[_ ](?:length|window)|prompt is too long|maximum context|too many tokens|tokens? > ?\d",
-        2,
-        "session-lifecycle",
-    ),
-    Cue(
-        r"compact(?:ion|ed)?|summari[sz](?:ed|ation)|forgets?|forgot|lost (?:context|instructions)",
-        2.5,
-        "session-lifecycle",
-    ),
-    Cue(r"session|resume|--continue|thread|checkpoint(?:er)?|conversation history|transcript", 2, "session-lifecycle"),
-    Cue(r"expired|idle|respawn|already running|previous[_ ]response", 1, "session-lifecycle"),
-    Cue(r"stale|old version|cached?|cache hit|hard refresh|incognito|still (?:there|shows?|see)", 2, "stale-deploy"),
-    Cue(r"EADDRINUSE|address already in use|port \d{4}|localhost:\d{4}|dev server", 3, "stale-deploy"),
-    Cue(r"chunk ?load|loading chunk|dynamically imported module|service ?worker|\bcdn\b|purge", 3, "stale-deploy"),
-    Cue(r"redeploy|rebuil[dt]|(?:new|old|last) deploy(?:ment)?|after deploy", 1.5, "stale-deploy"),
-    Cue(r"permission|not allowed|denied|forbidden|\b403\b|approval|approve", 2.5, "tool-policy"),
-    Cue(r"\bpolicy\b|sandbox|scope|not_in_channel|missing_scope|allow[- ]?list|disabled by", 2.5, "tool-policy"),
-    Cue(r"\bmcp\b|\btools?\b|slack|teams|channel|extension|plugin|connector", 1.5, "tool-policy"),
-    Cue(r"dark mode|light theme|\btheme\b|contrast|unreadable text", 4, "none"),
-    Cue(r"\blag(?:s|gy)?\b|stutter|unresponsive|freez|memory leak|high cpu|slow(?:ly|er|ness)?\b", 3, "none"),
-    Cue(r"hallucinat|wrong information|made up|incorrect answer|answer quality", 4, "none"),
-    Cue(
-        r"requires [\w.-]+[<>=!~]|is incompatible|dependency conflict|resolution(?:impossible| failed)|peer dep",
-        4,
-        "none",
-    ),
-    Cue(r"markdown|render(?:s|ing)? (?:code|block|table)|code blocks?|syntax highlight", 3, "none"),
-]
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -148,7 +93,6 @@ GENERIC = frozenset(
 )
 """Words that appear in every kind of error report: they count, but far less than specific terms."""
 GENERIC_WEIGHT = 0.25
-MIN_SPECIFIC_TERMS = 3
 
 
 def tokenize(text: str) -> list[str]:
@@ -168,8 +112,51 @@ def tokenize(text: str) -> list[str]:
     return found
 
 
+def phrases(text: str) -> list[str]:
+    """Adjacent pairs of words, after stop words are dropped and identifiers split into their parts:
+    "deployed but still old" → "deploy old"."""
+    words: list[str] = []
+    for word in _WORD.findall(text):
+        parts = _CAMEL.findall(word.replace("_", " "))
+        for part in parts if len(parts) > 1 else [word]:
+            lower = part.lower()
+            if len(lower) > 1 and lower not in STOPWORDS:
+                words.append(stem(lower))
+    return [f"{first} {second}" for first, second in itertools.pairwise(words)]
+
+
 def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The learned model (see scripts/train_triage.py): evidence weights shared by all runbooks, one bias per
+    outcome, one weight per cue and outcome, the confidence below which an answer is unsure and the relevance
+    below which a runbook is not listed."""
+
+    evidence: dict[str, float]
+    bias: dict[str, float]
+    cues: dict[str, dict[str, float]]
+    unsure_below: float
+    relevance_floor: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Weights:
+        return cls(
+            {name: float(data["evidence"][name]) for name in EVIDENCE},
+            {name: float(data["bias"][name]) for name in OUTCOMES},
+            {cue: {k: float(v) for k, v in per.items()} for cue, per in data["cues"].items()},
+            float(data["unsure_below"]),
+            float(data["relevance_floor"]),
+        )
+
+    @classmethod
+    def bundled(cls) -> Weights:
+        return cls.from_dict(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,79 +164,124 @@ class Match:
     id: str
     title: str
     failure_class: str
-    score: float
+    class_name: str
+    relevance: float
     why: list[str]
     url: str | None = None
+    path: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "failure_class": self.failure_class,
-            "score": round(self.score, 3),
-            "why": self.why,
-            **({"url": self.url} if self.url else {}),
-        }
+        return {**dataclasses.asdict(self), "relevance": round(self.relevance, 3)}
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """One answer. `failure_class` is None when the text looks like none of the five classes; `confidence` is
+    the probability of the answer given (class or none), and `unsure` says it is below the calibrated
+    threshold. `classes` ranks the five classes and `none` by probability; `matches` are the runbooks above
+    the relevance floor; `seen_before` the past incidents of the first one (see `opsbook.features.seen`)."""
+
     query: str
     failure_class: str | None
+    class_name: str | None
     confidence: float
+    unsure: bool
+    classes: list[tuple[str, str, float]]
     matches: list[Match]
+    seen_before: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "failure_class": self.failure_class,
+            "class_name": self.class_name,
             "confidence": round(self.confidence, 3),
+            "unsure": self.unsure,
+            "classes": [{"id": c, "name": name, "probability": round(p, 3)} for c, name, p in self.classes],
             "matches": [m.as_dict() for m in self.matches],
+            "seen_before": self.seen_before,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the text shows, before any weight: per runbook (in index order) its signature, term, phrase and
+    concept scores with the reasons, and the cues that matched with the text they matched."""
+
+    runbooks: list[tuple[float, ...]]
+    reasons: list[list[str]]
+    cues: dict[str, str]
 
 
 @dataclass
 class TriageIndex:
-    """Runbooks reduced to what ranking needs; `export()` is what the site publishes for the browser."""
+    """Runbooks reduced to what ranking needs; `export()` is what the site publishes for the browser.
+
+    The inverse document frequencies are not stored per term: `idf_by_frequency[n]` is the idf of a term,
+    phrase or concept found in n runbooks, and both sides count n from the documents (Python only for the
+    words of the text at hand)."""
 
     documents: list[dict[str, Any]]
-    idf: dict[str, float] = field(default_factory=dict)
-    average_length: float = 1.0
-    signature_share: dict[str, int] = field(default_factory=dict)
+    idf_by_frequency: list[float]
+    class_names: dict[str, str]
+    weights: Weights
+    concept_idf: dict[str, float] = field(init=False)
+    average_length: float = field(init=False)
+    average_phrase_length: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.concept_idf = self._idf("concepts", {c for d in self.documents for c in d["concepts"]})
+        count = len(self.documents) or 1
+        self.average_length = sum(d["length"] for d in self.documents) / count or 1.0
+        self.average_phrase_length = sum(d["phrase_length"] for d in self.documents) / count or 1.0
 
     @classmethod
-    def build(cls, runbooks: Iterable[Mapping[str, Any]]) -> TriageIndex:
+    def build(
+        cls,
+        runbooks: Iterable[Mapping[str, Any]],
+        class_names: Mapping[str, str] | None = None,
+        weights: Weights | None = None,
+    ) -> TriageIndex:
         documents = []
-        document_frequency: Counter[str] = Counter()
         for runbook in runbooks:
             if runbook.get("status", "active") == "deprecated":
                 continue
-            bag: Counter[str] = Counter()
+            terms: Counter[str] = Counter()
+            pairs: Counter[str] = Counter()
+            texts: list[str] = []
             for field_name, weight in FIELD_WEIGHTS.items():
                 value = runbook.get(field_name) or []
                 for text in [value] if isinstance(value, str) else value:
+                    text = canonical_text(split_signature(text)[0] if field_name == "signatures" else text)
+                    texts.append(text)
                     for token in tokenize(text):
-                        bag[token] += weight
-            document_frequency.update(bag.keys())
+                        terms[token] += weight
+                    for pair in phrases(text) if field_name in PHRASE_FIELDS else ():
+                        pairs[pair] += weight
             documents.append(
                 {
                     "id": runbook["id"],
                     "title": runbook["title"],
                     "failure_class": runbook["failure_class"],
                     "url": runbook.get("url"),
-                    "signatures": list(runbook.get("signatures", [])),
-                    "tf": dict(sorted(bag.items())),
-                    "length": sum(bag.values()),
+                    "path": runbook.get("path"),
+                    "signatures": [s for s in dict.fromkeys(runbook.get("signatures", [])) if portable(s)],
+                    "tf": dict(sorted(terms.items())),
+                    "length": sum(terms.values()),
+                    "phrases": dict(sorted(pairs.items())),
+                    "phrase_length": sum(pairs.values()),
+                    "concepts": [c.name for c in CUES if c.targets != (NONE,) and _cue_search(c, "\n".join(texts))],
                 }
             )
+        holders = Counter(normalise_signature(s) for d in documents for s in d["signatures"])
+        for document in documents:
+            document["shares"] = [holders[normalise_signature(s)] for s in document["signatures"]]
         count = len(documents)
         return cls(
             documents,
-            idf={t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in sorted(document_frequency.items())},
-            average_length=(sum(d["length"] for d in documents) / count) if count else 1.0,
-            signature_share=dict(
-                sorted(Counter(normalise(s) for d in documents for s in set(d["signatures"])).items())
-            ),
+            [math.log(1 + (count - n + 0.5) / (n + 0.5)) for n in range(count + 1)],
+            {c: (class_names or {}).get(c) or c.replace("-", " ").capitalize() for c in CLASSES},
+            weights or Weights.bundled(),
         )
 
     def export(self) -> dict[str, Any]:
@@ -258,151 +290,239 @@ class TriageIndex:
             "k1": K1,
             "b": B,
             "signature": {"base": SIGNATURE_BASE, "per_10_chars": SIGNATURE_PER_10_CHARS, "cap": SIGNATURE_CAP},
-            "cue_share": CUE_SHARE,
-            "min_term_score": MIN_TERM_SCORE,
-            "min_specific_terms": MIN_SPECIFIC_TERMS,
             "generic_weight": GENERIC_WEIGHT,
             "generic": sorted(GENERIC),
             "stopwords": sorted(STOPWORDS),
+            "outcomes": list(OUTCOMES),
+            "none_name": NONE_NAME,
             "cues": [
-                {"pattern": c.pattern, "weight": c.weight, "class": c.target, "case_sensitive": c.case_sensitive}
+                {"name": c.name, "pattern": c.pattern, "targets": list(c.targets), "case_sensitive": c.case_sensitive}
                 for c in CUES
             ],
-            "idf": self.idf,
-            "average_length": self.average_length,
-            "signature_share": self.signature_share,
+            "weights": self.weights.as_dict(),
+            "idf_by_frequency": self.idf_by_frequency,
+            "class_names": self.class_names,
             "documents": self.documents,
         }
 
     @classmethod
     def from_export(cls, data: Mapping[str, Any]) -> TriageIndex:
         return cls(
-            list(data["documents"]), dict(data["idf"]), float(data["average_length"]), dict(data["signature_share"])
+            list(data["documents"]),
+            list(data["idf_by_frequency"]),
+            dict(data["class_names"]),
+            Weights.from_dict(data["weights"]),
         )
 
-    def _bm25(self, document: Mapping[str, Any], query_terms: Sequence[str]) -> tuple[float, list[str]]:
-        frequencies = document["tf"]
-        length_norm = 1 - B + B * document["length"] / self.average_length
-        score, matched = 0.0, []
-        for term in query_terms:
-            tf = frequencies.get(term)
-            if tf:
-                weight = GENERIC_WEIGHT if term in GENERIC else 1.0
-                score += weight * self.idf[term] * tf * (K1 + 1) / (tf + K1 * length_norm)
-                matched.append(term)
-        return score, matched
+    def evidence(self, text: str) -> Evidence:
+        """The weight-free evidence of `text` (also what scripts/train_triage.py learns from)."""
+        text = canonical_text(text)
+        query = normalise(text)
+        terms = list(dict.fromkeys(tokenize(text)))
+        specific = sum(term not in GENERIC for term in terms)
+        pairs = list(dict.fromkeys(phrases(text)))
+        term_idf, phrase_idf = self._idf("tf", terms), self._idf("phrases", pairs)
+        cues = {}
+        for cue in CUES:
+            found = _cue_search(cue, text)
+            if found:
+                cues[cue.name] = found.group(0).strip()
+        scores: list[tuple[float, ...]] = []
+        reasons: list[list[str]] = []
+        for document in self.documents:
+            signature, why = self._signatures(document, text, query)
+            term_score, matched = _bm25(document["tf"], document["length"], self.average_length, term_idf, terms)
+            phrase_score, matched_pairs = _bm25(
+                document["phrases"], document["phrase_length"], self.average_phrase_length, phrase_idf, pairs
+            )
+            shared = [name for name in document["concepts"] if name in cues]
+            concept_score = sum((self.concept_idf[name] for name in shared), 0.0)
+            if matched:
+                why.append("terms: " + ", ".join(matched[:6]))
+            if matched_pairs:
+                why.append("phrases: " + ", ".join(f"'{p}'" for p in matched_pairs[:3]))
+            covered = sum(term not in GENERIC for term in matched) / specific if specific else 0.0
+            scores.append((signature, term_score, phrase_score, concept_score, covered))
+            reasons.append(why)
+        return Evidence(scores, reasons, cues)
+
+    def logits(self, evidence: Evidence) -> tuple[list[float], list[float], list[float]]:
+        """Per outcome (OUTCOMES order) its logit; per runbook its weighted evidence; per class the best of it."""
+        weights = self.weights
+        strength = [
+            sum(weights.evidence[name] * value for name, value in zip(EVIDENCE, scores, strict=True))
+            for scores in evidence.runbooks
+        ]
+        best = [0.0] * len(CLASSES)
+        for document, value in zip(self.documents, strength, strict=True):
+            position = CLASSES.index(document["failure_class"])
+            best[position] = max(best[position], value)
+        logits = [weights.bias[outcome] for outcome in OUTCOMES]
+        for name in evidence.cues:
+            for outcome, weight in weights.cues.get(name, {}).items():
+                logits[OUTCOMES.index(outcome)] += weight
+        return [z + (best[i] if i < len(CLASSES) else 0.0) for i, z in enumerate(logits)], strength, best
 
     def triage(self, text: str, top: int = 3) -> Verdict:
-        query = normalise(text)
-        query_terms = list(dict.fromkeys(tokenize(text)))
-        cue_scores: dict[str, float] = defaultdict(float)
-        cue_reasons: dict[str, list[str]] = {}
-        for cue in CUES:
-            found = cue.search(text)
-            if found:
-                cue_scores[cue.target] += cue.weight
-                cue_reasons.setdefault(cue.target, []).append(found.group(0).strip())
-        scored: list[tuple[float, float, float, int, Match]] = []
-        for document in self.documents:
-            signature_score, why = self._signatures(document, text, query, self.signature_share)
-            term_score, terms = self._bm25(document, query_terms)
-            failure_class = document["failure_class"]
-            cue_bonus = min(cue_scores[failure_class], 8.0) * CUE_SHARE
-            total = signature_score + term_score + cue_bonus
-            if terms:
-                why.append("terms: " + ", ".join(terms[:8]))
-            if cue_bonus:
-                why.append(f"{failure_class} cues: " + ", ".join(f"'{r}'" for r in cue_reasons[failure_class][:3]))
-            if total > 0:
-                match = Match(document["id"], document["title"], failure_class, total, why, document.get("url"))
-                specific = sum(term not in GENERIC for term in terms)
-                scored.append((total, signature_score, term_score, specific, match))
-        scored.sort(key=lambda item: (-item[0], item[4].id))
-        matches = [item[4] for item in scored[:top]]
-        failure_class, confidence = self._decide(scored, cue_scores)
-        return Verdict(text, failure_class, confidence, matches if failure_class or scored else [])
+        evidence = self.evidence(text)
+        logits, strength, best = self.logits(evidence)
+        peak = max(logits)
+        total = sum(math.exp(z - peak) for z in logits)
+        probability = [math.exp(z - peak) / total for z in logits]
+        ranked = sorted(range(len(OUTCOMES)), key=lambda i: (-probability[i], i))
+        answer = OUTCOMES[ranked[0]]
+        matches = []
+        for position, document in enumerate(self.documents):
+            c = CLASSES.index(document["failure_class"])
+            relevance = probability[c] * math.exp(strength[position] - best[c])
+            if strength[position] <= 0 or relevance < self.weights.relevance_floor:
+                continue
+            failure_class = CLASSES[c]
+            why = list(evidence.reasons[position])
+            cues = [
+                found
+                for name, found in evidence.cues.items()
+                if name in document["concepts"] or self.weights.cues.get(name, {}).get(failure_class, 0) > 0
+            ]
+            if cues:
+                why.append("cues: " + ", ".join(f"'{found}'" for found in dict.fromkeys(cues)))
+            matches.append(
+                Match(
+                    document["id"],
+                    document["title"],
+                    failure_class,
+                    self.class_names[failure_class],
+                    relevance,
+                    why,
+                    document.get("url"),
+                    document.get("path"),
+                )
+            )
+        matches.sort(key=lambda m: (-m.relevance, m.id))
+        return Verdict(
+            text,
+            None if answer == NONE else answer,
+            None if answer == NONE else self.class_names[answer],
+            probability[ranked[0]],
+            probability[ranked[0]] < self.weights.unsure_below,
+            [(OUTCOMES[i], self.outcome_name(OUTCOMES[i]), probability[i]) for i in ranked],
+            matches[:top],
+        )
 
-    @staticmethod
-    def _signatures(
-        document: Mapping[str, Any], text: str, query: str, share: Mapping[str, int]
-    ) -> tuple[float, list[str]]:
+    def _idf(self, key: str, items: Iterable[str]) -> dict[str, float]:
+        """The idf of each item found in the runbooks' `key` (terms, phrases or concepts)."""
+        counts = {item: sum(item in document[key] for document in self.documents) for item in items}
+        return {item: self.idf_by_frequency[n] for item, n in counts.items() if n}
+
+    def outcome_name(self, outcome: str) -> str:
+        return NONE_NAME if outcome == NONE else self.class_names[outcome]
+
+    def _signatures(self, document: Mapping[str, Any], text: str, query: str) -> tuple[float, list[str]]:
         """Signature evidence; a signature listed by several runbooks is split between them."""
         hits: list[tuple[float, str]] = []
-        for signature in document.get("signatures", []):
-            if len(signature) > 2 and signature.startswith("/") and signature.endswith("/"):
-                try:
-                    found = re.search(signature[1:-1], text, re.IGNORECASE)
-                except re.error:
-                    continue
+        for signature, share in zip(document["signatures"], document["shares"], strict=True):
+            pattern, is_regex = split_signature(signature)
+            if is_regex:
+                found = search(pattern, text)
                 if not found:
                     continue
                 strength = len(found.group(0))
             else:
-                needle = normalise(signature)
+                needle = normalise_signature(signature)
                 if len(needle) < 4 or needle not in query:
                     continue
                 strength = len(needle)
             weight = SIGNATURE_BASE + min(strength / 10 * SIGNATURE_PER_10_CHARS, SIGNATURE_CAP)
-            hits.append((weight / share.get(normalise(signature), 1), signature))
+            hits.append((weight / share, signature))
         hits.sort(key=lambda hit: -hit[0])
         return sum(weight for weight, _ in hits[:2]), [f"signature: {sig}" for _, sig in hits[:2]]
 
-    @staticmethod
-    def _decide(
-        scored: list[tuple[float, float, float, int, Match]], cues: Mapping[str, float]
-    ) -> tuple[str | None, float]:
-        best_by_class: dict[str, tuple[float, float, float, int]] = {}
-        for total, signature, terms, specific, match in scored:
-            if match.failure_class not in best_by_class:
-                best_by_class[match.failure_class] = (total, signature, terms, specific)
-        if not best_by_class:
-            return None, 0.0
-        ranked = sorted(best_by_class.items(), key=lambda item: -item[1][0])
-        top_class, (top, signature, terms, specific) = ranked[0]
-        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        text_evidence = terms >= MIN_TERM_SCORE * 2 and specific >= MIN_SPECIFIC_TERMS
-        evidence = signature > 0 or cues.get(top_class, 0) >= 2 or text_evidence
-        against = cues.get("none", 0)
-        if not evidence or (against >= max(cues.get(top_class, 0), 1) and signature == 0):
-            return None, 0.0
-        strength = 1 - math.exp(-top / 8)
-        margin = (top - second) / top if top else 0.0
-        return top_class, max(0.0, min(1.0, strength * (0.5 + 0.5 * margin)))
+
+def normalise_signature(signature: str) -> str:
+    """How a signature is compared: canonical, whitespace folded, lower case."""
+    return normalise(canonical_text(signature))
+
+
+def _cue_search(cue: Cue, text: str) -> re.Match[str] | None:
+    return search(cue.pattern, text, case_sensitive=cue.case_sensitive)
+
+
+def _bm25(
+    frequencies: Mapping[str, float], length: float, average: float, idf: Mapping[str, float], query: Sequence[str]
+) -> tuple[float, list[str]]:
+    """BM25 of one runbook field bag; generic words count `GENERIC_WEIGHT` as much."""
+    length_norm = 1 - B + B * length / average
+    score, matched = 0.0, []
+    for term in query:
+        tf = frequencies.get(term)
+        if tf:
+            weight = GENERIC_WEIGHT if any(part in GENERIC for part in term.split(" ")) else 1.0
+            score += weight * idf[term] * tf * (K1 + 1) / (tf + K1 * length_norm)
+            matched.append(term)
+    return score, matched
 
 
 def evaluate(index: TriageIndex, cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Top-1 and top-3 class accuracy over `{text, expected}` cases (expected: a class or `none`)."""
-    top1 = top3 = 0
+    """How triage does on `{text, expected, runbook?}` cases (expected: a class or `none`):
+
+    - `top1`: the answer is the expected class, or no class for `none`; `top3`: the expected class is among
+      the three most probable classes (for `none`, the same as top-1);
+    - `classed_top1` over the cases with a class, `unrelated_no_class` over the `none` cases;
+    - `runbook_top3`: the expected runbook is among the first three listed, over the cases that name one;
+    - `confident` / `confident_right`: answers at or above the unsure threshold, and how many were right.
+    """
+    counts: Counter[str] = Counter()
     misses = []
     for case in cases:
         expected = str(case["expected"])
-        verdict = index.triage(str(case["text"]), top=10)
-        predicted = verdict.failure_class or "none"
-        classes = list(dict.fromkeys(m.failure_class for m in verdict.matches))[:3]
+        verdict = index.triage(str(case["text"]), top=3)
+        predicted = verdict.failure_class or NONE
+        classes = [c for c, _, _ in verdict.classes if c != NONE][:3]
         hit1 = predicted == expected
-        hit3 = hit1 if expected == "none" else expected in classes
-        top1 += hit1
-        top3 += hit3
-        if not hit1:
+        counts["cases"] += 1
+        counts["top1"] += hit1
+        counts["top3"] += hit1 if expected == NONE else expected in classes
+        counts["unrelated" if expected == NONE else "classed"] += 1
+        counts["unrelated_no_class" if expected == NONE else "classed_top1"] += hit1
+        if case.get("runbook"):
+            counts["with_runbook"] += 1
+            counts["runbook_top3"] += case["runbook"] in [m.id for m in verdict.matches]
+        if not verdict.unsure:
+            counts["confident"] += 1
+            counts["confident_right"] += hit1
+        if not hit1 or (case.get("runbook") and case["runbook"] not in [m.id for m in verdict.matches]):
             misses.append(
                 {
                     "text": case["text"],
                     "expected": expected,
                     "predicted": predicted,
-                    "top_classes": classes,
                     "confidence": round(verdict.confidence, 3),
+                    "unsure": verdict.unsure,
+                    "top_classes": classes,
+                    "runbook": case.get("runbook"),
+                    "runbooks": [m.id for m in verdict.matches],
                 }
             )
-    total = len(cases) or 1
-    return {"cases": len(cases), "top1": top1 / total, "top3": top3 / total, "misses": misses}
+
+    def share(part: str, whole: str) -> float | None:
+        return counts[part] / counts[whole] if counts[whole] else None
+
+    return {
+        "cases": counts["cases"],
+        "top1": share("top1", "cases"),
+        "top3": share("top3", "cases"),
+        "classed_top1": share("classed_top1", "classed"),
+        "unrelated_no_class": share("unrelated_no_class", "unrelated"),
+        "runbook_top3": share("runbook_top3", "with_runbook"),
+        "confident": counts["confident"],
+        "confident_right": share("confident_right", "confident"),
+        "misses": misses,
+    }
 
 
 def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex:
     """The ranking index of the knowledge base's valid runbooks (the public ones with `public`), kept in the
-    knowledge index until a runbook changes."""
-    import hashlib
-    import json
-
+    knowledge index until a runbook, the class catalog or the learned weights change."""
     rows = list(
         index.connection.execute(
             f"""SELECT f.path, f.document FROM files f JOIN records r ON r.path = f.path
@@ -411,10 +531,12 @@ def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex
         )
     )
     inputs = hashlib.blake2b(b"".join(path.encode() + b"\0" + digest for path, digest in rows), digest_size=16)
+    inputs.update(json.dumps(index.catalog_document("classes.yaml"), sort_keys=True, default=str).encode())
+    inputs.update(WEIGHTS_FILE.read_bytes())
 
     def compute() -> str:
         runbooks = []
-        for record in index.documents(path for path, _ in rows).values():
+        for path, record in index.documents(path for path, _ in rows).items():
             runbooks.append(
                 {
                     "id": record["id"],
@@ -422,6 +544,7 @@ def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex
                     "failure_class": record["failure_class"],
                     "status": record["status"],
                     "url": page_url(runbook_page(record["failure_class"], record["id"])),
+                    "path": path,
                     "summary": record["summary"],
                     "symptoms": record["symptoms"],
                     "signatures": record["signatures"],
@@ -429,7 +552,7 @@ def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex
                     "providers": record["applicability"]["providers"],
                 }
             )
-        return json.dumps(TriageIndex.build(runbooks).export(), ensure_ascii=False)
+        return json.dumps(TriageIndex.build(runbooks, class_titles(index)).export(), ensure_ascii=False)
 
     name = "triage-public" if public else "triage"
     return TriageIndex.from_export(json.loads(index.derived(name, inputs.hexdigest(), compute)))

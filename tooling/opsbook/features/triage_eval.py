@@ -1,4 +1,5 @@
-"""Triage evaluation files: a YAML list of `{text, expected}` cases (`opsbook triage --eval`)."""
+"""Triage evaluation files: a YAML list of `{text, expected}` cases (`opsbook triage --eval`), optionally with
+the runbook that fits and the split (dev or test) the case belongs to."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ class EvalCase(BaseModel):
 
     text: str = Field(min_length=1)
     expected: Literal["auth-drift", "session-lifecycle", "fallback", "stale-deploy", "tool-policy", "none"]
+    runbook: str | None = Field(None, description="The runbook id that fits, where one does.")
+    split: Literal["dev", "test"] | None = Field(None, description="Tune on dev; never on test.")
     source: str | None = None
     note: str | None = None
 

@@ -20,7 +20,7 @@ from opsbook.index.scan import Input, scan
 from opsbook.index.store import Store, Stored
 from opsbook.index.workers import check_all
 from opsbook.records.diagnostics import Diagnostic
-from opsbook.records.files import UNKNOWN, FileResult, FileTask, Stamp, digest_of
+from opsbook.records.files import UNKNOWN, FileResult, FileTask, Role, Stamp, digest_of
 from opsbook.support.progress import Progress
 
 if TYPE_CHECKING:
@@ -79,9 +79,14 @@ class KnowledgeIndex:
 
     # --- bringing the index up to date ------------------------------------------------------------------
 
-    def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> None:
+    def refresh(self) -> set[str]:
+        """Check again, in this process, the files that changed since the index was opened or last refreshed
+        (for a process that keeps the index open, such as the MCP server); the paths checked again or gone."""
+        return self._refresh(jobs=1, progress=None, checker=None)
+
+    def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> set[str]:
         stored = self.store.stored()
-        self._refresh_config(stored)
+        changed = {CONFIG_FILE} if self._refresh_config(stored) else set()
         settings = self.settings
         max_bytes = settings["limits"]["max_file_bytes"]
         if self.store.meta("max_file_bytes") != str(max_bytes):
@@ -92,23 +97,24 @@ class KnowledgeIndex:
         inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
         now = time.time_ns()
         tasks: list[FileTask] = []
-        outside: list[FileResult] = []
+        unread: list[FileResult] = []
         for item in inputs:
             entry = stored.get(item.path)
-            if item.outside is not None:
+            if item.unread is not None:
                 if entry is None or entry.stamp != item.stamp or entry.digest is not None:
-                    outside.append(_outside_root(item, self.root))
+                    unread.append(FileResult(item.path, item.role, item.stamp, None, [item.unread]))
             elif needs_check(item, entry, now, self.store):
                 tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes, item.role != "incident"))
         present = {item.path for item in inputs} | {CONFIG_FILE}
         gone = [path for path in stored if path not in present]
         self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
         self.store.remove(gone)
-        self.store.put(outside + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
+        self.store.put(unread + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
         self.rechecked += len(tasks)
+        return changed | set(gone) | {task.path for task in tasks} | {result.path for result in unread}
 
-    def _refresh_config(self, stored: dict[str, Stored]) -> None:
-        """opsbook.yml first: where the other files are depends on it."""
+    def _refresh_config(self, stored: dict[str, Stored]) -> bool:
+        """opsbook.yml first: where the other files are depends on it. Whether it was checked again."""
         path = self.root / CONFIG_FILE
         item = Input(CONFIG_FILE, str(path), "config", _stamp_of(path))
         now = time.time_ns()
@@ -116,9 +122,9 @@ class KnowledgeIndex:
         absent = item.stamp == UNKNOWN and not path.exists()
         if self.store.meta("settings") is not None and entry is not None:
             if absent and entry.stamp == UNKNOWN and entry.digest is None:
-                return
+                return False
             if not absent and not needs_check(item, entry, now, self.store):
-                return
+                return False
         from opsbook.records.check_file import check_file
         from opsbook.records.models import Config
 
@@ -130,7 +136,9 @@ class KnowledgeIndex:
                 result.diagnostics = []
         self.store.put([result], now)
         self.store.set_meta("settings", result.document or Config().model_dump_json())
+        self._config = None
         self.rechecked += 1
+        return True
 
     # --- what commands read -----------------------------------------------------------------------------
 
@@ -187,7 +195,11 @@ class KnowledgeIndex:
 
     def _recheck(self, paths: list[str]) -> None:
         max_bytes = self.settings["limits"]["max_file_bytes"]
-        roles = dict(self.connection.execute("SELECT path, role FROM files"))
+        roles: dict[str, Role] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            query = f"SELECT path, role FROM files WHERE path IN ({','.join('?' * len(chunk))})"
+            roles.update(self.connection.execute(query, chunk))
         tasks = [FileTask(str(self.root / path), path, roles[path], max_bytes) for path in paths]
         self.store.put(check_all(tasks, jobs=None, progress=None, checker=None), time.time_ns())
 
@@ -195,6 +207,12 @@ class KnowledgeIndex:
         """Paths of the valid records of `kind`, by path; `where` narrows them with SQL over `records`."""
         query = f"SELECT path FROM records WHERE kind = ? AND valid {('AND ' + where) if where else ''} ORDER BY path"
         return [row[0] for row in self.connection.execute(query, (kind,))]
+
+    def record_path(self, kind: Literal["runbook", "incident"], record_id: str) -> str | None:
+        """Path of the record of `kind` with `record_id`, valid or not (the first by path if several)."""
+        query = "SELECT path FROM records WHERE kind = ? AND id = ? ORDER BY path LIMIT 1"
+        row = self.connection.execute(query, (kind, record_id)).fetchone()
+        return str(row[0]) if row else None
 
     def runbooks(self, paths: Iterable[str] | None = None) -> dict[str, Runbook]:
         """Valid runbooks (all, or those at `paths`) by path."""
@@ -220,6 +238,11 @@ class KnowledgeIndex:
         """A catalog file's validated data, or None when it is absent or invalid."""
         data = self.catalog_document(name)
         return model.model_validate(data) if data is not None else None
+
+    @property
+    def generation(self) -> str:
+        """Changes whenever any file's findings or data change: a key for results derived from many rows."""
+        return self.store.generation
 
     def derived(self, name: str, inputs: str, compute: Callable[[], str]) -> str:
         """A result computed from many rows, kept until `inputs` (a digest of what it reads) changes."""
@@ -264,8 +287,3 @@ def _stamp_of(path: Path) -> Stamp:
     except OSError:
         return UNKNOWN
     return Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-
-
-def _outside_root(item: Input, root: Path) -> FileResult:
-    finding = Diagnostic(item.path, 1, 1, "outside-root", f"links to {item.outside}, outside {root}")
-    return FileResult(item.path, item.role, item.stamp, None, [finding])

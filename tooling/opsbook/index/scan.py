@@ -2,7 +2,8 @@
 
 Runs on every command, so it stays cheap for ten thousand files: `os.scandir` on open folder handles,
 plain strings, no YAML and no pydantic. Folders are walked with an explicit stack, so no depth of
-nesting can exhaust Python's recursion.
+nesting can exhaust Python's recursion. What is not read is said, never skipped in silence: a symbolic
+link out of the knowledge base, a link to a folder (not followed), a record named `.yml`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from opsbook.index.root import CONFIG_FILE
+from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.files import CATALOG_NAMES, UNKNOWN, Role, Stamp
 
 RECORD_SUFFIX = ".yaml"
@@ -23,8 +25,8 @@ class Input(NamedTuple):
     absolute: str
     role: Role
     stamp: Stamp
-    outside: str | None = None
-    """Where a symbolic link that leaves the knowledge base points; such a file is never read."""
+    unread: Diagnostic | None = None
+    """Why the file is never read (a link out of the knowledge base, a linked folder, a `.yml` record)."""
 
 
 def scan(root: Path, paths: dict[str, str]) -> list[Input]:
@@ -76,8 +78,14 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
                 path = relative + "/" + name
                 if is_dir:
                     stack.append(path)
+                elif is_link and os.path.isdir(prefix + path):
+                    found.append(
+                        _skipped(base, path, role, LINKED_FOLDER, "replace the link with the folder it points to")
+                    )
                 elif not name.endswith(suffix):
-                    continue
+                    if name.lower().endswith((".yml", ".yaml")):
+                        renamed = path[: path.rindex(".")] + RECORD_SUFFIX
+                        found.append(_skipped(base, path, role, WRONG_SUFFIX, f"rename it: git mv {path} {renamed}"))
                 elif is_link:
                     found.append(_link(base, real_base, path, role))
                 else:
@@ -94,11 +102,23 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
     return found
 
 
+LINKED_FOLDER = "a symbolic link to a folder: opsbook does not follow it, so nothing in it is checked"
+WRONG_SUFFIX = f"not read: record files end in {RECORD_SUFFIX}"
+
+
+def _skipped(base: str, path: str, role: Role, message: str, hint: str) -> Input:
+    absolute = os.path.join(base, path)
+    warning = Diagnostic(path, 1, 1, "skipped", message, Level.WARNING, hint)
+    return Input(path, absolute, role, _stamp(absolute), warning)
+
+
 def _link(base: str, real_base: str, path: str, role: Role) -> Input:
     absolute = os.path.join(base, path)
     try:
         target = os.path.realpath(absolute, strict=False)
     except (OSError, RuntimeError):
         target = absolute  # a link loop: reading it reports the problem
-    outside = None if target == real_base or target.startswith(real_base + os.sep) else target
+    if target == real_base or target.startswith(real_base + os.sep):
+        return Input(path, absolute, role, _stamp(absolute))
+    outside = Diagnostic(path, 1, 1, "outside-root", f"links to {target}, outside {base}")
     return Input(path, absolute, role, _stamp(absolute), outside)

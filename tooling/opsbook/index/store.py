@@ -40,7 +40,7 @@ from opsbook.records.files import FileResult, Stamp, digest_of
 if TYPE_CHECKING:
     from opsbook.records.summary import RecordSummary
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"opsbook knowledge index\n"
 MAC_BYTES = 32
 FOLDER_VARIABLE = "OPSBOOK_INDEX_DIR"
@@ -58,11 +58,12 @@ CREATE TABLE records(
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, valid INTEGER NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,
     visibility TEXT NOT NULL, owner TEXT, summary TEXT,
-    last_reviewed INTEGER, review_interval_days INTEGER, needs_drills INTEGER NOT NULL, last_drill INTEGER,
+    last_reviewed INTEGER, reviewed_line INTEGER, reviewed_col INTEGER, review_interval_days INTEGER,
+    needs_drills INTEGER NOT NULL, last_drill INTEGER,
     severity TEXT, in_metrics INTEGER NOT NULL, example INTEGER NOT NULL,
     started TEXT, resolved TEXT, started_day INTEGER,
     started_at REAL, detected_at REAL, acknowledged_at REAL, mitigated_at REAL, resolved_at REAL,
-    public_summary TEXT
+    public_summary TEXT, resolution TEXT
 ) WITHOUT ROWID;
 CREATE INDEX records_by_id ON records(kind, id);
 CREATE TABLE classes(path TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL,
@@ -79,10 +80,14 @@ CREATE TABLE action_items(path TEXT NOT NULL, position INTEGER NOT NULL, id TEXT
 CREATE TABLE catalog(path TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
 CREATE INDEX catalog_by_id ON catalog(kind, id);
--- results computed from many rows (the triage ranking index), valid while `inputs` is unchanged
-CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload TEXT NOT NULL) WITHOUT ROWID;
+-- `# opsbook: ignore[code]` comments: findings of `code` located on lines first_line..last_line are not reported
+CREATE TABLE suppressions(path TEXT NOT NULL, position INTEGER NOT NULL, code TEXT NOT NULL,
+    first_line INTEGER NOT NULL, last_line INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
+-- results computed from many rows (cross-record findings, the triage ranking index, the export), valid
+-- while `inputs` is unchanged; the payload is kept with the documents, by digest
+CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload BLOB NOT NULL) WITHOUT ROWID;
 """
-PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog")
+PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog", "suppressions")
 
 
 class Stored(NamedTuple):
@@ -210,10 +215,14 @@ class Store:
 
     def derived(self, name: str, inputs: str) -> str | None:
         row = self.connection.execute("SELECT inputs, payload FROM derived WHERE name = ?", (name,)).fetchone()
-        return row[1] if row and row[0] == inputs else None
+        if row is None or row[0] != inputs:
+            return None
+        return self.documents([row[1]]).get(row[1])
 
     def set_derived(self, name: str, inputs: str, payload: str) -> None:
-        self.connection.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, inputs, payload))
+        digest = digest_of(payload.encode())
+        self._put_documents([(digest, payload)])
+        self.connection.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, inputs, digest))
         self.dirty = True
 
     # --- files ------------------------------------------------------------------------------------------
@@ -297,6 +306,9 @@ class Store:
             if result.summary is not None:
                 _summary_rows(rows, result.path, result.summary)
             rows["catalog"].extend((result.path, position, *entry) for position, entry in enumerate(result.defines))
+            rows["suppressions"].extend(
+                (result.path, position, *suppression) for position, suppression in enumerate(result.suppressions)
+            )
         for table, values in rows.items():
             if values:
                 marks = ", ".join("?" * len(values[0]))
@@ -362,7 +374,12 @@ class Store:
         """Documents of earlier versions of files pile up; past twice the live ones, they are deleted."""
         if self._documents is None:
             return
-        live = [row[0] for row in self.connection.execute("SELECT document FROM files WHERE document IS NOT NULL")]
+        live = [
+            row[0]
+            for row in self.connection.execute(
+                "SELECT document FROM files WHERE document IS NOT NULL UNION SELECT payload FROM derived"
+            )
+        ]
         with contextlib.suppress(sqlite3.Error):
             (total,) = self._documents.execute("SELECT count(*) FROM documents").fetchone()
             if total > 2 * len(live) + 100:
@@ -394,6 +411,7 @@ def _summary_rows(rows: dict[str, list[tuple[Any, ...]]], path: str, summary: Re
             summary.owner,
             summary.summary,
             _day(summary.last_reviewed),
+            *(summary.reviewed_at or (None, None)),
             summary.review_interval_days,
             summary.needs_drills,
             _day(summary.last_drill),
@@ -405,6 +423,7 @@ def _summary_rows(rows: dict[str, list[tuple[Any, ...]]], path: str, summary: Re
             started_day,
             *(summary.times or (None,) * 5),
             summary.public_summary,
+            summary.resolution,
         )
     )
     rows["classes"].extend((path, i, c) for i, c in enumerate(summary.classes))
@@ -457,9 +476,14 @@ def decode_diagnostics(path: str, encoded: str) -> Iterator[Diagnostic]:
 
 def index_folder(root: Path) -> Path:
     """Where the index of the knowledge base at `root` is kept."""
+    return cache_folder() / folder_name(root)
+
+
+def folder_name(root: Path) -> str:
+    """A folder name of the user's own for the knowledge base at `root`: its name and a digest of its path."""
     resolved = str(root.resolve())
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(resolved).name)[:40] or "root"
-    return cache_folder() / f"{name}-{hashlib.blake2b(resolved.encode(), digest_size=8).hexdigest()}"
+    return f"{name}-{hashlib.blake2b(resolved.encode(), digest_size=8).hexdigest()}"
 
 
 def _secret_key(folder: Path) -> bytes:
@@ -517,6 +541,9 @@ def _open_documents(folder: Path | None) -> sqlite3.Connection:
         if path.is_symlink() or (path.exists() and not path.is_file()):
             path.unlink()
         connection = sqlite3.connect(path, timeout=10)
+        # A cache whose rows are checked against their digests on every read: a write cut short by a crash
+        # costs a document (or the file, see `_drop_documents`), never a wrong answer, so no fsync per write.
+        connection.execute("PRAGMA synchronous = OFF")
     connection.execute(
         "CREATE TABLE IF NOT EXISTS documents(digest BLOB PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID"
     )

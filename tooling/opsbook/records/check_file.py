@@ -7,7 +7,9 @@ processes too; never raises for bad input.
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import stat
 from pathlib import PurePosixPath
 
@@ -19,8 +21,9 @@ from opsbook.records.models import Config, Incident, Runbook
 from opsbook.records.models.catalog import ClassCatalog, ToolCatalog, WorkflowCatalog
 from opsbook.records.models.environment import EnvManifest
 from opsbook.records.rules import incident_rules, runbook_rules
-from opsbook.records.secrets import scan_text
-from opsbook.records.summary import RecordKind, RecordSummary, incident_summary, partial_summary, runbook_summary
+from opsbook.records.secrets import scan_document, scan_text
+from opsbook.records.summary import RecordSummary, incident_summary, partial_summary, runbook_summary
+from opsbook.records.suppressions import find_suppressions
 from opsbook.records.validate import validate_model
 from opsbook.records.yaml_loader import Document, Limits, LoadResult, load_bytes
 
@@ -40,19 +43,33 @@ def check_file(task: FileTask) -> FileResult:
 
 
 def check_content(task: FileTask, content: bytes, stamp: Stamp = UNKNOWN) -> FileResult:
-    """Check the bytes of the file `task` names, as read from it."""
+    """Check the bytes of the file `task` names, as read from it, and read its suppression comments."""
+    result = _check_content(task, content, stamp)
+    if b"opsbook:" in content:
+        text = content.decode("utf-8", errors="replace")
+        suppressions, problems = find_suppressions(text, task.path, yaml_comments=task.role != "docs")
+        result.suppressions = tuple(suppressions)
+        result.diagnostics.extend(problems)
+    return result
+
+
+def _check_content(task: FileTask, content: bytes, stamp: Stamp) -> FileResult:
     digest = digest_of(content)
     if task.role == "docs":
         return FileResult(task.path, task.role, stamp, digest, _scan_docs_page(content, task.path))
     model = _model_of(task)
     result = load_bytes(content, task.path, Limits(max_file_bytes=task.max_bytes), mapping=not _is_root_model(model))
+    if result.document is not None:
+        secrets = scan_document(result.document)
+    else:
+        secrets = scan_text(content.decode("utf-8", errors="replace"), task.path)
     if task.role in ("runbook", "incident"):
         diagnostics, summary, document = _check_record(result, task)
-        return FileResult(task.path, task.role, stamp, digest, diagnostics, summary, document)
+        return FileResult(task.path, task.role, stamp, digest, diagnostics + secrets, summary, document)
     if result.document is None:
-        return FileResult(task.path, task.role, stamp, digest, result.diagnostics)
+        return FileResult(task.path, task.role, stamp, digest, result.diagnostics + secrets)
     record, errors = validate_model(result.document, model, result.diagnostics)
-    diagnostics = result.diagnostics + errors + scan_text(result.document.source, task.path)
+    diagnostics = result.diagnostics + errors + secrets
     document = record.model_dump_json() if record is not None else None
     defines = _defined_ids(result.document) if record is not None else ()
     return FileResult(task.path, task.role, stamp, digest, diagnostics, None, document, defines)
@@ -73,23 +90,22 @@ def _check_record(result: LoadResult, task: FileTask) -> tuple[list[Diagnostic],
     document = result.document
     if document is None:
         return result.diagnostics, None, None
-    kind: RecordKind = "runbook" if task.role == "runbook" else "incident"
     relative = PurePosixPath(task.path)
+    summary: RecordSummary | None
     record: Runbook | Incident | None
-    if kind == "runbook":
-        record, errors = validate_model(document, Runbook, result.diagnostics)
+    if task.role == "runbook":
+        runbook, errors = validate_model(document, Runbook, result.diagnostics)
+        rules = list(runbook_rules(document, runbook, relative))
+        summary = runbook_summary(document, runbook) if runbook else partial_summary(document, "runbook")
+        record = runbook
     else:
-        record, errors = validate_model(document, Incident, result.diagnostics)
-    diagnostics = result.diagnostics + errors
-    if record is None:
-        return diagnostics, partial_summary(document, kind), None
-    if isinstance(record, Runbook):
-        diagnostics.extend(runbook_rules(document, record, relative))
-        summary = runbook_summary(document, record)
-    else:
-        diagnostics.extend(incident_rules(document, record, relative))
-        summary = incident_summary(document, record)
-    return diagnostics, summary, record.model_dump_json() if task.keep_document else None
+        incident, errors = validate_model(document, Incident, result.diagnostics)
+        rules = list(incident_rules(document, incident, relative))
+        summary = incident_summary(document, incident) if incident else partial_summary(document, "incident")
+        record = incident
+    diagnostics = result.diagnostics + errors + rules
+    document_json = record.model_dump_json() if record is not None and task.keep_document else None
+    return diagnostics, summary, document_json
 
 
 def _model_of(task: FileTask) -> type[BaseModel]:
@@ -105,10 +121,17 @@ def _is_root_model(model: type[BaseModel]) -> bool:
 
 
 def _scan_docs_page(content: bytes, path: str) -> list[Diagnostic]:
-    """Everything under docs/ is published; text files are scanned for credentials, binary ones skipped."""
-    if b"\x00" in content[:8192]:
-        return []
-    return scan_text(content.decode("utf-8", errors="replace"), path)
+    """Everything under docs/ is published, so every file is scanned: text as text (UTF-16 by its byte-order
+    mark), and a binary file (an image, a PDF) for the printable ASCII in it, where a pasted key would be."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return scan_text(content.decode("utf-16", errors="replace"), path)
+    if b"\x00" not in content[:8192]:
+        return scan_text(content.decode("utf-8", errors="replace"), path)
+    return scan_text(_NOT_TEXT.sub(" ", content.decode("latin-1")), path)
+
+
+_NOT_TEXT = re.compile(r"[^\n\t\x20-\x7e]")
+"""Bytes of a binary file that are not printable ASCII, blanked so that lines and columns stay byte offsets."""
 
 
 class _Unreadable(Exception):

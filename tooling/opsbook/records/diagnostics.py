@@ -1,7 +1,12 @@
-"""Located problems (`path:line:col: error[code] message`) and their output formats.
+"""Located problems (`path:line:col: error[code] message`), one by one as text and GitHub annotations.
 
 Every problem opsbook finds in user input becomes a `Diagnostic`; nothing below the CLI raises for bad
 input. Codes are stable: they are documented in `CODES` and on the site, and tools may match on them.
+Messages and hints name files and folders relative to the knowledge base's root; `opsbook check` shows
+them relative to the working directory (see `opsbook.checks.report`).
+A diagnostic masks anything in its message and hint that looks like a credential when it is made, so no
+code and no output format can print one; text and GitHub output show control and bidirectional
+characters (in file names, in quoted values) as escapes rather than let them act on the terminal or page.
 """
 
 from __future__ import annotations
@@ -12,16 +17,24 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from opsbook.records.secret_patterns import mask_secrets
+
 
 class Level(StrEnum):
     ERROR = "error"
+    """Always fails `check`."""
     WARNING = "warning"
+    """Fails `check --strict`."""
+    NOTICE = "notice"
+    """Reported, never fails (a level a team gives a check in opsbook.yml)."""
 
 
 CODES: dict[str, str] = {
     # reading and parsing
     "unreadable": "The file could not be read (permissions, a directory, a broken link).",
     "outside-root": "A symbolic link points outside the knowledge base; it is not followed.",
+    "skipped": "A file or folder that is not read: a symbolic link to a folder (not followed), or a record "
+    "named .yml instead of .yaml.",
     "too-large": "The file is larger than the configured limit (limits.max_file_bytes).",
     "encoding": "The file is not valid UTF-8.",
     "yaml-syntax": "The YAML could not be parsed.",
@@ -41,6 +54,9 @@ CODES: dict[str, str] = {
     "bad-value": "A value is outside what the field allows (enum, pattern, range, format).",
     "naive-timestamp": "A timestamp has no timezone; write it with Z or an offset.",
     "bad-regex": "A /regex/ signature does not compile.",
+    "future-date": "A date that records the past (last_reviewed) lies in the future.",
+    "regex-dialect": "A /regex/ signature uses syntax Python and JavaScript read differently (\\A, \\Z, (?P<name>…), "
+    "inline flags, possessive or atomic groups…), so triage would differ between the CLI and the site.",
     # record semantics
     "id-mismatch": "A record's id differs from its file name.",
     "class-folder": "A runbook sits in a folder other than its failure class.",
@@ -65,6 +81,7 @@ CODES: dict[str, str] = {
     "stale-runbook": "A runbook is past its review interval, or an incident used it after its last review.",
     # configuration and environment
     "config": "The opsbook configuration is invalid.",
+    "suppression": "An `# opsbook: ignore[...]` comment names no code, or a code that does not exist.",
     "env-missing": "A variable required in an environment is absent there.",
     "env-only-in": "A variable is present in some environments but absent where the manifest needs it.",
     "env-unknown": "A variable is not declared in the environment manifest.",
@@ -74,6 +91,16 @@ CODES: dict[str, str] = {
     "env-undeclared-use": "Source code reads a variable the manifest does not declare.",
     "env-project": "The linked project or account is not the one the manifest expects.",
 }
+
+SCHEMA_CODES = frozenset(
+    [
+        *("unreadable", "outside-root", "too-large", "encoding", "yaml-syntax", "tab", "yaml-tag"),
+        *("duplicate-key", "non-string-key", "alias-bomb", "too-deep", "empty-file", "not-a-mapping"),
+        *("multiple-documents", "unknown-key", "missing-key", "wrong-type", "bad-value", "naive-timestamp"),
+    ]
+)
+"""Codes of the problems that keep a file from being read as a record: in a file that fails to load or
+validate, their errors are always reported (no level, selection or suppression hides them)."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -89,25 +116,46 @@ class Diagnostic:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"undocumented diagnostic code {self.code!r}")
+        object.__setattr__(self, "message", mask_secrets(self.message))
+        if self.hint:
+            object.__setattr__(self, "hint", mask_secrets(self.hint))
 
     @property
     def is_error(self) -> bool:
         return self.level is Level.ERROR
 
-    def as_text(self) -> str:
-        head = f"{self.path}:{self.line}:{self.col}: {self.level}[{self.code}] {self.message}"
-        return f"{head}\n    hint: {self.hint}" if self.hint else head
+    def as_text(self, *, color: bool = False) -> str:
+        where = _paint(f"{printable(self.path)}:{self.line}:{self.col}:", "1", color)
+        level = _paint(f"{self.level}[{self.code}]", LEVEL_COLORS[self.level], color)
+        head = f"{where} {level} {printable(self.message)}"
+        return f"{head}\n    {_paint('hint:', '2', color)} {printable(self.hint)}" if self.hint else head
 
     def as_github(self) -> str:
-        command = "error" if self.is_error else "warning"
+        command = str(self.level)
         message = f"[{self.code}] {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
         return (
-            f"::{command} file={_github_escape_property(self.path)},line={self.line},col={self.col},"
-            f"title={self.code}::{_github_escape_data(message)}"
+            f"::{command} file={_github_escape_property(printable(self.path))},line={self.line},col={self.col},"
+            f"title={self.code}::{_github_escape_data(printable(message))}"
         )
 
     def as_dict(self) -> dict[str, object]:
         return {key: str(value) if key == "level" else value for key, value in asdict(self).items()}
+
+
+LEVEL_COLORS = {Level.ERROR: "1;31", Level.WARNING: "1;33", Level.NOTICE: "1;36"}
+
+
+def _paint(text: str, sgr: str, color: bool) -> str:
+    """`text` in an ANSI colour (`sgr` is the Select Graphic Rendition code) when `color` is on."""
+    return f"\x1b[{sgr}m{text}\x1b[0m" if color else text
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (newlines, ESC, DEL, C1 controls, bidirectional
+    overrides such as U+202E, other invisible formatting) written as its Python escape: `\\n`, `\\x1b`, `\\u202e`."""
+    if text.isprintable():
+        return text
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
 
 
 def _github_escape_data(text: str) -> str:
@@ -118,35 +166,8 @@ def _github_escape_property(text: str) -> str:
     return _github_escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-OUTPUT_FORMATS = ("text", "json", "github")
-
-
-def format_diagnostics(diagnostics: Iterable[Diagnostic], output_format: str, *, checked: int) -> str:
-    """Render diagnostics for the terminal, for machines, or as GitHub workflow commands."""
-    ordered = sorted(diagnostics)
-    errors = sum(d.is_error for d in ordered)
-    warnings = len(ordered) - errors
-    if output_format == "json":
-        import json
-
-        return json.dumps(
-            {
-                "files_checked": checked,
-                "errors": errors,
-                "warnings": warnings,
-                "diagnostics": [d.as_dict() for d in ordered],
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
-    if output_format == "github":
-        return "\n".join(d.as_github() for d in ordered)
-    lines = [d.as_text() for d in ordered]
-    lines.append(f"{checked} files checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
-    return "\n".join(lines)
-
-
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """`1 file`, `2 files`."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 if TYPE_CHECKING:
     from opsbook.records.diagnostics import Diagnostic
     from opsbook.records.summary import RecordSummary
+    from opsbook.records.suppressions import Suppression
 
 Role = Literal["runbook", "incident", "config", "catalog", "docs"]
 CATALOG_NAMES = ("workflows.yaml", "tools.yaml", "classes.yaml", "environment.yaml")
@@ -51,6 +52,8 @@ class FileResult:
     """The validated data as JSON, for the commands that need all of a record (when the task asked)."""
     defines: tuple[tuple[str, str, int, int], ...] = ()
     """For a catalog file: (kind, id, line, col) of each workflow or failure class it defines."""
+    suppressions: tuple[Suppression, ...] = ()
+    """The `# opsbook: ignore[...]` comments of the file (see `opsbook.records.suppressions`)."""
 
 
 def digest_of(content: bytes) -> bytes:

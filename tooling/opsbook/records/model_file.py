@@ -9,7 +9,7 @@ from typing import TypeVar
 from pydantic import BaseModel, RootModel
 
 from opsbook.records.diagnostics import Diagnostic, display_path
-from opsbook.records.secrets import scan_text
+from opsbook.records.secrets import scan_document
 from opsbook.records.validate import validate_model
 from opsbook.records.yaml_loader import Document, Limits, load_file
 
@@ -24,7 +24,7 @@ def load_located(
     if result.document is None:
         return None, None, result.diagnostics
     record, errors = validate_model(result.document, model, result.diagnostics)
-    secrets = scan_text(result.document.source, result.document.path)
+    secrets = scan_document(result.document)
     return record, result.document, result.diagnostics + errors + secrets
 
 

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any
 
+from opsbook.records import regex_dialect
 from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.models import (
     TIMESTAMP_ORDER,
+    ActionItem,
     ActionStatus,
     FailureClass,
     Incident,
     IncidentStatus,
     Runbook,
     RunbookStatus,
+    Step,
 )
-from opsbook.records.secrets import scan_text
+from opsbook.records.models.incident import Timestamps
+from opsbook.records.parts import Parts
 from opsbook.records.validate import dotted, located
-from opsbook.records.yaml_loader import Document
+from opsbook.records.yaml_loader import Document, strings
 
 PLACEHOLDER = re.compile(r"<fill in:[^>]*>")
 
@@ -41,97 +45,119 @@ SENSITIVE_COMMAND = re.compile(
 )
 
 
-def split_signature(signature: str) -> tuple[str, bool]:
-    """A signature written `/.../` is a regular expression; anything else is literal text."""
-    if len(signature) > 2 and signature.startswith("/") and signature.endswith("/"):
-        return signature[1:-1], True
-    return signature, False
-
-
-def runbook_rules(document: Document, runbook: Runbook, file: PurePath) -> Iterator[Diagnostic]:
-    yield from _id_matches_file(document, runbook.id, file)
-    if file.parent.name != runbook.failure_class.value:
+def runbook_rules(document: Document, runbook: Runbook | None, file: PurePath) -> Iterator[Diagnostic]:
+    """The runbook's own rules; for an invalid runbook (None), those its valid fields still allow."""
+    parts = Parts(Runbook, document.data, runbook)
+    yield from _id_matches_file(document, parts.get("id"), file)
+    failure_class: FailureClass | None = parts.get("failure_class")
+    if failure_class is not None and file.parent.name != failure_class.value:
+        target = _class_folder(file, failure_class.value)
         yield located(
             document,
             ("failure_class",),
             "class-folder",
-            f"a {runbook.failure_class.value} runbook must live in "
-            f"{_class_folder(file, runbook.failure_class.value).as_posix()}/, not in {file.parent.as_posix()}/",
-            hint=f"move it: git mv {file} {_class_folder(file, runbook.failure_class.value) / file.name}",
+            f"a {failure_class.value} runbook must live in {target.as_posix()}/, not in {file.parent.as_posix()}/",
+            hint=f"move it: git mv {file.as_posix()} {(target / file.name).as_posix()}",
         )
-    if runbook.status is RunbookStatus.DEPRECATED and not runbook.replaced_by:
+    if parts.get("status") is RunbookStatus.DEPRECATED and parts.valid("replaced_by") and not parts.get("replaced_by"):
         yield located(
             document,
             ("status",),
             "deprecated-without-replacement",
             "a deprecated runbook must name its replacement in `replaced_by`",
         )
-    for index, signature in enumerate(runbook.signatures):
-        pattern, is_regex = split_signature(signature)
-        if is_regex:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                yield located(
-                    document,
-                    ("signatures", index),
-                    "bad-regex",
-                    f"signature {signature!r} does not compile: {error}",
-                )
-    for section, index, step in runbook.steps:
-        where = (section, index)
-        if step.sensitive and not step.requires_approval:
+    for index, signature in enumerate(parts.get("signatures") or []):
+        pattern, is_regex = regex_dialect.split_signature(signature)
+        if not is_regex:
+            continue
+        try:
+            with warnings.catch_warnings():  # "possible nested set": reported below as regex-dialect
+                warnings.simplefilter("ignore", FutureWarning)
+                re.compile(pattern, regex_dialect.FLAGS)
+        except re.error as error:
+            yield located(
+                document, ("signatures", index), "bad-regex", f"signature {signature!r} does not compile: {error}"
+            )
+            continue
+        problem = regex_dialect.dialect_problem(pattern)
+        if problem:
             yield located(
                 document,
-                (*where, "sensitive"),
-                "approval-missing",
-                f"{dotted(where)} is marked sensitive but names no approver",
-                hint="add `requires_approval: <role or person>`",
+                ("signatures", index),
+                "regex-dialect",
+                f"signature {signature!r} would match differently in the browser: {problem.message}",
+                hint=problem.hint,
             )
-        elif not step.needs_approval and step.command and SENSITIVE_COMMAND.search(step.command):
-            yield located(
-                document,
-                (*where, "command"),
-                "sensitive-unflagged",
-                f"{dotted(where)} runs a command that changes shared state but names no approver",
-                level=Level.WARNING,
-                hint="add `sensitive: true` and `requires_approval: <role or person>`",
-            )
+    for section in ("diagnosis", "mitigation", "verification"):
+        for index, step in parts.items(section, Step):
+            yield from _step_rules(document, (section, index), step)
     yield from placeholders(document)
-    yield from scan_text(document.source, document.path)
 
 
-def incident_rules(document: Document, incident: Incident, file: PurePath) -> Iterator[Diagnostic]:
-    yield from _id_matches_file(document, incident.id, file)
-    year = incident.id[:4]
-    if file.parent.name != year:
+def _step_rules(document: Document, where: tuple[str, int], step: Step) -> Iterator[Diagnostic]:
+    if step.sensitive and not step.requires_approval:
+        yield located(
+            document,
+            (*where, "sensitive"),
+            "approval-missing",
+            f"{dotted(where)} is marked sensitive but names no approver",
+            hint="add `requires_approval: <role or person>`",
+        )
+    elif not step.needs_approval and step.command and SENSITIVE_COMMAND.search(step.command):
+        yield located(
+            document,
+            (*where, "command"),
+            "sensitive-unflagged",
+            f"{dotted(where)} runs a command that changes shared state but names no approver",
+            level=Level.WARNING,
+            hint="add `sensitive: true` and `requires_approval: <role or person>`",
+        )
+
+
+def incident_rules(document: Document, incident: Incident | None, file: PurePath) -> Iterator[Diagnostic]:
+    """The incident's own rules; for an invalid incident (None), those its valid fields still allow."""
+    parts = Parts(Incident, document.data, incident)
+    record_id: str | None = parts.get("id")
+    yield from _id_matches_file(document, record_id, file)
+    if record_id is not None and file.parent.name != record_id[:4]:
         yield located(
             document,
             ("id",),
             "incident-folder",
-            f"incident {incident.id} must live in {_year_folder(file, year).as_posix()}/, "
+            f"incident {record_id} must live in {_year_folder(file, record_id[:4]).as_posix()}/, "
             f"not in {file.parent.as_posix()}/",
         )
-    yield from _timestamps_in_order(document, incident)
-    if incident.status in (IncidentStatus.REVIEWED, IncidentStatus.CLOSED) and not incident.timestamps.resolved:
-        yield located(
-            document,
-            ("timestamps",),
-            "missing-key",
-            f"a {incident.status.value} incident needs timestamps.resolved",
-            value=False,
-        )
-    if "other" in incident.failure_classes and not incident.other_class_note:
+    timestamps: Timestamps | None = parts.get("timestamps")
+    status: IncidentStatus | None = parts.get("status")
+    if timestamps is not None:
+        yield from _timestamps_in_order(document, timestamps)
+        if status in (IncidentStatus.REVIEWED, IncidentStatus.CLOSED) and not timestamps.resolved:
+            yield located(
+                document,
+                ("timestamps",),
+                "missing-key",
+                f"a {status.value} incident needs timestamps.resolved",
+                value=False,
+            )
+    other = "other" in (parts.get("failure_classes") or [])
+    if other and parts.valid("other_class_note") and not parts.get("other_class_note"):
         yield located(document, ("failure_classes",), "missing-key", "failure class `other` needs `other_class_note`")
-    if incident.excluded_from_metrics and not incident.exclusion_reason:
+    if parts.get("excluded_from_metrics") and parts.valid("exclusion_reason") and not parts.get("exclusion_reason"):
         yield located(
             document,
             ("excluded_from_metrics",),
             "missing-key",
             "excluded_from_metrics needs `exclusion_reason`",
         )
+    yield from _action_item_rules(document, parts.items("action_items", ActionItem), example=parts.get("example"))
+    yield from placeholders(document)
+
+
+def _action_item_rules(
+    document: Document, items: list[tuple[int, ActionItem]], *, example: bool | None
+) -> Iterator[Diagnostic]:
     seen: dict[str, int] = {}
-    for index, item in enumerate(incident.action_items):
+    for index, item in items:
         where = ("action_items", index)
         if item.id in seen:
             yield located(
@@ -151,15 +177,16 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
                 hint="every open follow-up needs someone who owns it",
             )
         if item.status is ActionStatus.OPEN and item.due is None:
-            yield located(
-                document,
-                where,
-                "action-item-owner",
-                f"open action item {item.id!r} has no due date; its {item.priority.value} SLA applies instead",
-                value=False,
-                level=Level.WARNING,
-                hint="agree a due date in the weekly review",
-            )
+            if not example:  # an example's follow-ups are examples: no deadline to agree
+                yield located(
+                    document,
+                    where,
+                    "action-item-owner",
+                    f"open action item {item.id!r} has no due date; its {item.priority.value} SLA applies instead",
+                    value=False,
+                    level=Level.WARNING,
+                    hint="agree a due date in the weekly review",
+                )
         elif item.status is ActionStatus.NOT_DOING and not item.reason:
             yield located(
                 document,
@@ -174,8 +201,6 @@ def incident_rules(document: Document, incident: Incident, file: PurePath) -> It
                 "missing-key",
                 f"done action item {item.id!r} needs `closed: <date>`",
             )
-    yield from placeholders(document)
-    yield from scan_text(document.source, document.path)
 
 
 def _class_folder(file: PurePath, failure_class: str) -> PurePath:
@@ -190,8 +215,8 @@ def _year_folder(file: PurePath, year: str) -> PurePath:
     return (file.parent.parent if in_a_year_folder else file.parent) / year
 
 
-def _id_matches_file(document: Document, record_id: str, file: PurePath) -> Iterator[Diagnostic]:
-    if record_id != file.stem:
+def _id_matches_file(document: Document, record_id: str | None, file: PurePath) -> Iterator[Diagnostic]:
+    if record_id is not None and record_id != file.stem:
         yield located(
             document,
             ("id",),
@@ -201,10 +226,10 @@ def _id_matches_file(document: Document, record_id: str, file: PurePath) -> Iter
         )
 
 
-def _timestamps_in_order(document: Document, incident: Incident) -> Iterator[Diagnostic]:
+def _timestamps_in_order(document: Document, timestamps: Timestamps) -> Iterator[Diagnostic]:
     previous_name, previous = None, None
     for name in TIMESTAMP_ORDER:
-        value = getattr(incident.timestamps, name)
+        value = getattr(timestamps, name)
         if value is None:
             continue
         if previous is not None and value < previous:
@@ -222,8 +247,8 @@ def _timestamps_in_order(document: Document, incident: Incident) -> Iterator[Dia
 def placeholders(document: Document) -> Iterator[Diagnostic]:
     if "<fill in:" not in document.source:
         return
-    for location, text in strings(document.data):
-        match = PLACEHOLDER.search(text)
+    for location, text, is_key in strings(document.data):
+        match = None if is_key else PLACEHOLDER.search(text)
         if match:
             yield located(
                 document,
@@ -232,15 +257,3 @@ def placeholders(document: Document) -> Iterator[Diagnostic]:
                 f"{dotted(location)} still holds the placeholder {match.group(0)!r}",
                 level=Level.WARNING,
             )
-
-
-def strings(node: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every string value in a parsed document with its key path."""
-    if isinstance(node, str):
-        yield location, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from strings(value, (*location, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from strings(value, (*location, index))

@@ -3,14 +3,17 @@ follow-ups, statistics and listings query, with the positions their findings poi
 
 A summary is plain data (it travels from worker processes by pickle) and becomes rows of the index's
 tables (`opsbook.index.store`). An invalid record still has a summary when its id can be read, so one
-typo does not also break every link to it.
+typo does not also break every link to it, and its well-formed references are still checked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from opsbook.records.models.common import SLUG
 
 if TYPE_CHECKING:
     from opsbook.records.models import Incident, Runbook
@@ -19,6 +22,12 @@ if TYPE_CHECKING:
 RecordKind = Literal["runbook", "incident"]
 TargetKind = Literal["runbook", "incident", "workflow"]
 TIMESTAMP_NAMES = ("started", "detected", "acknowledged", "mitigated", "resolved")
+HELPED = ("yes", "partly", "no", "wrong-runbook")
+_ID_PATTERNS: dict[TargetKind, re.Pattern[str]] = {
+    "runbook": re.compile(rf"{SLUG}"),
+    "workflow": re.compile(rf"{SLUG}"),
+    "incident": re.compile(rf"\d{{4}}-\d{{2}}-\d{{2}}-{SLUG}"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,8 @@ class RecordSummary:
     refs: tuple[Ref, ...] = ()
     # runbooks
     last_reviewed: dt.date | None = None
+    reviewed_at: tuple[int, int] | None = None
+    """Where `last_reviewed`'s value is written (line, col)."""
     review_interval_days: int | None = None
     needs_drills: bool = False
     last_drill: dt.date | None = None
@@ -84,6 +95,8 @@ class RecordSummary:
     times: tuple[float | None, ...] = ()
     """Each of `TIMESTAMP_NAMES` in seconds since the epoch, None where absent."""
     public_summary: str | None = None
+    resolution: str | None = None
+    """What ended the incident (shown where triage lists it as seen before)."""
     action_items: tuple[ActionItemSummary, ...] = ()
 
 
@@ -105,19 +118,47 @@ def partial_summary(document: Document, kind: RecordKind) -> RecordSummary | Non
         status=str(data.get("status", "")),
         visibility=str(data.get("visibility", "")),
         classes=tuple(c for c in classes if isinstance(c, str)) if isinstance(classes, list) else (),
+        refs=record_refs(document, kind),
     )
 
 
-def _ref(document: Document, field: str, location: tuple[str | int, ...], target: str, kind: TargetKind) -> Ref:
-    line, col = document.locate(location, value=True)
-    return Ref(field, target, kind, line, col)
+REF_FIELDS: dict[RecordKind, tuple[tuple[str, TargetKind], ...]] = {
+    "runbook": (("related", "runbook"), ("replaced_by", "runbook"), ("workflows", "workflow")),
+    "incident": (
+        ("runbooks_used", "runbook"),
+        ("related_incidents", "incident"),
+        ("duplicate_of", "incident"),
+        ("workflows", "workflow"),
+    ),
+}
+
+
+def record_refs(document: Document, kind: RecordKind) -> tuple[Ref, ...]:
+    """Every well-formed reference a record makes, read from the data as written (so an invalid record's
+    references are checked too), in field order."""
+    data = document.data
+    refs = []
+    for field, target_kind in REF_FIELDS[kind]:
+        value = data.get(field)
+        entries: list[tuple[tuple[str | int, ...], Any]] = (
+            [((field, i), entry) for i, entry in enumerate(value)] if isinstance(value, list) else [((field,), value)]
+        )
+        for location, entry in entries:
+            detail = note = None
+            if field == "runbooks_used":
+                if not isinstance(entry, dict):
+                    continue
+                helped, written = entry.get("helped"), entry.get("note")
+                detail = helped if helped in HELPED else None
+                note = written.strip() or None if isinstance(written, str) else None
+                location, entry = (*location, "runbook"), entry.get("runbook")
+            if isinstance(entry, str) and _ID_PATTERNS[target_kind].fullmatch(entry):
+                line, col = document.locate(location, value=True)
+                refs.append(Ref(field, entry, target_kind, line, col, detail, note))
+    return tuple(refs)
 
 
 def runbook_summary(document: Document, runbook: Runbook) -> RecordSummary:
-    refs = [_ref(document, "related", ("related", i), target, "runbook") for i, target in enumerate(runbook.related)]
-    if runbook.replaced_by:
-        refs.append(_ref(document, "replaced_by", ("replaced_by",), runbook.replaced_by, "runbook"))
-    refs += [_ref(document, "workflows", ("workflows", i), w, "workflow") for i, w in enumerate(runbook.workflows)]
     line, col = document.locate(("id",), value=True)
     last_drill = runbook.last_drill
     return RecordSummary(
@@ -132,8 +173,9 @@ def runbook_summary(document: Document, runbook: Runbook) -> RecordSummary:
         classes=(runbook.failure_class.value,),
         owner=runbook.owner,
         summary=runbook.summary,
-        refs=tuple(refs),
+        refs=record_refs(document, "runbook"),
         last_reviewed=runbook.last_reviewed,
+        reviewed_at=document.locate(("last_reviewed",), value=True),
         review_interval_days=runbook.review_interval_days,
         needs_drills=runbook.needs_drills,
         last_drill=last_drill.date if last_drill else None,
@@ -141,17 +183,6 @@ def runbook_summary(document: Document, runbook: Runbook) -> RecordSummary:
 
 
 def incident_summary(document: Document, incident: Incident) -> RecordSummary:
-    refs = []
-    for index, use in enumerate(incident.runbooks_used):
-        line, col = document.locate(("runbooks_used", index, "runbook"), value=True)
-        refs.append(Ref("runbooks_used", use.runbook, "runbook", line, col, use.helped.value, use.note))
-    refs += [
-        _ref(document, "related_incidents", ("related_incidents", i), target, "incident")
-        for i, target in enumerate(incident.related_incidents)
-    ]
-    if incident.duplicate_of:
-        refs.append(_ref(document, "duplicate_of", ("duplicate_of",), incident.duplicate_of, "incident"))
-    refs += [_ref(document, "workflows", ("workflows", i), w, "workflow") for i, w in enumerate(incident.workflows)]
     stamps = incident.timestamps
     items = []
     for index, item in enumerate(incident.action_items):
@@ -185,7 +216,7 @@ def incident_summary(document: Document, incident: Incident) -> RecordSummary:
         visibility=incident.visibility.value,
         classes=tuple(str(c) for c in incident.failure_classes),
         summary=incident.summary,
-        refs=tuple(refs),
+        refs=record_refs(document, "incident"),
         severity=incident.severity.value,
         in_metrics=incident.in_metrics,
         example=incident.example,
@@ -195,5 +226,6 @@ def incident_summary(document: Document, incident: Incident) -> RecordSummary:
             value.timestamp() if (value := getattr(stamps, name)) is not None else None for name in TIMESTAMP_NAMES
         ),
         public_summary=incident.public_summary,
+        resolution=incident.resolution,
         action_items=tuple(items),
     )

@@ -10,6 +10,7 @@ for bad input.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,11 @@ try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # PyYAML built without libyaml: correct, but about 8x slower
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+SCANNER = _BaseLoader
+"""The fastest loader PyYAML has here, for reading tokens (`yaml.scan`)."""
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 KeyPath = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -169,16 +175,14 @@ class _PositionLoader(_BaseLoader):
 
 
 def _reported(construct: Any) -> Any:
-    """Wrap a scalar constructor so a value PyYAML cannot build (`2026-02-30`, `!!int x`) is a diagnostic."""
+    """Wrap a scalar constructor so a value PyYAML cannot build (`2026-02-30`, `!!int x`) stays the text
+    it was written as: validation then reports it against its field, in that field's words."""
 
     def build(loader: _PositionLoader, node: yaml.Node) -> Any:
         try:
             return construct(loader, node)
-        except CONSTRUCTION_ERRORS as error:
-            kind = node.tag.rsplit(":", 1)[-1]
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            loader._problem(node.start_mark, "bad-value", f"{node.value!r} is not a valid {kind}: {reason}"[:300])
-            return None
+        except CONSTRUCTION_ERRORS:
+            return str(node.value)
 
     return build
 
@@ -333,7 +337,7 @@ def _syntax_failure(error: yaml.MarkedYAMLError, display: str, text: str) -> Loa
     if opened_at is not None and error.context:
         problem = f"{problem} {error.context.strip()} that starts here"
     code, hint = "yaml-syntax", None
-    lines = text.splitlines()
+    lines = source_lines(text)
     offending = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in offending[:col]:
         code, problem = "tab", "a tab character is used where YAML expects spaces"
@@ -347,8 +351,27 @@ def _syntax_failure(error: yaml.MarkedYAMLError, display: str, text: str) -> Loa
     return LoadResult(None, [Diagnostic(display, line, col, code, problem, hint=hint)])
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a YAML source as YAML counts them (its line numbers index this list from 1)."""
+    return _LINE_BREAK.split(text)
+
+
 def _line_col(raw: bytes, offset: int) -> Position:
     line = raw.count(b"\n", 0, offset) + 1
     line_start = raw.rfind(b"\n", 0, offset) + 1
     col = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
     return line, col
+
+
+def strings(node: Any, location: KeyPath = ()) -> Iterator[tuple[KeyPath, str, bool]]:
+    """Every string in parsed YAML with its key path: values, and mapping keys (`True`)."""
+    if isinstance(node, str):
+        yield location, node, False
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str):
+                yield (*location, key), key, True
+            yield from strings(value, (*location, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from strings(value, (*location, index))

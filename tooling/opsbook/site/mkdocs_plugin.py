@@ -29,6 +29,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from opsbook.checks.report import PublicBuildRefused
 from opsbook.index.root import CONFIG_FILE
 from opsbook.records.check_file import read_config
 from opsbook.site.tree import ScratchTree, write_scratch_tree
@@ -67,7 +68,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         if not isinstance(tree, ScratchTree):
             for finding in tree:
                 log.error(finding.as_text())
-            raise PluginError(f"{len(tree)} likely secret(s) found; a public build refuses to run")
+            raise PluginError(str(PublicBuildRefused(tree)))
         for diagnostic in tree.diagnostics:
             (log.warning if diagnostic.is_error else log.info)(diagnostic.as_text())
         for page in tree.replaced:

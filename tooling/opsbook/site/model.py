@@ -255,7 +255,7 @@ def _incident_links(
     workflows: defaultdict[str, list[str]] = defaultdict(list)
     query = """SELECT refs.path, refs.field, refs.target, refs.detail, refs.note FROM refs
                JOIN records ON records.path = refs.path
-               WHERE records.kind = 'incident' AND refs.field IN ('runbooks_used', 'workflows')
+               WHERE records.kind = 'incident' AND records.valid AND refs.field IN ('runbooks_used', 'workflows')
                ORDER BY refs.path, refs.position"""
     for path, kind, target, helped, note in index.connection.execute(query):
         if kind == "workflows":

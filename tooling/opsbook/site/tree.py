@@ -11,7 +11,6 @@ its files. Which engine features the tree relies on: docs/reference/site-engines
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,7 +18,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from opsbook.checks.report import knowledge_base_diagnostics
+from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
+from opsbook.features.answer import triage_json
 from opsbook.features.export import knowledge_base_json
 from opsbook.features.urls import absolute_url
 from opsbook.index.knowledge import KnowledgeIndex
@@ -29,7 +29,8 @@ from opsbook.site.model import SiteModel, build_site_model
 from opsbook.site.pagemeta import handwritten_page
 from opsbook.site.render.llms import llms_txt
 from opsbook.site.render.pages import PageRenderer
-from opsbook.support.atomic import WouldOverwrite, write_text
+from opsbook.site.render.text import attribute
+from opsbook.support.atomic import write_folder
 from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
@@ -55,20 +56,14 @@ Entry = tuple[str, str | Path]
 """A file of the tree: its docs-relative path and its text, or the hand-written file to copy."""
 
 
-class PublicBuildRefused(Exception):
-    """A public build never runs while a likely secret is in the knowledge base."""
-
-    def __init__(self, findings: list[Diagnostic]) -> None:
-        super().__init__(f"{len(findings)} likely secret(s) found; a public build refuses to run")
-        self.findings = findings
-
-
 @dataclass
 class DocsTree:
     root: Path
     config: Config
     site: SiteModel
     export: str
+    triage: str
+    """`api/triage.json`: what the site's symptom box ranks with."""
     diagnostics: list[Diagnostic]
     index: KnowledgeIndex
     directory_urls: bool = True
@@ -86,21 +81,23 @@ class DocsTree:
         progress: Progress | None = None,
         directory_urls: bool = True,
     ) -> DocsTree:
-        """Read the knowledge base; a public build over a likely secret raises `PublicBuildRefused`.
+        """Read the knowledge base; a public build over a likely secret (or another publication blocker)
+        raises `PublicBuildRefused`.
         `directory_urls` is the engine's `use_directory_urls`, for the few links inside raw HTML."""
         day = on or today()
         index = KnowledgeIndex.open(root, progress=progress)
         try:
             diagnostics = knowledge_base_diagnostics(index, day)
-            secrets = [d for d in diagnostics if d.code == "secret"]
-            if public and secrets:
-                raise PublicBuildRefused(secrets)
+            blockers = publication_blockers(index, diagnostics) if public else []
+            if blockers:
+                raise PublicBuildRefused(blockers)
             export = knowledge_base_json(index, day, public=public, site_url=site_url)
+            triage = triage_json(index, public=public)
             site = build_site_model(index, public=public, today=day, site_url=site_url)
         except BaseException:
             index.close()
             raise
-        return cls(root, index.config(), site, export, diagnostics, index, directory_urls)
+        return cls(root, index.config(), site, export, triage, diagnostics, index, directory_urls)
 
     def __enter__(self) -> DocsTree:
         return self
@@ -113,17 +110,17 @@ class DocsTree:
         return self.root / self.config.paths.docs
 
     def handwritten(self) -> dict[str, Path]:
-        """Every file of the docs folder (dot files left out, as engines do), minus the review documents
-        in a public build."""
-        if not self.docs.is_dir():
-            return {}
+        """Every file of the docs folder as the index found it (dot files left out, as engines do), minus
+        the review documents in a public build."""
         internal = internal_only_pages(self.root, self.config) if self.site.public else None
+        prefix = self.config.paths.docs.strip("/") + "/"
+        rows = self.index.connection.execute("SELECT path FROM files WHERE role = 'docs' ORDER BY path")
         found = {}
-        for path in sorted(self.docs.rglob("*")):
-            relative = path.relative_to(self.docs).as_posix()
-            hidden = any(part.startswith(".") for part in relative.split("/"))
-            if path.is_file() and not hidden and (internal is None or not relative.startswith(internal)):
-                found[relative] = path
+        for (path,) in rows:
+            relative = path.removeprefix(prefix)
+            source = self.root / path
+            if source.is_file() and (internal is None or not relative.startswith(internal)):
+                found[relative] = source
         return found
 
     def entries(self) -> Iterator[Entry]:
@@ -150,6 +147,7 @@ class DocsTree:
         for name in ASSETS:
             yield f"assets/opsbook/{name}", resources.files("opsbook.site").joinpath("assets", name).read_text("utf-8")
         yield "api/knowledge-base.json", self.export
+        yield "api/triage.json", self.triage
         yield "llms.txt", llms_txt(self.site)
         yield "llms-full.txt", llms_txt(self.site, full=True)
         yield "robots.txt", robots_txt(self.site.site_url)
@@ -176,7 +174,9 @@ class DocsTree:
             {"Home": "index.md"},
             {
                 "Runbooks": [
-                    {view.title: [view.path, *[runbook.path for runbook in view.runbooks]]} if listed else view.path
+                    {attribute(view.title): [view.path, *[runbook.path for runbook in view.runbooks]]}
+                    if listed
+                    else view.path
                     for view in site.classes
                 ]
             },
@@ -190,29 +190,14 @@ class DocsTree:
             nav.append({"Operating": ordered("operating")})
         nav.extend(sections.pop("", []))
         for folder in sorted(sections):
-            nav.append({folder.replace("-", " ").capitalize(): ordered(folder)})
+            nav.append({attribute(folder.replace("-", " ").capitalize()): ordered(folder)})
         return nav
 
 
-def write_tree(tree: DocsTree, out: Path, *, force: bool = False, scratch: bool = False) -> list[str]:
-    """Write every file of `tree` under `out`, one at a time; returns their docs-relative paths. Files are
-    written atomically and never over an existing one without `force`; a `scratch` folder (fresh, for
-    the plugin) gets plain writes."""
-    written = []
-    for relative, content in tree.entries():
-        path = out / relative
-        if isinstance(content, Path):
-            if path.exists() and not force:
-                raise WouldOverwrite(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(content, path)
-        elif scratch:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content, encoding="utf-8")
-        else:
-            write_text(path, content, force=force)
-        written.append(relative)
-    return written
+def write_tree(tree: DocsTree, out: Path, *, force: bool = False) -> list[str]:
+    """Write every file of `tree` under `out` as it is rendered; returns their docs-relative paths. See
+    `write_folder`: `out` is replaced whole, and only an earlier build of it, with `force`."""
+    return write_folder(out, tree.entries(), force=force)
 
 
 @dataclass(frozen=True)
@@ -237,7 +222,7 @@ def write_scratch_tree(
     MkDocs' own pages need, and a process that ends gives all of it back."""
     try:
         with DocsTree.open(root, public=public, site_url=site_url, directory_urls=directory_urls) as tree:
-            written = write_tree(tree, out, scratch=True)
+            written = write_tree(tree, out)
             internal = internal_only_pages(root, tree.config) if public else None
             nav = tree.navigation(written)
             return ScratchTree(written, nav, tree.replaced, tree.diagnostics, tree.config.paths.docs, internal)

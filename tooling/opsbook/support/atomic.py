@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+BUILD_MARK = ".opsbook-build"
+"""Marks a folder `write_folder` wrote, so that only such a folder is ever replaced."""
 
 
 class WouldOverwrite(FileExistsError):
     """The target exists and the caller did not ask to replace it."""
+
+
+class CannotWrite(OSError):
+    """The target cannot be written (permissions, a read-only or special file system): for the user to fix."""
+
+
+class NotWrittenByOpsbook(FileExistsError):
+    """`write_folder` was asked to replace a folder that holds files it did not write."""
 
 
 def write_text(path: Path, content: str, *, force: bool = False) -> None:
@@ -18,6 +32,15 @@ def write_text(path: Path, content: str, *, force: bool = False) -> None:
     Without `force` the temporary file is hard-linked into place, which fails if the target exists, even
     when another process creates it at the same moment; with `force` it replaces the target.
     """
+    try:
+        _write_text(path, content, force)
+    except (WouldOverwrite, CannotWrite):
+        raise
+    except OSError as error:
+        raise CannotWrite(f"cannot write {path}: {error.strerror or error}") from error
+
+
+def _write_text(path: Path, content: str, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not force and path.exists():
         raise WouldOverwrite(path)
@@ -38,6 +61,70 @@ def write_text(path: Path, content: str, *, force: bool = False) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def write_folder(folder: Path, files: Iterable[tuple[str, str | Path]], *, force: bool = False) -> list[str]:
+    """Make `folder` hold exactly `files` (relative path → its text, or a file to copy), written as they
+    come, and return their relative paths.
+
+    The files are written to a new folder beside it, which then takes its place: `folder` is never half
+    written, and nothing of an earlier build survives in it. A non-empty `folder` is replaced only with
+    `force`, and only when an earlier call wrote it (it holds `BUILD_MARK`), so a mistyped `--out` never
+    deletes someone's files.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise NotWrittenByOpsbook(folder)
+    existing = folder.is_dir() and any(folder.iterdir())
+    if existing and not force:
+        raise WouldOverwrite(folder)
+    if existing and not (folder / BUILD_MARK).is_file():
+        raise NotWrittenByOpsbook(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".new", dir=folder.parent))
+    except OSError as error:
+        raise CannotWrite(f"cannot write {folder}: {error.strerror or error}") from error
+    written = []
+    try:
+        os.chmod(staging, 0o777 & ~_umask())
+        mark = "Written by `opsbook build`; the next build replaces this whole folder.\n"
+        for relative, content in itertools.chain(files, [(BUILD_MARK, mark)]):
+            path = staging / relative
+            _make_folders(path.parent)
+            if isinstance(content, Path):
+                shutil.copyfile(content, path)
+            else:
+                path.write_text(content, encoding="utf-8", newline="\n")
+            written.append(relative)
+        _swap(staging, folder)
+    except BaseException as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise CannotWrite(f"cannot write {folder}: {error.strerror or error}") from error
+        raise
+    return written[:-1]
+
+
+def _make_folders(folder: Path) -> None:
+    """`folder` and its missing parents, one level at a time: `Path.mkdir(parents=True)` recurses once per
+    level and a docs folder may be nested a thousand deep."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for level in reversed(missing):
+        level.mkdir(exist_ok=True)
+
+
+def _swap(new: Path, folder: Path) -> None:
+    """Put `new` where `folder` is; the earlier folder is removed once the new one is in place."""
+    if not folder.exists():
+        os.rename(new, folder)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+    os.rename(folder, old / folder.name)
+    os.rename(new, folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _umask() -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -38,20 +39,27 @@ class IsoWeek:
 
     @property
     def start(self) -> dt.date:
-        return dt.date.fromisocalendar(self.year, self.week, 1)
+        return _monday(self.year, self.week)
 
     @property
     def end(self) -> dt.date:
-        return dt.date.fromisocalendar(self.year, self.week, 7)
+        return _monday(self.year, self.week) + dt.timedelta(days=6)
 
     def contains(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
+        start = _monday(self.year, self.week)
+        return start <= day <= start + dt.timedelta(days=6)
 
     def minus(self, weeks: int) -> IsoWeek:
         return IsoWeek.of(self.start - dt.timedelta(weeks=weeks))
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
+
+
+@cache
+def _monday(year: int, week: int) -> dt.date:
+    """Asked tens of thousands of times by a review of ten thousand incidents."""
+    return dt.date.fromisocalendar(year, week, 1)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

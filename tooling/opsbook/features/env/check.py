@@ -302,25 +302,40 @@ def _strip_prefix(name: str, prefixes: tuple[str, ...]) -> str:
     return name
 
 
+def _source_files(folder: Path) -> Iterator[Path]:
+    """Source files below `folder` in the order `os.walk` gives, walked with an explicit stack: no depth of
+    nesting can exhaust Python's recursion (os.walk recurses in Python 3.11)."""
+    stack = [folder]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIPPED_FOLDERS:
+                    subfolders.append(Path(entry.path))
+            elif Path(entry.name).suffix in SOURCE_SUFFIXES:
+                yield Path(entry.path)
+        stack.extend(reversed(subfolders))
+
+
 def scan_source(folder: Path, client_paths: list[str]) -> Iterator[Reference]:
-    for directory, subdirectories, files in os.walk(folder):
-        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_FOLDERS)
-        for name in sorted(files):
-            path = Path(directory) / name
-            if path.suffix not in SOURCE_SUFFIXES:
-                continue
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            relative = path.relative_to(folder).as_posix()
-            client = bool(USE_CLIENT.match(text)) or any(fnmatch.fnmatch(relative, p) for p in client_paths)
-            display = display_path(path)
-            for match in REFERENCE.finditer(text):
-                variable = next(group for group in match.groups() if group)
-                line = text.count("\n", 0, match.start()) + 1
-                col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-                yield Reference(variable, display, line, col, client)
+    for path in _source_files(folder):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        relative = path.relative_to(folder).as_posix()
+        client = bool(USE_CLIENT.match(text)) or any(fnmatch.fnmatch(relative, p) for p in client_paths)
+        display = display_path(path)
+        for match in REFERENCE.finditer(text):
+            variable = next(group for group in match.groups() if group)
+            line = text.count("\n", 0, match.start()) + 1
+            col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            yield Reference(variable, display, line, col, client)
 
 
 def observed_project(value: str | None, manifest: EnvManifest) -> tuple[str | None, str]:

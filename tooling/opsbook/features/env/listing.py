@@ -1,20 +1,29 @@
 """Environment listings → names, line numbers and value digests. Values never leave this module.
 
-Reads dotenv files (`KEY=value`, `export KEY=value`, quotes, `#` comments, multi-line double-quoted
-values, CRLF), `KEY=value` listings printed by hosting CLIs, plain lists of names, and the process
-environment. Only a SHA-256 digest of each value is kept, so nothing downstream can print a value.
+Reads dotenv files as python-dotenv parses them (`KEY=value`, `export`, quotes, escapes, `#` comments,
+multi-line quoted values, CRLF), `KEY=value` listings printed by hosting CLIs, plain lists of names, and
+the process environment. Only a SHA-256 digest of each value is kept, so nothing downstream can print a
+value; a line that is not an assignment to a valid variable name is reported by its number alone, since
+its text may be part of a key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
-_NAME_ONLY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*$")
+from dotenv.parser import parse_stream
+
+from opsbook.records.secret_patterns import find_secrets
+
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NAME_ON_ITS_OWN = re.compile(r"[A-Za-z_][A-Za-z0-9]{0,23}(?:_+[A-Za-z0-9]{1,24})*_*")
+"""A line holding only a name: words of at most 24 characters joined by `_`, and not a credential. A
+longer run is more likely a pasted token or a line of a key than a name, and names are printed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,69 +59,24 @@ def parse(text: str, source: str, patterns: tuple[str, ...] = ()) -> Listing:
     """Parse a dotenv file, a KEY=VALUE listing or a list of names; the last assignment of a name wins."""
     entries: dict[str, Entry] = {}
     problems: list[tuple[int, str]] = []
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    number = 0
-    while number < len(lines):
-        raw = lines[number]
-        number += 1
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        assignment = _ASSIGNMENT.match(raw)
-        if assignment:
-            name, rest = assignment.group(1), assignment.group(2)
-            start = number
-            value, consumed = _value(rest, lines, number)
-            number += consumed
-            if value is None:
-                problems.append((start, f"{name}: unterminated quoted value"))
-                value = rest
-            entries[name] = _entry(name, start, value, patterns)
-            continue
-        only_name = _NAME_ONLY.match(raw)
-        if only_name:
-            entries[only_name.group(1)] = _entry(only_name.group(1), number, None, patterns)
+    for binding in parse_stream(io.StringIO(text)):
+        written = binding.original.string
+        line = binding.original.line + written[: len(written) - len(written.lstrip())].count("\n")
+        if binding.error:
+            problems.append((line, "this line is not a NAME=value assignment or a variable name (a quote left open?)"))
+        elif binding.key is None:
+            continue  # a comment or a blank line
+        elif not _is_name(binding.key, alone=binding.value is None):
+            problems.append((line, "this line is not a NAME=value assignment or a variable name"))
         else:
-            problems.append((number, "not a KEY=VALUE line or a variable name"))
+            entries[binding.key] = _entry(binding.key, line, binding.value, patterns)
     return Listing(source, entries, tuple(problems))
 
 
-def _value(rest: str, lines: list[str], next_index: int) -> tuple[str | None, int]:
-    """The value after `=`, and how many further lines it consumed (for multi-line quoted values)."""
-    rest = rest.strip()
-    if rest[:1] in ('"', "'"):
-        quote = rest[0]
-        body = rest[1:]
-        consumed = 0
-        collected = []
-        while True:
-            end = _closing_quote(body, quote)
-            if end >= 0:
-                collected.append(body[:end])
-                value = "\n".join(collected)
-                return (_unescape(value) if quote == '"' else value), consumed
-            collected.append(body)
-            if next_index + consumed >= len(lines) or quote == "'":
-                return None, consumed
-            body = lines[next_index + consumed]
-            consumed += 1
-    return re.split(r"\s+#", rest, maxsplit=1)[0].strip(), 0
-
-
-def _closing_quote(text: str, quote: str) -> int:
-    escaped = False
-    for position, char in enumerate(text):
-        if escaped:
-            escaped = False
-        elif char == "\\" and quote == '"':
-            escaped = True
-        elif char == quote:
-            return position
-    return -1
-
-
-def _unescape(value: str) -> str:
-    return value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+def _is_name(text: str, *, alone: bool) -> bool:
+    if alone:
+        return NAME_ON_ITS_OWN.fullmatch(text) is not None and not find_secrets(text)
+    return VARIABLE_NAME.fullmatch(text) is not None
 
 
 def from_environment(environ: Mapping[str, str], source: str, patterns: tuple[str, ...] = ()) -> Listing:

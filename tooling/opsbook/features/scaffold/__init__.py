@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from importlib import resources
 from pathlib import Path
 
+import yaml
 from jinja2 import Environment, StrictUndefined
 
 from opsbook.records.check_file import read_config
@@ -25,8 +25,15 @@ class ScaffoldError(ValueError):
 
 def _environment() -> Environment:
     environment = Environment(loader=None, undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    environment.filters["yaml_str"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    environment.filters["yaml_str"] = yaml_string
     return environment
+
+
+def yaml_string(value: object) -> str:
+    """A YAML double-quoted scalar that reads back as `value`: characters YAML does not allow in a file
+    (DEL, C1 controls, lone surrogates) and line breaks are written as escapes by YAML's own emitter."""
+    emitted = yaml.dump(str(value), Dumper=yaml.SafeDumper, default_style='"', allow_unicode=True, width=1 << 20)
+    return emitted.removesuffix("...\n").rstrip("\n")
 
 
 def _render(template: str, **values: object) -> str:
@@ -35,8 +42,11 @@ def _render(template: str, **values: object) -> str:
 
 
 def slugify(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return "-".join(words)[:60].strip("-")
+    """An id from a title, in ASCII: accents dropped (`Café` → `cafe`), other scripts transliterated
+    (`Сбой оплаты` → `sboi-oplaty`), at most 60 characters, cut at a word."""
+    from slugify import slugify as python_slugify
+
+    return str(python_slugify(text, max_length=60, word_boundary=True, save_order=True))
 
 
 def _schema_path(record: Path, root: Path) -> str:

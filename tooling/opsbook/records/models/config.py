@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveInt
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, BeforeValidator, Field, JsonValue, PositiveInt, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from opsbook.records.diagnostics import CODES, did_you_mean
 from opsbook.records.models.common import Priority, Record, ShortText
+
+
+def _known_code(code: str) -> str:
+    if code not in CODES:
+        message = f"'{code}' is not a diagnostic code{did_you_mean(code, CODES)}"
+        raise PydanticCustomError("unknown_code", message.replace("{", "{{").replace("}", "}}"))
+    return code
+
+
+def _off_when_false(value: Any) -> Any:
+    """YAML 1.1 reads an unquoted `off` as false: both mean off."""
+    return "off" if value is False else value
+
+
+def _secrets_stay_on(levels: dict[str, str]) -> dict[str, str]:
+    if levels.get("secret") == "off":
+        problem = PydanticCustomError(
+            "secret_off",
+            "secret scanning cannot be turned off: mark each reviewed false positive with "
+            "`# opsbook: ignore[secret]` on its line",
+        )
+        raise ValidationError.from_exception_data(
+            "checks", [InitErrorDetails(type=problem, loc=("secret",), input="off")]
+        )
+    return levels
+
+
+DiagnosticCode = Annotated[str, AfterValidator(_known_code)]
+CODE_NAMES: list[JsonValue] = [code for code in sorted(CODES)]
+CheckLevel = Annotated[Literal["error", "warning", "notice", "off"], BeforeValidator(_off_when_false)]
 
 
 class Paths(Record):
@@ -41,6 +75,13 @@ class SiteSettings(Record):
 
 class Config(Record):
     name: ShortText = "opsbook"
+    checks: Annotated[dict[DiagnosticCode, CheckLevel], AfterValidator(_secrets_stay_on)] = Field(
+        default_factory=dict,
+        description="The level of a diagnostic code, by code: `error` (fails `check`), `warning` (fails "
+        "`check --strict`), `notice` (reported, never fails) or `off` (not reported). Problems that keep a "
+        "file from being read keep their level, and secret scanning cannot be turned off.",
+        json_schema_extra={"propertyNames": {"enum": CODE_NAMES}},
+    )
     paths: Paths = Field(default_factory=Paths)
     action_items: ActionItemPolicy = Field(default_factory=ActionItemPolicy)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt
+from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt, StringConstraints
 
 from opsbook.records.models.common import (
     INTERNAL,
@@ -119,12 +119,24 @@ class Detection(Record):
     should_have_been: Text | None = Field(None, description="How it should have been detected.")
 
 
+WalkId = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{8}-\d{6}-[0-9a-f]{4}$"),
+    Field(description="A walk's id: its UTC start time and four hex digits, e.g. `20261125-101503-a3f2`."),
+]
+
+
 class TimelineEntry(Record):
     at: AwareDatetime
     event: Text
     actor: Name
     actor_kind: ActorKind
     link: Url | None = None
+    walk: WalkId | None = Field(
+        None,
+        description="Set by `opsbook walk`: the walk that recorded this event. Its audit log holds the "
+        "commands, exit codes, approvers and output.",
+    )
 
 
 class SessionContext(Record):
@@ -208,6 +220,11 @@ class Incident(Record):
     trigger: Text | None = None
     contributing_factors: list[Text] = Field(default_factory=list)
     root_cause: Text | None = None
+    resolution: Text | None = Field(
+        None,
+        description="What ended it: the fix or mitigation that worked, in a sentence or two. Triage shows it when "
+        "this incident is listed as seen before.",
+    )
     detection: Detection
     timeline: list[TimelineEntry] = Field(min_length=1)
     agent_context: AgentContext | None = None

@@ -28,17 +28,14 @@ from opsbook.site.model import (
 from opsbook.site.render import jsonld
 from opsbook.site.render.text import (
     attribute,
-    code,
     description,
-    fence,
     file_url,
-    md,
-    md_block,
     quote_url,
     relative,
     script_json,
     url_relative,
 )
+from opsbook.support.markdown_text import code, fence, md, md_block
 
 EXECUTORS = {Executor.HUMAN: "a person", Executor.AGENT: "an agent", Executor.EITHER: "a person or an agent"}
 
@@ -240,8 +237,11 @@ class PageRenderer:
         trail.append((title, page))
         return {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(self.site.site_url, trail)}
 
-    def _meta(self, title: str, summary: str, **extra: Any) -> dict[str, Any]:
-        return {"title": attribute(title), "description": attribute(description(summary)), **extra}
+    def _meta(self, title: str, summary: str, tags: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+        """Front matter. Material inserts the title, the description and each tag into pages, its tags index
+        and its search results without escaping them, so every one of them goes through `attribute`."""
+        meta = {"title": attribute(title), "description": attribute(description(summary)), **extra}
+        return meta if tags is None else {**meta, "tags": [attribute(tag) for tag in tags]}
 
     def home(self) -> list[Rendered]:
         site = self.site

@@ -1,9 +1,5 @@
-"""Record text → safe Markdown. Fields are data, never markup.
-
-Authors may use `backtick code` in prose fields; everything else is shown literally: HTML is escaped,
-Markdown punctuation is backslash-escaped so that `[x](javascript:...)`, `{: onclick=... }`, emphasis
-and headings cannot form, and Jinja-looking braces stay text.
-"""
+"""Links, URLs and short plain-text forms of record text for the site's pages, metadata and llms files.
+Escaping record text into Markdown is `opsbook.support.markdown_text`."""
 
 from __future__ import annotations
 
@@ -11,72 +7,6 @@ import html
 import json
 import re
 import urllib.parse
-
-_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|])")
-_LINE_START_MARKERS = re.compile(r"^(\s*)(?:([-+#!])|(\d+)([.)]))", re.MULTILINE)
-_LINE_START_QUESTION = re.compile(r"^(\s*)\?", re.MULTILINE)
-"""`??? title` opens a pymdownx.details block, and `\\?` is no Markdown escape: the entity keeps it text."""
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    indent, marker, number, delimiter = match.groups()
-    return f"{indent}\\{marker}" if marker else f"{indent}{number}\\{delimiter}"
-
-
-def _escape_plain(text: str) -> str:
-    """Escape what can form markup anywhere (HTML, emphasis, links, attributes, table cells) and the
-    block markers that only matter at the start of a line (lists, headings, admonitions, details)."""
-    escaped = _LINE_START_QUESTION.sub(r"\1&#63;", html.escape(text, quote=False))
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped)
-    return _LINE_START_MARKERS.sub(_escape_line_start, escaped)
-
-
-def _clean(text: str) -> str:
-    """Prose on Markdown's line ends (a lone carriage return would end a table row), without space at
-    either end (four leading spaces would make a code block)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def md(text: str | None) -> str:
-    """Inline-safe Markdown for a prose field on one line, keeping the author's backtick code spans."""
-    if not text:
-        return ""
-    text = _clean(text)
-    parts: list[str] = []
-    position = 0
-    for match in _CODE_SPAN.finditer(text):
-        parts.append(_escape_plain(text[position : match.start()]))
-        parts.append(code(match.group(2)))
-        position = match.end()
-    parts.append(_escape_plain(text[position:]))
-    return " ".join("".join(parts).split("\n"))
-
-
-def md_block(text: str | None) -> str:
-    """Like `md`, but paragraphs (blank-line separated) are kept as paragraphs."""
-    return "\n\n".join(md(paragraph) for paragraph in _paragraphs(text))
-
-
-def _paragraphs(text: str | None) -> list[str]:
-    return [paragraph.strip() for paragraph in re.split(r"\n\s*\n", _clean(text or "")) if paragraph.strip()]
-
-
-def code(text: str) -> str:
-    """An inline code span that holds `text` literally, whatever backticks it contains."""
-    text = " ".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    # A leading `#!` or `:::` would make pymdownx.inlinehilite highlight the span as that language.
-    padding = " " if text.startswith(("`", "#!", ":::")) or text.endswith("`") or longest else ""
-    return f"{fence}{padding}{text}{padding}{fence}"
-
-
-def fence(text: str, language: str = "") -> str:
-    """A fenced code block that holds `text` literally, whatever backticks it contains."""
-    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
-    marker = "`" * (longest + 1)
-    return f"{marker}{language}\n{text.rstrip()}\n{marker}"
 
 
 def quote_url(value: str) -> str:

@@ -1,0 +1,91 @@
+"""A knowledge index kept open by a long-running process sees every edit made before it is asked, and looks at
+the files only when something changed."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from opsbook.index.live import LiveIndex
+from opsbook.index.watch import ChangeWatch
+from tests.kbfactory import make_kb, runbook, write
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="inotify is Linux's")
+RUNBOOK = "runbooks/auth-drift/rb-auth-drift.yaml"
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> LiveIndex:
+    opened = LiveIndex.open(make_kb(tmp_path / "kb"))
+    assert opened.watch.active
+    yield opened
+    opened.close()
+
+
+def counted_refreshes(live: LiveIndex, monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    calls: list[set[str]] = []
+    refresh = live.index.refresh
+
+    def spy() -> set[str]:
+        calls.append(refresh())
+        return calls[-1]
+
+    monkeypatch.setattr(live.index, "refresh", spy)
+    return calls
+
+
+def title(live: LiveIndex, path: str) -> str:
+    return live.index.runbooks([path])[path].title
+
+
+def test_an_edit_is_seen_by_the_very_next_update(live: LiveIndex) -> None:
+    file = live.index.root / RUNBOOK
+    file.write_text(re.sub(r"(?m)^title: .*$", "title: Edited", file.read_text()), encoding="utf-8")
+    assert live.update() == {RUNBOOK}
+    assert title(live, RUNBOOK) == "Edited"
+
+
+def test_nothing_changed_means_no_look_at_the_files(live: LiveIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted_refreshes(live, monkeypatch)
+    assert live.update() == set() and live.update() == set()
+    assert calls == []
+
+
+def test_files_in_a_new_folder_are_seen_now_and_later(live: LiveIndex) -> None:
+    folder = live.index.root / "runbooks/new-class"
+    write(folder / "first.yaml", runbook("first", "tool-policy"))
+    assert live.update() == {"runbooks/new-class/first.yaml"}
+    write(folder / "second.yaml", runbook("second", "tool-policy"))
+    assert "runbooks/new-class/second.yaml" in live.update()
+
+
+def test_a_removed_file_is_gone_from_the_index(live: LiveIndex) -> None:
+    (live.index.root / RUNBOOK).unlink()
+    assert live.update() == {RUNBOOK}
+    assert RUNBOOK not in live.index.record_paths("runbook")
+
+
+def test_a_changed_configuration_moves_the_watches(live: LiveIndex) -> None:
+    root = live.index.root
+    (root / "runbooks").rename(root / "playbooks")
+    (root / "opsbook.yml").write_text("name: test\npaths:\n  runbooks: playbooks\n", encoding="utf-8")
+    assert RUNBOOK in live.update()
+    moved = "playbooks/auth-drift/rb-auth-drift.yaml"
+    file = root / moved
+    file.write_text(re.sub(r"(?m)^title: .*$", "title: Moved and edited", file.read_text()), encoding="utf-8")
+    live.update()
+    assert title(live, moved) == "Moved and edited"
+
+
+def test_without_inotify_every_update_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = LiveIndex.open(make_kb(tmp_path / "kb"))
+    live.watch.close()
+    live.watch = ChangeWatch(None)
+    calls = counted_refreshes(live, monkeypatch)
+    live.update()
+    live.update()
+    assert len(calls) == 2
+    live.close()

@@ -1,0 +1,45 @@
+"""One knowledge index kept open by a long-running process (the MCP server), current before every use.
+
+Opening the index scans every file; a process that answers many questions keeps it open instead and
+brings it up to date only when the folder watch (`opsbook.index.watch`) saw something change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from opsbook.index.knowledge import KnowledgeIndex
+from opsbook.index.watch import ChangeWatch
+
+
+class LiveIndex:
+    def __init__(self, index: KnowledgeIndex, watch: ChangeWatch) -> None:
+        self.index = index
+        self.watch = watch
+
+    @classmethod
+    def open(cls, root: Path) -> LiveIndex:
+        """The index of `root`, up to date, with its folders watched. The watches on the usual folders start
+        before the index looks at the files, so no edit slips between the two; folders that opsbook.yml
+        moves elsewhere are watched after, and the first `update` looks at the files again for them."""
+        from opsbook.records.models import Config
+
+        root = Path(os.path.abspath(root))
+        watch = ChangeWatch.start(root, Config().paths.model_dump())
+        index = KnowledgeIndex.open(root)
+        watch.follow(index.root, index.settings["paths"])
+        return cls(index, watch)
+
+    def update(self) -> set[str]:
+        """Check again what changed since the last call; the paths of the files checked again or gone."""
+        if not self.watch.changed():
+            return set()
+        changed = self.index.refresh()
+        self.watch.follow(self.index.root, self.index.settings["paths"])
+        return changed
+
+    def close(self) -> None:
+        """Stop watching and keep the index for the next command."""
+        self.watch.close()
+        self.index.close()

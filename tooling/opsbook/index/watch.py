@@ -1,0 +1,122 @@
+"""Whether anything in a knowledge base may have changed since the last look, without looking at every file.
+
+A process that keeps the index open (the MCP server) must answer from the files as they are now, but
+re-stating ten thousand files costs about 0.2 s, more than a whole answer may take. On Linux the kernel
+tells instead: an inotify watch on every folder the index reads. Its events are queued by the time a
+write returns, and `changed` reads that queue without waiting, so an edit made before a call is always
+seen by that call; no event, no scan. Where inotify is missing (macOS, Windows) or runs out of watches,
+`changed` is always true and every call re-stats the files: slower, never stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+
+class ChangeWatch:
+    """Folder watches over a knowledge base; `changed()` says whether an event arrived since the last call."""
+
+    def __init__(self, inotify: Any) -> None:
+        self._inotify = inotify
+        self._watched: dict[str, int] = {}
+        """Watch descriptor of each watched folder."""
+        self._pending = True
+
+    @classmethod
+    def start(cls, root: Path, paths: dict[str, str]) -> ChangeWatch:
+        """Watches on `root` and on every folder under the `paths` of opsbook.yml, set up before the index
+        looks at the files; a watch that cannot start makes every call look changed."""
+        try:
+            from inotify_simple import INotify
+        except (ImportError, OSError, AttributeError):
+            return cls(None)
+        try:
+            watch = cls(INotify())
+        except OSError:
+            return cls(None)
+        watch.follow(root, paths)
+        watch._pending = False  # the index's first look at the files comes after these watches
+        return watch
+
+    @property
+    def active(self) -> bool:
+        return self._inotify is not None
+
+    def changed(self) -> bool:
+        """Whether anything may have changed since the last call (always, without inotify)."""
+        if self._inotify is None:
+            return True
+        pending, self._pending = self._pending, False
+        try:
+            events = self._inotify.read(timeout=0)
+        except OSError:
+            self._stop()
+            return True
+        from inotify_simple import flags
+
+        gone = {event.wd for event in events if event.mask & flags.IGNORED}  # the folder was removed
+        if gone:
+            self._watched = {folder: wd for folder, wd in self._watched.items() if wd not in gone}
+        return pending or bool(events)
+
+    def follow(self, root: Path, paths: dict[str, str]) -> None:
+        """Watch `root` and every folder below the knowledge base's folders, including folders created
+        since the last call. A folder added now may have received files before its watch existed, so
+        the next `changed()` answers true."""
+        if self._inotify is None:
+            return
+        folders = [str(root)]
+        for name in ("runbooks", "incidents", "catalog", "docs"):
+            folders.extend(_folders_below(os.path.join(root, paths[name].strip("/"))))
+        from inotify_simple import flags
+
+        mask = (
+            flags.MODIFY
+            | flags.ATTRIB
+            | flags.CLOSE_WRITE
+            | flags.MOVED_FROM
+            | flags.MOVED_TO
+            | flags.CREATE
+            | flags.DELETE
+            | flags.DELETE_SELF
+            | flags.MOVE_SELF
+        )
+        for folder in folders:
+            if folder in self._watched:
+                continue
+            try:
+                self._watched[folder] = self._inotify.add_watch(folder, mask)
+            except FileNotFoundError:
+                continue  # removed meanwhile: the scan that follows the event sees that
+            except OSError:  # out of watches (fs.inotify.max_user_watches) or not allowed
+                self._stop()
+                return
+            self._pending = True
+
+    def _stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._inotify.close()
+        self._inotify = None
+
+    def close(self) -> None:
+        if self._inotify is not None:
+            self._stop()
+
+
+def _folders_below(top: str) -> list[str]:
+    """`top` and every folder below it, hidden ones and symbolic links left out (as the scan does)."""
+    found = []
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                children = [e.path for e in entries if e.name[0] != "." and e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        found.append(folder)
+        stack.extend(children)
+    return found
