@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     "opsbook.__main__": 6,
 }
 """A module may import modules of its own layer or a lower one."""
-MKDOCS_ADAPTER = {"opsbook.site.mkdocs_plugin", "opsbook.site.mkdocs_skeletons"}
+MKDOCS_ADAPTER = {"opsbook.site.mkdocs_plugin"}
 
 
 def module_names() -> list[str]:

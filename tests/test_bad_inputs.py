@@ -27,7 +27,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from opsbook.site.tree import build_bundle
+from opsbook.site.tree import DocsTree
 from tests.kbfactory import CLASSES, dump, incident, make_kb, runbook, write
 
 CORPUS = Path(__file__).resolve().parent / "data" / "bad"
@@ -291,13 +291,15 @@ def test_warm_cache_reports_the_same_as_a_cold_run(corpus_kb: Path, cli: Callabl
 
 
 def test_good_runbooks_render_beside_bad_files(corpus_kb: Path) -> None:
-    pages = build_bundle(corpus_kb).pages
+    with DocsTree.open(corpus_kb) as tree:
+        pages = dict(tree.entries())
     assert {f"runbooks/{name}/rb-{name}.md" for name in CLASSES} <= set(pages)
 
 
 def test_no_rendered_file_lands_outside_the_site(corpus_kb: Path) -> None:
-    bundle = build_bundle(corpus_kb)
-    for name in [*bundle.pages, *bundle.files]:
+    with DocsTree.open(corpus_kb) as tree:
+        names = [name for name, _ in tree.entries()]
+    for name in names:
         path = PurePosixPath(name)
         assert not path.is_absolute() and ".." not in path.parts, name
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from opsbook.checks.report import run_check
+from opsbook.checks.report import PublicBuildRefused, run_check
 from opsbook.records.suppressions import Suppression, find_suppressions
-from opsbook.site.tree import PublicBuildRefused, build_bundle
+from opsbook.site.tree import DocsTree
 from tests.kbfactory import dump, make_kb, runbook, write
 
 
@@ -115,9 +115,10 @@ def test_the_public_build_honours_a_reviewed_secret(kb: Path) -> None:
     text = dump(runbook("rb-fallback", "fallback", related=["rb-auth-drift"], keywords=[f"token {token}"]))
     path = write(kb / "runbooks/fallback/rb-fallback.yaml", text)
     with pytest.raises(PublicBuildRefused):
-        build_bundle(kb, public=True)
+        DocsTree.open(kb, public=True)
     path.write_text(text.replace(token + "\n", token + "  # opsbook: ignore[secret]\n"))
-    assert "runbooks/fallback/rb-fallback.md" in build_bundle(kb, public=True).pages
+    with DocsTree.open(kb, public=True) as tree:
+        assert "runbooks/fallback/rb-fallback.md" in dict(tree.entries())
 
 
 def test_export_public_honours_a_reviewed_secret(kb: Path, cli: Callable[..., Result]) -> None:

@@ -319,9 +319,10 @@ EDGE_CASES = [
 
 
 def test_browser_script_answers_exactly_like_python(site_script) -> None:
-    from opsbook.site.tree import build_bundle
+    from opsbook.site.tree import DocsTree
 
-    data = json.loads(build_bundle(ROOT).files["api/triage.json"])
+    with DocsTree.open(ROOT) as tree:
+        data = json.loads(tree.triage)
     queries = [case["text"] for case in yaml.safe_load(EVAL.read_text())] + EDGE_CASES
     queries += [case["text"] for case in yaml.safe_load((ROOT / "tests/data/triage-holdout.yaml").read_text())]
     browser = site_script(

@@ -29,17 +29,23 @@ CHROMIUM_ARGS = [
 ]
 
 
-def build_site(config_dir: Path, out: Path, *, public: bool = False, strict: bool = True) -> Path:
+def mkdocs_build(
+    config_dir: Path, out: Path, *, public: bool = False, strict: bool = True
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "OPSBOOK_TODAY": "2026-11-25"}
     if public:
         env["OPSBOOK_PUBLIC"] = "1"
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "-d", str(out)],
         cwd=config_dir,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def build_site(config_dir: Path, out: Path, *, public: bool = False, strict: bool = True) -> Path:
+    result = mkdocs_build(config_dir, out, public=public, strict=strict)
     if result.returncode:
         pytest.fail(f"mkdocs build failed:\n{result.stdout}{result.stderr}")
     return out

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from opsbook.checks.report import PublicBuildRefused
-from opsbook.site.tree import build_bundle
+from opsbook.site.tree import DocsTree
 from tests.kbfactory import incident, make_kb, runbook, write
-from tests.site.conftest import build_site
+from tests.site.conftest import build_site, mkdocs_build
 
 CANARY_INCIDENT = "canary-internal-incident-5b1f"
 CANARY_FIELD = "canary-internal-escalation-9d2e"
@@ -85,6 +82,7 @@ def test_public_mkdocs_build_contains_no_internal_string(canary_kb: Path, tmp_pa
     index = json.loads((site / "search/search_index.json").read_text())
     assert not any(CANARY_INCIDENT in doc["text"] or CANARY_INCIDENT in doc["title"] for doc in index["docs"])
     assert "internal-only" not in (site / "sitemap.xml").read_text()
+    assert "internal-only" not in (site / "sitemap-opsbook.xml").read_text()
 
 
 def test_public_cli_build_contains_no_internal_string(canary_kb: Path, tmp_path: Path, cli) -> None:
@@ -96,9 +94,10 @@ def test_public_cli_build_contains_no_internal_string(canary_kb: Path, tmp_path:
 
 
 def test_full_build_keeps_internal_records(canary_kb: Path) -> None:
-    bundle = build_bundle(canary_kb)
-    assert CANARY_FIELD in bundle.pages["runbooks/auth-drift/rb-auth-drift.md"]
-    assert "incidents/2026/2026-11-18-internal-thing.md" in bundle.pages
+    with DocsTree.open(canary_kb) as tree:
+        files = dict(tree.entries())
+    assert CANARY_FIELD in str(files["runbooks/auth-drift/rb-auth-drift.md"])
+    assert "incidents/2026/2026-11-18-internal-thing.md" in files
 
 
 def test_public_build_refuses_to_run_over_a_secret(canary_kb: Path, tmp_path: Path, cli) -> None:
@@ -110,11 +109,25 @@ def test_public_build_refuses_to_run_over_a_secret(canary_kb: Path, tmp_path: Pa
         runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary=f"Use {key} here."),
     )
     with pytest.raises(PublicBuildRefused) as refused:
-        build_bundle(root, public=True)
+        DocsTree.open(root, public=True)
     assert [d.code for d in refused.value.findings] == ["secret"]
     result = cli("build", "--public", "--out", str(tmp_path / "out"), cwd=root)
     assert result.exit_code == 1 and "refuses" in result.output and key not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_public_mkdocs_build_refuses_to_run_over_a_secret(tmp_path: Path) -> None:
+    root = make_kb(tmp_path / "kb")
+    key = "sk_" + "live_" + "Q8w3Zr7TpK2mXv9LbN4cYd6H"
+    write(
+        root / "runbooks/fallback/rb-fallback.yaml",
+        runbook("rb-fallback", "fallback", related=["rb-auth-drift"], summary=f"Use {key} here."),
+    )
+    write(root / "mkdocs.yml", MKDOCS)
+    (root / "docs").mkdir()
+    result = mkdocs_build(root, root / "site", public=True)
+    assert result.returncode == 1 and "refuses to run" in result.stderr and key not in result.stderr
+    assert "rb-fallback.yaml" in result.stderr and not (root / "site" / "index.html").exists()
 
 
 def stripe_key() -> str:
@@ -124,7 +137,7 @@ def stripe_key() -> str:
 def refused(root: Path, tmp_path: Path, cli) -> list[str]:
     """Paths a public build and a public export refuse over, once each builds nothing."""
     with pytest.raises(PublicBuildRefused) as refusal:
-        build_bundle(root, public=True)
+        DocsTree.open(root, public=True)
     out = tmp_path / "public"
     built = cli("build", "--public", "--out", str(out), cwd=root)
     exported = cli("export", "--public", "--out", str(tmp_path / "kb.json"), cwd=root)
@@ -173,13 +186,7 @@ def test_public_mkdocs_build_refuses_over_a_key_in_a_docs_asset(tmp_path: Path) 
     write(root / "mkdocs.yml", MKDOCS)
     write(root / "docs/index.md", "# Home\n")
     write(root / "docs/assets/config.json", json.dumps({"key": stripe_key()}))
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-d", str(tmp_path / "site")],
-        cwd=root,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "OPSBOOK_PUBLIC": "1"},
-        capture_output=True,
-        text=True,
-    )
+    result = mkdocs_build(root, tmp_path / "site", public=True, strict=False)
     assert result.returncode == 1 and "refuses" in result.stderr and "config.json" in result.stderr
     assert stripe_key() not in result.stdout + result.stderr
     assert not (tmp_path / "site/assets/config.json").exists()

@@ -138,7 +138,7 @@ def test_incident_pages_are_articles_and_home_is_a_website(heads: dict[str, Head
 
 def test_sitemap_lastmod_comes_from_records_not_the_build(site_dir: Path) -> None:
     namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    root = ET.parse(site_dir / "sitemap.xml").getroot()
+    root = ET.parse(site_dir / "sitemap-opsbook.xml").getroot()
     lastmod = {
         url.findtext("s:loc", namespaces=namespace): url.findtext("s:lastmod", namespaces=namespace)
         for url in root.findall("s:url", namespace)
@@ -150,7 +150,7 @@ def test_sitemap_lastmod_comes_from_records_not_the_build(site_dir: Path) -> Non
 
 def test_robots_txt_points_at_the_sitemap(site_dir: Path) -> None:
     robots = (site_dir / "robots.txt").read_text()
-    assert "User-agent: *" in robots and f"Sitemap: {SITE_URL}sitemap.xml" in robots
+    assert "User-agent: *" in robots and f"Sitemap: {SITE_URL}sitemap-opsbook.xml" in robots
 
 
 def test_llms_txt_lists_classes_and_runbooks_as_markdown_links(site_dir: Path) -> None:

@@ -337,18 +337,18 @@ def init(directory: Path, name: str, force: bool) -> None:
 @click.option("--public", is_flag=True, help="Leave out internal records and fields.")
 @click.option("--force", is_flag=True, help="Replace an earlier build in --out (the whole folder).")
 def build(out: Path, public: bool, force: bool) -> None:
-    """Render the knowledge base to Markdown (the same pages the MkDocs plugin serves)."""
+    """Write the site as a docs tree that MkDocs, Zensical or ProperDocs builds without the opsbook plugin
+    (the same files the plugin hands MkDocs)."""
     from opsbook.checks.report import PublicBuildRefused
-    from opsbook.site.tree import write_bundle
+    from opsbook.site.tree import DocsTree, write_tree
     from opsbook.support.atomic import NotWrittenByOpsbook, WouldOverwrite
     from opsbook.support.progress import ProgressLine
 
-    if out.exists() and any(out.iterdir()) and not force:
-        raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build")
+    root = _root()
     progress = ProgressLine("building")
     try:
-        bundle = _public_bundle(public, progress)
-        written = write_bundle(bundle, out, force=force)
+        with DocsTree.open(root, public=public, site_url=_site_url(root), progress=progress) as tree:
+            written = write_tree(tree, out, force=force)
     except WouldOverwrite:
         raise click.ClickException(f"{out} is not empty; pass --force to replace an earlier build") from None
     except NotWrittenByOpsbook:
@@ -362,11 +362,11 @@ def build(out: Path, public: bool, force: bool) -> None:
         raise click.ClickException(str(refused)) from None
     finally:
         progress.close()
-    for diagnostic in bundle.diagnostics:
+    for diagnostic in tree.diagnostics:
         if diagnostic.is_error:
             click.echo(diagnostic.as_text(), err=True)
     click.echo(f"wrote {len(written)} files to {out}")
-    sys.exit(1 if any(d.is_error for d in bundle.diagnostics) else 0)
+    sys.exit(1 if any(d.is_error for d in tree.diagnostics) else 0)
 
 
 @main.command()
@@ -398,13 +398,6 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
     except WouldOverwrite:
         _fail_exists(out)
     click.echo(f"wrote {out}")
-
-
-def _public_bundle(public: bool, progress: Any) -> Any:
-    from opsbook.site.tree import build_bundle
-
-    root = _root()
-    return build_bundle(root, public=public, site_url=_site_url(root), progress=progress)
 
 
 def _site_url(root: Path) -> str | None:

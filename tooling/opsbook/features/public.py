@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from opsbook.records.models import FailureClass, Incident, Runbook, Severity, Visibility
+from opsbook.records.models import Incident, Runbook, Severity, Visibility
 from opsbook.records.models.common import INTERNAL
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -58,23 +58,6 @@ def public_runbooks(runbooks: list[Runbook]) -> list[Runbook]:
 def public_runbook(runbook: Runbook, runbook_ids: set[str]) -> Runbook:
     """A public runbook as published: internal fields emptied, links only to the public `runbook_ids`."""
     return strip_internal(runbook).model_copy(update={"related": [x for x in runbook.related if x in runbook_ids]})
-
-
-def public_incidents(incidents: list[Incident], runbook_ids: set[str]) -> tuple[list[Incident], list[RedactedIncident]]:
-    visible = [i for i in incidents if i.visibility is Visibility.PUBLIC]
-    ids = {i.id for i in visible}
-    published = [public_incident(i, runbook_ids, ids) for i in visible]
-    redacted = [
-        RedactedIncident(
-            i.timestamps.started.date(),
-            i.severity,
-            tuple(c.value if isinstance(c, FailureClass) else c for c in i.failure_classes),
-            i.public_summary,
-        )
-        for i in incidents
-        if i.visibility is Visibility.INTERNAL and i.public_summary
-    ]
-    return published, redacted
 
 
 def public_incident(incident: Incident, runbook_ids: set[str], incident_ids: set[str]) -> Incident:

@@ -1,24 +1,27 @@
-"""Metadata for hand-written docs pages: a description from their first paragraph, a content date, a
-breadcrumb. Generated pages get theirs from the bundle."""
+"""Hand-written docs pages as the tree carries them: a description from their first paragraph, a content
+date from git, and JSON-LD (their own from `opsbook.jsonld` in the front matter, or a breadcrumb)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from opsbook.site.render.jsonld import breadcrumbs
+import yaml
+
+from opsbook.site.render.jsonld import CONTEXT, breadcrumbs
+from opsbook.site.render.pages import Rendered, page_text
 from opsbook.site.render.text import attribute, description
 
 _MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`]|<[^>]+>")
+_FRONT_MATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+"""As MkDocs, Zensical and ProperDocs find it."""
 
 
 def first_paragraph(markdown: str) -> str:
     """The first paragraph of prose, without headings, lists, admonitions, tables or code."""
-    body = re.sub(r"^---\n.*?\n---\n", "", markdown, flags=re.DOTALL)
-    for block in re.split(r"\n\s*\n", body):
+    for block in re.split(r"\n\s*\n", markdown):
         text = block.strip()
         if not text or text[0] in "#>-*|!`<:[" or re.match(r"^\d+[.)]\s", text) or text.startswith("    "):
             continue
@@ -26,7 +29,7 @@ def first_paragraph(markdown: str) -> str:
     return ""
 
 
-def _title(markdown: str, meta: Mapping[str, Any], fallback: str) -> str:
+def _title(markdown: str, meta: dict[str, Any], fallback: str) -> str:
     match = re.search(r"^#\s+(.+)$", markdown, flags=re.MULTILINE)
     return str(meta.get("title") or (match.group(1).strip() if match else fallback))
 
@@ -47,26 +50,35 @@ def content_date(path: Path) -> str:
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
-def handwritten_meta(
-    page: str, source: Path | None, markdown: str, meta: Mapping[str, Any], site_name: str, site_url: str | None
-) -> dict[str, Any]:
-    title = _title(markdown, meta, Path(page).stem.replace("-", " ").capitalize())
-    updates: dict[str, Any] = {}
+def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
+    """(front matter, body); None when the page has front matter that is not a YAML mapping."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None, text
+    return (meta if isinstance(meta, dict) else None), text[match.end() :]
+
+
+def handwritten_page(page: str, source: Path, site_name: str, site_url: str | None) -> Rendered:
+    """The page with a description and content date added to its front matter and its JSON-LD appended.
+    A page whose front matter cannot be read is left as written: the engine reports it."""
+    text = source.read_text(encoding="utf-8")
+    meta, body = split_front_matter(text)
+    if meta is None:
+        return Rendered(page, text, None)
+    meta = dict(meta)
+    ours = dict(meta.pop("opsbook", None) or {})
     if "description" not in meta:
-        paragraph = first_paragraph(markdown)
+        paragraph = first_paragraph(body)
         if paragraph:
-            updates["description"] = attribute(description(paragraph))
-    opsbook_meta = dict(meta.get("opsbook") or {})
-    opsbook_meta.setdefault(
-        "jsonld",
-        {
-            "@context": "https://schema.org",
-            **breadcrumbs(site_url, [(site_name, "index.md"), (title, page)]),
-        },
-    )
-    if "lastmod" not in opsbook_meta and source is not None:
-        date = content_date(source)
-        if date:
-            opsbook_meta["lastmod"] = date
-    updates["opsbook"] = opsbook_meta
-    return updates
+            meta["description"] = attribute(description(paragraph))
+    lastmod = str(ours.get("lastmod") or content_date(source)) or None
+    if lastmod:
+        meta["opsbook"] = {**{k: v for k, v in ours.items() if k != "jsonld"}, "lastmod": lastmod}
+    title = _title(body, meta, Path(page).stem.replace("-", " ").capitalize())
+    trail = [(site_name, "index.md"), (title, page)]
+    jsonld = ours.get("jsonld") or {"@context": CONTEXT, **breadcrumbs(site_url, trail)}
+    return Rendered(page, page_text(meta, body, jsonld), lastmod)

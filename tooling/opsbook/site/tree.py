@@ -1,27 +1,32 @@
-"""One entry for the site: load → validate → graph → render into a set of files.
+"""The knowledge base → an engine-neutral docs tree: Markdown pages (generated and hand-written), assets,
+data files, a sitemap dated from the records, robots.txt and the llms files.
 
-Both adapters call `build_bundle`: the CLI writes the files to a folder, the MkDocs plugin hands them to
-MkDocs as generated files. Same input, same bytes.
+`DocsTree.open` reads the knowledge base (use the tree as a context manager: incident pages read their
+records from the index as they are rendered); `entries` renders one file at a time and `write_tree` puts
+each in a folder as it comes. `opsbook build --out` writes that folder for MkDocs, Zensical or ProperDocs
+to build without any plugin; the MkDocs plugin writes the same folder to scratch space and hands MkDocs
+its files. Which engine features the tree relies on: docs/reference/site-engines.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from opsbook.checks.report import PublicBuildRefused, knowledge_base_diagnostics, publication_blockers
 from opsbook.features.answer import triage_json
 from opsbook.features.export import knowledge_base_json
+from opsbook.features.urls import absolute_url
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.records.diagnostics import Diagnostic
 from opsbook.records.models import Config
 from opsbook.site.model import SiteModel, build_site_model
+from opsbook.site.pagemeta import handwritten_page
 from opsbook.site.render.llms import llms_txt
 from opsbook.site.render.pages import PageRenderer
 from opsbook.site.render.text import attribute
@@ -31,6 +36,8 @@ from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
 
 ASSETS = ("opsbook.css", "opsbook.js")
+SITEMAP = "sitemap-opsbook.xml"
+"""Not `sitemap.xml`: MkDocs, Zensical and ProperDocs all write their own under that name, over ours."""
 OPERATING_ORDER = [
     "golden-path",
     "environment-checklist",
@@ -41,95 +48,186 @@ OPERATING_ORDER = [
     "severity-levels",
     "weekly-review",
 ]
+RECORD_FOLDERS = ("runbooks/", "incidents/", "classes/")
+"""Pages the navigation reaches through the Runbooks and Incidents sections."""
 
 NavItem = dict[str, Any] | str
+Entry = tuple[str, str | Path]
+"""A file of the tree: its docs-relative path and its text, or the hand-written file to copy."""
 
 
 @dataclass
-class SiteBundle:
-    pages: dict[str, str]
-    files: dict[str, str]
+class DocsTree:
+    root: Path
+    config: Config
     site: SiteModel
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    page_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per page: JSON-LD and the content date, attached by the MkDocs plugin (not in the Markdown)."""
-    sidebar_runbook_limit: int = 150
-    bodies: dict[str, str] = field(default_factory=dict)
-    """Per record page, with `record_html`: its HTML, to splice with its converted skeleton page."""
+    export: str
+    triage: str
+    """`api/triage.json`: what the site's symptom box ranks with."""
+    diagnostics: list[Diagnostic]
+    index: KnowledgeIndex
+    directory_urls: bool = True
+    replaced: list[str] = field(default_factory=list)
+    """Generated pages left out because a hand-written page of the same path replaces them."""
+
+    @classmethod
+    def open(
+        cls,
+        root: Path,
+        *,
+        public: bool = False,
+        site_url: str | None = None,
+        on: dt.date | None = None,
+        progress: Progress | None = None,
+        directory_urls: bool = True,
+    ) -> DocsTree:
+        """Read the knowledge base; a public build over a likely secret (or another publication blocker)
+        raises `PublicBuildRefused`.
+        `directory_urls` is the engine's `use_directory_urls`, for the few links inside raw HTML."""
+        day = on or today()
+        index = KnowledgeIndex.open(root, progress=progress)
+        try:
+            diagnostics = knowledge_base_diagnostics(index, day)
+            blockers = publication_blockers(index, diagnostics) if public else []
+            if blockers:
+                raise PublicBuildRefused(blockers)
+            export = knowledge_base_json(index, day, public=public, site_url=site_url)
+            triage = triage_json(index, public=public)
+            site = build_site_model(index, public=public, today=day, site_url=site_url)
+        except BaseException:
+            index.close()
+            raise
+        return cls(root, index.config(), site, export, triage, diagnostics, index, directory_urls)
+
+    def __enter__(self) -> DocsTree:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.index.close()
+
+    @property
+    def docs(self) -> Path:
+        return self.root / self.config.paths.docs
+
+    def handwritten(self) -> dict[str, Path]:
+        """Every file of the docs folder as the index found it (dot files left out, as engines do), minus
+        the review documents in a public build."""
+        internal = internal_only_pages(self.root, self.config) if self.site.public else None
+        prefix = self.config.paths.docs.strip("/") + "/"
+        rows = self.index.connection.execute("SELECT path FROM files WHERE role = 'docs' ORDER BY path")
+        found = {}
+        for (path,) in rows:
+            relative = path.removeprefix(prefix)
+            source = self.root / path
+            if source.is_file() and (internal is None or not relative.startswith(internal)):
+                found[relative] = source
+        return found
+
+    def entries(self) -> Iterator[Entry]:
+        """Every file of the tree, rendered as it is asked for; hand-written pages win over generated ones."""
+        handwritten = self.handwritten()
+        pages = frozenset(p for p in handwritten if p.endswith(".md"))
+        dated: list[tuple[str, str | None]] = []
+        self.replaced = []
+        for relative, source in handwritten.items():
+            if relative in pages:
+                rendered = handwritten_page(relative, source, self.site.name, self.site.site_url)
+                dated.append((relative, rendered.lastmod))
+                yield relative, rendered.text
+            else:
+                yield relative, source
+        reviews = [] if self.site.public else review_documents(self.root, self.config)
+        renderer = PageRenderer(self.site, pages, reviews=reviews, directory_urls=self.directory_urls)
+        for rendered in renderer.pages():
+            if rendered.page in handwritten:
+                self.replaced.append(rendered.page)
+                continue
+            dated.append((rendered.page, rendered.lastmod))
+            yield rendered.page, rendered.text
+        for name in ASSETS:
+            yield f"assets/opsbook/{name}", resources.files("opsbook.site").joinpath("assets", name).read_text("utf-8")
+        yield "api/knowledge-base.json", self.export
+        yield "api/triage.json", self.triage
+        yield "llms.txt", llms_txt(self.site)
+        yield "llms-full.txt", llms_txt(self.site, full=True)
+        yield "robots.txt", robots_txt(self.site.site_url)
+        if self.site.site_url:
+            yield SITEMAP, sitemap_xml(self.site.site_url, dated)
+
+    def navigation(self, pages: Iterable[str]) -> list[NavItem]:
+        """The sidebar for the tree's `pages`: runbooks grouped by class, index pages for incidents (never
+        every incident: that keeps a build linear in the number of records), the other pages by folder."""
+        site = self.site
+        sections: dict[str, list[str]] = {}
+        for page in sorted(p for p in pages if p.endswith(".md")):
+            if page in ("index.md", "tags.md") or page.startswith(RECORD_FOLDERS):
+                continue
+            sections.setdefault(page.split("/")[0] if "/" in page else "", []).append(page)
+
+        def ordered(folder: str) -> list[NavItem]:
+            rank = {name: position for position, name in enumerate(OPERATING_ORDER)}
+            pages = sorted(sections.pop(folder, []), key=lambda p: (rank.get(Path(p).stem, len(rank)), p))
+            return list(pages)
+
+        listed = len(site.runbooks) <= self.config.site.sidebar_runbook_limit
+        nav: list[NavItem] = [
+            {"Home": "index.md"},
+            {
+                "Runbooks": [
+                    {attribute(view.title): [view.path, *[runbook.path for runbook in view.runbooks]]}
+                    if listed
+                    else view.path
+                    for view in site.classes
+                ]
+            },
+            {"Incidents": ["incidents/index.md"]},
+        ]
+        reviews = sections.pop("reviews", [])
+        if reviews:
+            index = [p for p in reviews if p == "reviews/index.md"]
+            nav.append({"Reviews": [*index, *sorted((p for p in reviews if p not in index), reverse=True)]})
+        if "operating" in sections:
+            nav.append({"Operating": ordered("operating")})
+        nav.extend(sections.pop("", []))
+        for folder in sorted(sections):
+            nav.append({attribute(folder.replace("-", " ").capitalize()): ordered(folder)})
+        return nav
 
 
-def build_bundle(
-    root: Path,
-    *,
-    public: bool = False,
-    site_url: str | None = None,
-    on: dt.date | None = None,
-    progress: Progress | None = None,
-    record_html: bool = False,
-    directory_urls: bool = True,
-) -> SiteBundle:
-    """`record_html` gives runbook and incident pages as HTML bodies plus Markdown skeletons
-    (`opsbook.site.render.pieces`), for the MkDocs plugin; otherwise every page is complete Markdown."""
-    with collected_once():
-        return _build_bundle(root, public, site_url, on, progress, record_html, directory_urls)
+def write_tree(tree: DocsTree, out: Path, *, force: bool = False) -> list[str]:
+    """Write every file of `tree` under `out` as it is rendered; returns their docs-relative paths. See
+    `write_folder`: `out` is replaced whole, and only an earlier build of it, with `force`."""
+    return write_folder(out, tree.entries(), force=force)
 
 
-@contextmanager
-def collected_once() -> Iterator[None]:
-    """No garbage collection while the bundle grows, one at the end: with 10,000 records the collector
-    would otherwise scan the growing heap again and again (a sixth of the time)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+@dataclass(frozen=True)
+class ScratchTree:
+    """What `write_scratch_tree` wrote, for the MkDocs plugin."""
+
+    written: list[str]
+    nav: list[NavItem]
+    replaced: list[str]
+    diagnostics: list[Diagnostic]
+    docs: str
+    """The knowledge base's docs folder, as configured."""
+    internal_folder: str | None
+    """In a public build, the docs-relative folder the engine must leave out (see `internal_only_pages`)."""
+
+
+def write_scratch_tree(
+    root: Path, out: Path, *, public: bool, site_url: str | None, directory_urls: bool
+) -> ScratchTree | list[Diagnostic]:
+    """Write the tree to a fresh folder; the likely secrets instead when a public build refuses to run.
+    The plugin calls this in a child process: reading ten thousand records leaves the heap larger than
+    MkDocs' own pages need, and a process that ends gives all of it back."""
     try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-def _build_bundle(
-    root: Path,
-    public: bool,
-    site_url: str | None,
-    on: dt.date | None,
-    progress: Progress | None,
-    record_html: bool,
-    directory_urls: bool,
-) -> SiteBundle:
-    index = KnowledgeIndex.open(root, progress=progress)
-    day = on or today()
-    try:
-        diagnostics = knowledge_base_diagnostics(index, day)
-        blockers = publication_blockers(index, diagnostics) if public else []
-        if blockers:
-            raise PublicBuildRefused(blockers)
-        config = index.config()
-        site = build_site_model(index, public=public, today=day, site_url=site_url)
-        export = knowledge_base_json(index, day, public=public, site_url=site_url)
-        handwritten = handwritten_pages(index, config)
-        triage = triage_json(index, public=public)
-    finally:
-        index.close()
-    renderer = PageRenderer(site, handwritten, record_html=record_html, directory_urls=directory_urls)
-    pages = renderer.all_pages()
-    pages.update(renderer.reviews_index([] if public else review_documents(root, config)))
-    sidebar_limit = config.site.sidebar_runbook_limit
-    files = {f"assets/opsbook/{name}": _asset(name) for name in ASSETS}
-    files["api/knowledge-base.json"] = export
-    files["api/triage.json"] = triage
-    files["llms.txt"] = llms_txt(site)
-    files["llms-full.txt"] = llms_txt(site, full=True)
-    files["robots.txt"] = robots_txt(site_url)
-    return SiteBundle(pages, files, site, diagnostics, renderer.page_meta, sidebar_limit, renderer.bodies)
-
-
-def handwritten_pages(index: KnowledgeIndex, config: Config) -> frozenset[str]:
-    """The Markdown pages under docs/, docs-relative, as the index found them (any depth of folders)."""
-    prefix = config.paths.docs.strip("/") + "/"
-    rows = index.connection.execute("SELECT path FROM files WHERE role = 'docs'")
-    return frozenset(path[len(prefix) :] for (path,) in rows if path.startswith(prefix) and path.endswith(".md"))
+        with DocsTree.open(root, public=public, site_url=site_url, directory_urls=directory_urls) as tree:
+            written = write_tree(tree, out)
+            internal = internal_only_pages(root, tree.config) if public else None
+            nav = tree.navigation(written)
+            return ScratchTree(written, nav, tree.replaced, tree.diagnostics, tree.config.paths.docs, internal)
+    except PublicBuildRefused as refused:
+        return refused.findings
 
 
 def internal_only_pages(root: Path, config: Config) -> str | None:
@@ -155,66 +253,15 @@ def review_documents(root: Path, config: Config) -> list[tuple[str, str]]:
 
 
 def robots_txt(site_url: str | None) -> str:
-    sitemap = f"Sitemap: {site_url.rstrip('/')}/sitemap.xml\n" if site_url else ""
+    sitemap = f"Sitemap: {site_url.rstrip('/')}/{SITEMAP}\n" if site_url else ""
     return f"User-agent: *\nAllow: /\n{sitemap}"
 
 
-def _asset(name: str) -> str:
-    return resources.files("opsbook.site").joinpath("assets", name).read_text(encoding="utf-8")
-
-
-def write_bundle(bundle: SiteBundle, out: Path, *, force: bool = False) -> list[Path]:
-    """The docs tree in `out`, replacing (with `force`) an earlier build whole: see `write_folder`."""
-    return write_folder(out, {**bundle.pages, **bundle.files}, force=force)
-
-
-def navigation(bundle: SiteBundle, handwritten: list[str]) -> list[NavItem]:
-    """The sidebar: runbooks grouped by class, index pages for incidents, hand-written docs by folder.
-
-    Incident pages stay out of the sidebar (they are reached from the index pages), which keeps the
-    MkDocs build linear in the number of records. Material writes section titles into every page without
-    escaping them, so they go through `attribute` like every other title.
-    """
-    site = bundle.site
-    generated = set(bundle.pages)
-    sections: dict[str, list[NavItem]] = {}
-    for page in sorted(handwritten):
-        folder = page.split("/")[0] if "/" in page else ""
-        if page == "index.md" or page in generated or page.startswith("incidents/"):
-            continue
-        sections.setdefault(folder, []).append(page)
-    for page in sorted(generated):
-        folder = page.split("/")[0]
-        if folder in ("operating", "reference", "reviews") or page in ("metrics.md", "graph.md", "tags.md"):
-            sections.setdefault(folder if "/" in page else "", []).append(page)
-
-    def ordered(folder: str) -> list[NavItem]:
-        pages = sections.pop(folder, [])
-        rank = {name: position for position, name in enumerate(OPERATING_ORDER)}
-        return sorted(pages, key=lambda p: (rank.get(Path(str(p)).stem, len(rank)), str(p)))
-
-    reviews = sections.pop("reviews", [])
-    review_index = [p for p in reviews if p == "reviews/index.md"]
-    review_docs = sorted((p for p in reviews if p != "reviews/index.md"), key=str, reverse=True)
-    listed = len(site.runbooks) <= bundle.sidebar_runbook_limit
-    nav: list[NavItem] = [
-        {"Home": "index.md"},
-        {
-            "Runbooks": [
-                {attribute(view.title): [view.path, *[runbook.path for runbook in view.runbooks]]}
-                if listed
-                else view.path
-                for view in site.classes
-            ]
-        },
-        {"Incidents": ["incidents/index.md"]},
-    ]
-    if review_index or review_docs:
-        nav.append({"Reviews": [*review_index, *review_docs]})
-    if "operating" in sections:
-        nav.append({"Operating": ordered("operating")})
-    top = sections.pop("", [])
-    nav.extend(p for p in top if p not in ("tags.md",))
-    for folder in sorted(sections):
-        nav.append({attribute(folder.replace("-", " ").capitalize()): ordered(folder)})
-    return nav
+def sitemap_xml(site_url: str, pages: list[tuple[str, str | None]]) -> str:
+    """Every page with the date of its content (a record's review or update date, a hand-written page's
+    last commit), never the build date."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for page, lastmod in sorted(pages):
+        date = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        lines.append(f"  <url><loc>{escape(absolute_url(site_url, page))}</loc>{date}</url>")
+    return "\n".join([*lines, "</urlset>"]) + "\n"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 BUILD_MARK = ".opsbook-build"
@@ -62,8 +63,9 @@ def _write_text(path: Path, content: str, force: bool) -> None:
             os.unlink(temporary)
 
 
-def write_folder(folder: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
-    """Make `folder` hold exactly `files` (relative path → text), and return their paths.
+def write_folder(folder: Path, files: Iterable[tuple[str, str | Path]], *, force: bool = False) -> list[str]:
+    """Make `folder` hold exactly `files` (relative path → its text, or a file to copy), written as they
+    come, and return their relative paths.
 
     The files are written to a new folder beside it, which then takes its place: `folder` is never half
     written, and nothing of an earlier build survives in it. A non-empty `folder` is replaced only with
@@ -82,18 +84,36 @@ def write_folder(folder: Path, files: Mapping[str, str], *, force: bool = False)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".new", dir=folder.parent))
     except OSError as error:
         raise CannotWrite(f"cannot write {folder}: {error.strerror or error}") from error
+    written = []
     try:
         os.chmod(staging, 0o777 & ~_umask())
         mark = "Written by `opsbook build`; the next build replaces this whole folder.\n"
-        for relative, text in {**files, BUILD_MARK: mark}.items():
+        for relative, content in itertools.chain(files, [(BUILD_MARK, mark)]):
             path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            _make_folders(path.parent)
+            if isinstance(content, Path):
+                shutil.copyfile(content, path)
+            else:
+                path.write_text(content, encoding="utf-8", newline="\n")
+            written.append(relative)
         _swap(staging, folder)
-    except OSError as error:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise CannotWrite(f"cannot write {folder}: {error.strerror or error}") from error
-    return [folder / relative for relative in files]
+        if isinstance(error, OSError):
+            raise CannotWrite(f"cannot write {folder}: {error.strerror or error}") from error
+        raise
+    return written[:-1]
+
+
+def _make_folders(folder: Path) -> None:
+    """`folder` and its missing parents, one level at a time: `Path.mkdir(parents=True)` recurses once per
+    level and a docs folder may be nested a thousand deep."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for level in reversed(missing):
+        level.mkdir(exist_ok=True)
 
 
 def _swap(new: Path, folder: Path) -> None:

@@ -1,18 +1,15 @@
-"""Record text → Markdown that renders literally, or the HTML that Python-Markdown makes of it. Fields are
-data, never markup.
+"""Record text → Markdown that renders literally. Fields are data, never markup.
 
 Authors may use `backtick code` in prose fields; everything else is shown literally: HTML is escaped,
 Markdown punctuation is backslash-escaped so that `[x](javascript:...)`, `{: onclick=... }`, emphasis
-and headings cannot form, and Jinja-looking braces stay text. The `html_*` functions give the HTML that
-Python-Markdown makes of the corresponding Markdown, for pages rendered without it. The site and the
-Markdown copies of records agents read (`opsbook.features.record_markdown`) both escape through here.
+and headings cannot form, and Jinja-looking braces stay text. The site and the Markdown copies of
+records agents read (`opsbook.features.record_markdown`) both escape through here.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|])")
@@ -20,7 +17,7 @@ _LINE_START_MARKERS = re.compile(r"^(\s*)(?:([-+#!])|(\d+)([.)]))", re.MULTILINE
 _LINE_START_QUESTION = re.compile(r"^(\s*)\?", re.MULTILINE)
 """`??? title` opens a pymdownx.details block, and `\\?` is no Markdown escape: the entity keeps it text."""
 _MARKDOWN_DROPS = str.maketrans({"\x02": None, "\x03": None})
-"""Python-Markdown deletes these two (its placeholder delimiters); both outputs do too."""
+"""Python-Markdown deletes these two (its placeholder delimiters), so the text loses them too."""
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -31,14 +28,9 @@ def _escape_line_start(match: re.Match[str]) -> str:
 def _escape_plain(text: str) -> str:
     """Escape what can form markup anywhere (HTML, emphasis, links, attributes, table cells) and the
     block markers that only matter at the start of a line (lists, headings, admonitions, details)."""
-    escaped = _escape_html(text)
+    escaped = _LINE_START_QUESTION.sub(r"\1&#63;", html.escape(text, quote=False))
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped)
     return _LINE_START_MARKERS.sub(_escape_line_start, escaped)
-
-
-def _escape_html(text: str) -> str:
-    """What Python-Markdown shows of `_escape_plain(text)`: the backslash escapes are gone."""
-    return _LINE_START_QUESTION.sub(r"\1&#63;", html.escape(text, quote=False))
 
 
 def _clean(text: str) -> str:
@@ -59,19 +51,16 @@ def _one_line(text: str) -> str:
 
 def md(text: str | None) -> str:
     """Inline-safe Markdown for a prose field, keeping the author's backtick code spans."""
-    return _inline(text, _escape_plain, code) if text else ""
-
-
-def _inline(text: str, plain: Callable[[str], str], code_span: Callable[[str], str]) -> str:
-    """`text` with its code spans through `code_span` and the rest through `plain`, on one line."""
+    if not text:
+        return ""
     text = _clean(text)
     parts: list[str] = []
     position = 0
     for match in _CODE_SPAN.finditer(text):
-        parts.append(plain(text[position : match.start()]))
-        parts.append(code_span(match.group(2)))
+        parts.append(_escape_plain(text[position : match.start()]))
+        parts.append(code(match.group(2)))
         position = match.end()
-    parts.append(plain(text[position:]))
+    parts.append(_escape_plain(text[position:]))
     return " ".join("".join(parts).split("\n")) if "\n" in text else "".join(parts)
 
 
@@ -99,18 +88,3 @@ def fence(text: str, language: str = "") -> str:
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
     marker = "`" * (longest + 1)
     return f"{marker}{language}\n{text.rstrip()}\n{marker}"
-
-
-def html_inline(text: str | None) -> str:
-    """The HTML of `md(text)`: escaped text, and code spans as `<code>`."""
-    return _inline(text, _escape_html, html_code) if text else ""
-
-
-def html_block(text: str | None) -> str:
-    """The HTML of `md_block(text)`: one `<p>` per paragraph."""
-    return "\n".join(f"<p>{html_inline(paragraph)}</p>" for paragraph in _paragraphs(text))
-
-
-def html_code(text: str) -> str:
-    """The HTML of `code(text)`: Python-Markdown strips the padding `code` may add."""
-    return "<code>" + html.escape(_one_line(text).strip(), quote=False) + "</code>"

@@ -362,7 +362,21 @@
     });
   }
 
+  /* Material leaves two controls without an accessible name: the search dialog, and the table of contents
+     toggle of a page that has no table of contents. Names from the theme's own (translated) labels. */
+  function nameUnnamedControls() {
+    var dialog = document.querySelector(".md-search[role=dialog]:not([aria-label])");
+    var input = document.querySelector(".md-search__input");
+    if (dialog) dialog.setAttribute("aria-label", (input && input.getAttribute("aria-label")) || "Search");
+    var toggle = document.getElementById("__toc");
+    if (toggle && !toggle.hasAttribute("aria-label") && !document.querySelector("label[for='__toc']")) {
+      var toc = document.querySelector(".md-nav--secondary[aria-label]");
+      toggle.setAttribute("aria-label", toc ? toc.getAttribute("aria-label") : "Table of contents");
+    }
+  }
+
   function mount() {
+    nameUnnamedControls();
     focusableScrollRegions();
     var box = document.querySelector(".ob-triage");
     if (!box || box.dataset.mounted) return;

@@ -6,6 +6,7 @@ import posixpath
 from typing import Any
 
 from opsbook.features.urls import absolute_url, page_url
+from opsbook.records.models import Incident
 from opsbook.site.model import ClassView, IncidentView, RunbookView, SiteModel
 from opsbook.site.render.text import description, plain
 
@@ -124,8 +125,7 @@ def class_page(site: SiteModel, view: ClassView) -> dict[str, Any]:
     return _graph(faq, breadcrumbs(site.site_url, trail))
 
 
-def incident(site: SiteModel, view: IncidentView) -> dict[str, Any]:
-    record = view.incident
+def incident(site: SiteModel, view: IncidentView, record: Incident) -> dict[str, Any]:
     url = absolute(site, view.path)
     article = {
         "@type": "Article",

@@ -1,13 +1,13 @@
-"""Jinja2 templates → Markdown pages (with YAML front matter) for every part of the site, and HTML bodies
-for runbook and incident pages when the MkDocs plugin asks for them."""
+"""Jinja2 templates → Markdown pages for every part of the site: one template per page, each page with its
+title, description and search boost in YAML front matter and its JSON-LD in a raw script block."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from opsbook.features.durations import DURATIONS, format_duration
 from opsbook.features.review import WeeklyReview
 from opsbook.features.urls import incident_page as incident_page_by_id
-from opsbook.records.models import Executor, Severity
+from opsbook.records.models import Executor, Incident, Severity
 from opsbook.records.models.catalog import Tool
 from opsbook.site.model import (
     ClassView,
@@ -23,22 +23,19 @@ from opsbook.site.model import (
     RunbookView,
     SiteModel,
     class_page,
-    incident_page,
     runbook_page,
 )
 from opsbook.site.render import jsonld
-from opsbook.site.render.pieces import Pieces
 from opsbook.site.render.text import (
     attribute,
     description,
     file_url,
-    html_url,
     quote_url,
     relative,
     script_json,
     url_relative,
 )
-from opsbook.support.markdown_text import code, fence, html_block, html_code, html_inline, md, md_block
+from opsbook.support.markdown_text import code, fence, md, md_block
 
 EXECUTORS = {Executor.HUMAN: "a person", Executor.AGENT: "an agent", Executor.EITHER: "a person or an agent"}
 
@@ -85,24 +82,41 @@ def _stat_cell(summary: dict[str, Any], which: str) -> str:
     return _minutes_text(summary[f"{which}_minutes"])
 
 
+class Rendered(NamedTuple):
+    """One page of the docs tree: its docs-relative path, its Markdown and the date of its content."""
+
+    page: str
+    text: str
+    lastmod: str | None
+
+
 def front_matter(values: dict[str, Any]) -> str:
     text = yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
     return "---\n" + text + "---\n\n"
 
 
+def json_ld_block(value: object) -> str:
+    """Structured data as a raw HTML block: every engine passes it through to the page untouched."""
+    return f'<script type="application/ld+json">{script_json(value)}</script>\n'
+
+
+def page_text(meta: dict[str, Any], body: str, jsonld: object) -> str:
+    """A page: front matter, the body, and its JSON-LD last (Markdown readers see the content first)."""
+    return (front_matter(meta) if meta else "") + body.rstrip() + "\n\n" + json_ld_block(jsonld)
+
+
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def base_environment(*, trim_blocks: bool = False, lstrip_blocks: bool = False) -> Environment:
-    """The templates with the filters and helpers that need no site: enough for a weekly review."""
+def base_environment() -> Environment:
+    """The templates with the filters and helpers that need no site: enough for a weekly review. Blank
+    lines and indentation are meaningful in Markdown, so the templates control every one."""
     environment = Environment(
         loader=PackageLoader("opsbook.site", "templates"),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         auto_reload=False,
-        trim_blocks=trim_blocks,
-        lstrip_blocks=lstrip_blocks,
     )
     environment.filters.update(
         md=md,
@@ -115,10 +129,6 @@ def base_environment(*, trim_blocks: bool = False, lstrip_blocks: bool = False) 
         utc=_utc,
         admonition_title=_admonition_title,
         first_sentence=lambda text: description(text, 300),
-        h=html_inline,
-        h_block=html_block,
-        h_code=html_code,
-        h_url=lambda value: html_url(quote_url(value)),
     )
     environment.globals.update(link=relative, incident_path_by_id=incident_page_by_id)
     return environment
@@ -149,40 +159,29 @@ def review_page(review: WeeklyReview, page: str, site_name: str, site_url: str |
 
 
 class PageRenderer:
-    """Renders one site model; each method returns `{docs-relative path: markdown}` (for record pages with
-    `record_html`, a skeleton whose HTML body goes to `bodies`)."""
+    """Renders one site model into `Rendered` pages, one at a time."""
 
     def __init__(
         self,
         site: SiteModel,
         handwritten: frozenset[str] = frozenset(),
         *,
-        record_html: bool = False,
+        reviews: list[tuple[str, str]] | None = None,
         directory_urls: bool = True,
     ) -> None:
-        """`record_html` renders runbook and incident pages as HTML bodies (in `bodies`) and Markdown
-        skeletons (see `opsbook.site.render.pieces`); links in them follow MkDocs' `use_directory_urls`."""
+        """`handwritten` pages exist in the docs folder (generated pages link to them only then);
+        `reviews` are (week, page) of the review documents, newest first. Links inside raw HTML (the graph)
+        are final URLs, so they follow the engine's `use_directory_urls`."""
         self.site = site
         self.handwritten = handwritten
-        self.record_html = record_html
+        self.reviews = reviews or []
         self.directory_urls = directory_urls
-        self.page_meta: dict[str, dict[str, Any]] = {}
-        self.bodies: dict[str, str] = {}
 
     @cached_property
     def environment(self) -> Environment:
-        """For Markdown templates, where blank lines and indentation are meaningful."""
-        return self._environment(trim_blocks=False, lstrip_blocks=False)
-
-    @cached_property
-    def html_environment(self) -> Environment:
-        """For HTML templates, written one output line per template line."""
-        return self._environment(trim_blocks=True, lstrip_blocks=True)
-
-    def _environment(self, *, trim_blocks: bool, lstrip_blocks: bool) -> Environment:
-        environment = base_environment(trim_blocks=trim_blocks, lstrip_blocks=lstrip_blocks)
+        environment = base_environment()
         site = self.site
-        incident_ids = {view.incident.id for view in site.incidents}
+        incident_ids = {view.id for view in site.incidents}
         environment.globals.update(
             site=site,
             href=self._href,
@@ -190,7 +189,6 @@ class PageRenderer:
             class_title=lambda class_id: next((c.title for c in site.classes if c.id == class_id), class_id),
             class_path=class_page,
             runbook_path=runbook_page,
-            incident_path=incident_page,
             runbook_path_by_id=self._runbook_path_by_id,
             has_runbook=lambda runbook_id: runbook_id in site.runbooks,
             has_incident=lambda incident_id: incident_id in incident_ids,
@@ -202,7 +200,7 @@ class PageRenderer:
         return environment
 
     def _href(self, from_page: str, to_page: str) -> str:
-        """The URL MkDocs would write for a Markdown link from one page to another, for links in HTML."""
+        """The URL an engine writes for a Markdown link from one page to another, for links in raw HTML."""
         return url_relative(file_url(to_page, self.directory_urls), file_url(from_page, self.directory_urls))
 
     def _runbook_path_by_id(self, runbook_id: str) -> str:
@@ -218,38 +216,26 @@ class PageRenderer:
             reasons.append(f"{count} incident{'s' if count > 1 else ''} used it after its last review")
         return "; ".join(reasons).capitalize()
 
-    def _page(self, template: str, page: str, meta: dict[str, Any], **values: Any) -> dict[str, str]:
-        """Render one page. Its structured data (JSON-LD, content date) goes to `page_meta`, which the
-        MkDocs plugin attaches to the page."""
+    def _page(self, template: str, page: str, meta: dict[str, Any], **values: Any) -> list[Rendered]:
         body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
-        return {page: front_matter(self._split_meta(page, meta)) + body.rstrip() + "\n"}
+        return [self._finish(page, meta, body)]
 
-    def _record_page(
-        self, name: str, page: str, meta: dict[str, Any], view: RunbookView | IncidentView
-    ) -> dict[str, str]:
-        if not self.record_html:
-            return self._page(f"{name}.md.j2", page, meta, view=view)
-        pieces = Pieces()
-        body = self.html_environment.get_template(f"{name}.html.j2").render(page=page, view=view, pieces=pieces)
-        self.bodies[page] = body.strip()
-        return {page: front_matter(self._split_meta(page, meta)) + pieces.skeleton()}
+    def _finish(self, page: str, meta: dict[str, Any], body: str) -> Rendered:
+        """The page with its front matter; JSON-LD from `meta["opsbook"]`, or at least a BreadcrumbList."""
+        meta = dict(meta)
+        ours = meta.pop("opsbook", {})
+        lastmod = ours.get("lastmod")
+        if lastmod:
+            meta["opsbook"] = {"lastmod": lastmod}
+        jsonld = ours.get("jsonld") or self._breadcrumbs(page, html.unescape(meta["title"]))
+        return Rendered(page, page_text(meta, body, jsonld), lastmod)
 
-    def _split_meta(self, page: str, meta: dict[str, Any]) -> dict[str, Any]:
-        meta = self._with_breadcrumbs(page, meta)
-        ours = meta.pop("opsbook")
-        self.page_meta[page] = {**ours, "jsonld": script_json(ours["jsonld"])}
-        return meta
-
-    def _with_breadcrumbs(self, page: str, meta: dict[str, Any]) -> dict[str, Any]:
-        """Pages without their own JSON-LD still get a BreadcrumbList."""
-        ours = dict(meta.get("opsbook") or {})
-        if "jsonld" not in ours:
-            trail = [(self.site.name, "index.md")]
-            if page.startswith("incidents/") and page != "incidents/index.md":
-                trail.append(("Incidents", "incidents/index.md"))
-            trail.append((html.unescape(meta["title"]), page))
-            ours["jsonld"] = {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(self.site.site_url, trail)}
-        return {**meta, "opsbook": ours}
+    def _breadcrumbs(self, page: str, title: str) -> dict[str, Any]:
+        trail = [(self.site.name, "index.md")]
+        if page.startswith("incidents/") and page != "incidents/index.md":
+            trail.append(("Incidents", "incidents/index.md"))
+        trail.append((title, page))
+        return {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(self.site.site_url, trail)}
 
     def _meta(self, title: str, summary: str, tags: list[str] | None = None, **extra: Any) -> dict[str, Any]:
         """Front matter. Material inserts the title, the description and each tag into pages, its tags index
@@ -257,7 +243,7 @@ class PageRenderer:
         meta = {"title": attribute(title), "description": attribute(description(summary)), **extra}
         return meta if tags is None else {**meta, "tags": [attribute(tag) for tag in tags]}
 
-    def home(self) -> dict[str, str]:
+    def home(self) -> list[Rendered]:
         site = self.site
         recent = sorted(site.runbooks.values(), key=lambda v: (v.runbook.last_reviewed, v.runbook.id), reverse=True)
         follow_ups = site.open_follow_ups
@@ -275,7 +261,7 @@ class PageRenderer:
             overdue_count=sum(f.overdue for f in follow_ups),
         )
 
-    def class_page(self, view: ClassView) -> dict[str, str]:
+    def class_page(self, view: ClassView) -> list[Rendered]:
         summary = view.guide.description if view.guide else f"Runbooks for {view.title}."
         meta = self._meta(
             view.title,
@@ -285,7 +271,7 @@ class PageRenderer:
         )
         return self._page("class.md.j2", view.path, meta, view=view)
 
-    def runbook(self, view: RunbookView) -> dict[str, str]:
+    def runbook(self, view: RunbookView) -> list[Rendered]:
         runbook = view.runbook
         meta = self._meta(
             runbook.title,
@@ -294,31 +280,30 @@ class PageRenderer:
             search={"boost": 2},
             opsbook={"jsonld": jsonld.runbook(self.site, view), "lastmod": runbook.last_reviewed.isoformat()},
         )
-        return self._record_page("runbook", view.path, meta, view)
+        return self._page("runbook.md.j2", view.path, meta, view=view)
 
-    def incident(self, view: IncidentView) -> dict[str, str]:
-        incident = view.incident
+    def incident(self, view: IncidentView, incident: Incident) -> list[Rendered]:
         meta = self._meta(
             incident.title,
             incident.summary,
             search={"boost": 0.5},
-            opsbook={"jsonld": jsonld.incident(self.site, view), "lastmod": incident.updated_on.isoformat()},
+            opsbook={"jsonld": jsonld.incident(self.site, view, incident), "lastmod": incident.updated_on.isoformat()},
         )
-        return self._record_page("incident", view.path, meta, view)
+        return self._page("incident.md.j2", view.path, meta, view=view, i=incident)
 
-    def incident_indexes(self) -> dict[str, str]:
+    def incident_indexes(self) -> list[Rendered]:
         site = self.site
         years = sorted(
-            {v.incident.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
+            {v.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
             reverse=True,
         )
         severities = [s.value for s in Severity]
-        pages: dict[str, str] = {}
+        pages: list[Rendered] = []
         total = len(site.incidents)
 
         def index(page: str, heading: str, intro: str, views: list[IncidentView], **extra: Any) -> None:
             meta = self._meta(heading, intro, search={"exclude": True})
-            pages.update(
+            pages.extend(
                 self._page(
                     "incidents_index.md.j2",
                     page,
@@ -343,7 +328,7 @@ class PageRenderer:
             redacted=site.redacted,
         )
         for year in years:
-            views = [v for v in site.incidents if v.incident.id.startswith(year)]
+            views = [v for v in site.incidents if v.id.startswith(year)]
             index(
                 f"incidents/{year}/index.md",
                 f"Incidents in {year}",
@@ -359,7 +344,7 @@ class PageRenderer:
                 view.incidents,
             )
         for severity in severities:
-            views = [v for v in site.incidents if v.incident.severity.value == severity]
+            views = [v for v in site.incidents if v.severity.value == severity]
             index(
                 f"incidents/by-severity/{severity.lower()}.md",
                 f"{severity} incidents",
@@ -368,9 +353,9 @@ class PageRenderer:
             )
         return pages
 
-    def tool_capabilities(self) -> dict[str, str]:
+    def tool_capabilities(self) -> list[Rendered]:
         if not self.site.tools and not self.site.channels:
-            return {}
+            return []
         places = list(dict.fromkeys(g.where for t in self.site.tools for g in t.grants))
         summary = (
             "Which agent tools are available in each environment and channel, which need approval, and "
@@ -385,10 +370,10 @@ class PageRenderer:
             yes_no=_yes_no,
         )
 
-    def workflows(self) -> dict[str, str]:
+    def workflows(self) -> list[Rendered]:
         site = self.site
         if not site.workflows:
-            return {}
+            return []
         summary = (
             "The core workflows of the golden path, with the success, failure and delivery events each "
             "emits and the P0 tests and evals that guard them."
@@ -399,13 +384,13 @@ class PageRenderer:
             self._meta("Core workflows and their events", summary),
             yes_no=_yes_no,
             runbooks_for_workflow=lambda wid: [v for v in site.runbooks.values() if wid in v.runbook.workflows],
-            incidents_for_workflow=lambda wid: [v for v in site.incidents if wid in v.incident.workflows],
+            incidents_for_workflow=lambda wid: [v for v in site.incidents if wid in v.workflows],
         )
 
-    def environment_checklist(self) -> dict[str, str]:
+    def environment_checklist(self) -> list[Rendered]:
         manifest = self.site.environment
         if manifest is None:
-            return {}
+            return []
         summary = (
             "Every environment variable the system needs in local, preview and production, which are "
             "server-only, and the checks to run before each production deploy."
@@ -417,7 +402,7 @@ class PageRenderer:
             env=manifest,
         )
 
-    def reference(self) -> dict[str, str]:
+    def reference(self) -> list[Rendered]:
         from opsbook.records.diagnostics import CODES
         from opsbook.records.field_reference import field_rows
         from opsbook.records.models import Config, Incident, Runbook
@@ -447,7 +432,7 @@ class PageRenderer:
             "Every field of opsbook runbooks, incidents, catalogs and configuration, generated from the "
             "models that validate them."
         )
-        pages.update(
+        pages.extend(
             self._page(
                 "record_format.md.j2",
                 "reference/record-format.md",
@@ -457,7 +442,7 @@ class PageRenderer:
         )
         return pages
 
-    def graph(self) -> dict[str, str]:
+    def graph(self) -> list[Rendered]:
         from opsbook.site.render.svg import GraphNode, link_graph
 
         site, page = self.site, "graph.md"
@@ -469,8 +454,8 @@ class PageRenderer:
             for v in c.runbooks
         ]
         shown = site.incidents[:limit]
-        incident_nodes = [GraphNode(v.incident.id, v.incident.id, self._href(page, v.path), 0) for v in shown]
-        edges = [(v.incident.id, use.runbook, "used") for v in shown for use in v.incident.runbooks_used]
+        incident_nodes = [GraphNode(v.id, v.id, self._href(page, v.path), 0) for v in shown]
+        edges = [(v.id, use.runbook, "used") for v in shown for use in v.uses]
         edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
         svg = link_graph(
             [c.title for c in site.classes],
@@ -491,23 +476,22 @@ class PageRenderer:
             incidents_total=len(site.incidents),
         )
 
-    def tags(self) -> dict[str, str]:
+    def tags(self) -> list[Rendered]:
         summary = "Runbooks and failure-class pages grouped by failure class and by provider."
         body = "# Tags\n\nRunbooks grouped by failure class and provider.\n\n<!-- material/tags -->\n"
-        meta = self._split_meta("tags.md", self._meta("Tags", summary, search={"exclude": True}))
-        return {"tags.md": front_matter(meta) + body}
+        return [self._finish("tags.md", self._meta("Tags", summary, search={"exclude": True}), body)]
 
-    def reviews_index(self, reviews: list[tuple[str, str]]) -> dict[str, str]:
+    def reviews_index(self) -> list[Rendered]:
         summary = "Weekly incident review documents across Build, Growth and QA, newest first."
         return self._page(
             "reviews_index.md.j2",
             "reviews/index.md",
             self._meta("Weekly reviews", summary),
-            reviews=reviews,
+            reviews=self.reviews,
             public=self.site.public,
         )
 
-    def metrics(self) -> dict[str, str]:
+    def metrics(self) -> list[Rendered]:
         from opsbook.features.stats import weekly_counts
         from opsbook.site.render.svg import Series, bar_chart, line_chart
         from opsbook.support.periods import IsoWeek
@@ -580,9 +564,9 @@ class PageRenderer:
             minutes=_stat_cell,
         )
 
-    def all_pages(self) -> dict[str, str]:
-        pages: dict[str, str] = {}
-        producers: list[Callable[[], dict[str, str]]] = [
+    def pages(self) -> Iterator[Rendered]:
+        """Every page, one at a time: a caller that writes each away never holds them all."""
+        producers: list[Callable[[], list[Rendered]]] = [
             self.home,
             self.incident_indexes,
             self.tool_capabilities,
@@ -592,13 +576,13 @@ class PageRenderer:
             self.graph,
             self.tags,
             self.metrics,
+            self.reviews_index,
         ]
         for produce in producers:
-            pages.update(produce())
+            yield from produce()
         for view in self.site.classes:
-            pages.update(self.class_page(view))
+            yield from self.class_page(view)
         for runbook_view in self.site.runbooks.values():
-            pages.update(self.runbook(runbook_view))
-        for incident_view in self.site.incidents:
-            pages.update(self.incident(incident_view))
-        return pages
+            yield from self.runbook(runbook_view)
+        for incident_view, incident in self.site.full_incidents():
+            yield from self.incident(incident_view, incident)

@@ -1,5 +1,5 @@
 """Links, URLs and short plain-text forms of record text for the site's pages, metadata and llms files.
-Escaping record text into Markdown or HTML is `opsbook.support.markdown_text`."""
+Escaping record text into Markdown is `opsbook.support.markdown_text`."""
 
 from __future__ import annotations
 
@@ -12,16 +12,6 @@ import urllib.parse
 def quote_url(value: str) -> str:
     """A link target with every character outside the URL syntax percent-encoded."""
     return urllib.parse.quote(value, safe=":/?#[]@!$&'()*+,;=%-._~")
-
-
-_BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
-
-
-def html_url(url: str) -> str:
-    """An already-quoted URL as an `href` value, as Python-Markdown's serializer writes attributes: an
-    ampersand that already starts an entity is left alone."""
-    escaped = _BARE_AMPERSAND.sub("&amp;", url).replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace('"', "&quot;").replace("\n", "&#10;")
 
 
 def file_url(page: str, directory_urls: bool = True) -> str:

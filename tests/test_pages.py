@@ -1,0 +1,77 @@
+"""Golden pages: a runbook and an incident that use every field render to the committed Markdown, the one
+page every engine and the plugin build from. After an intended template change, rewrite the golden files
+with `OPSBOOK_UPDATE_GOLDEN=1 pytest tests/test_pages.py` and review the diff like any other change."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from opsbook.site.tree import DocsTree
+from tests.kbfactory import incident, make_kb, runbook, write
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+PAGES = {
+    "runbook.md": "runbooks/fallback/rb-fallback.md",
+    "incident.md": "incidents/2026/2026-11-17-webhook-secret.md",
+}
+
+
+def full_runbook() -> dict:
+    record = runbook(
+        "rb-fallback",
+        "fallback",
+        related=["rb-auth-drift"],
+        title="Fallback never fires when the primary returns 429",
+        escalation="Page #agent-runtime-oncall",
+        applicability={
+            "environments": ["production"],
+            "providers": ["openai", "anthropic"],
+            "runtimes": ["litellm"],
+            "not_for": "A quota that is used up: see `quota-exhausted-not-retryable`",
+        },
+        prerequisites=["Read access to the router logs"],
+        references=[{"title": "LiteLLM: fallbacks", "url": "https://docs.litellm.ai/docs/proxy/reliability?a=1&b=2"}],
+    )
+    record["mitigation"][1]["command"] = "kubectl rollout restart deploy/router ```\n# then watch it"
+    record["mitigation"][1]["executor"] = "agent"
+    return record
+
+
+def full_incident() -> dict:
+    return incident(
+        incident_commander="dana",
+        trigger="A deploy moved the secret",
+        root_cause="The production variable was scoped to Preview",
+        contributing_factors=["No P0 test on the webhook", "Alerts went to an archived channel"],
+        went_well=["Support escalated within 20 minutes"],
+        went_wrong=["Nobody owned the variable"],
+        got_lucky=[],
+        related_incidents=["2026-10-01-gone"],
+        agent_context={
+            "sessions": [
+                {"session_id": "s-1", "state_seen": "idle", "decision": "respawned", "notes": "`/resume` failed"}
+            ],
+            "model_chain": {"primary": "openai/gpt-4.1", "fallbacks": ["anthropic/claude"], "reason": "429"},
+            "environment": {"environment": "production", "project": "web", "missing": ["STRIPE_WEBHOOK_SECRET"]},
+        },
+        internal_links=[{"title": "Dashboard", "url": "https://grafana.example.org/d/x"}],
+    )
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = make_kb(tmp_path_factory.mktemp("golden"), incidents=[full_incident()])
+    write(root / "runbooks/fallback/rb-fallback.yaml", full_runbook())
+    with DocsTree.open(root, site_url="https://golden.example.org/") as tree:
+        return {path: content for path, content in tree.entries() if isinstance(content, str)}
+
+
+@pytest.mark.parametrize("golden", list(PAGES))
+def test_record_page_matches_its_golden_page(pages: dict[str, str], golden: str) -> None:
+    page = pages[PAGES[golden]]
+    if os.environ.get("OPSBOOK_UPDATE_GOLDEN"):
+        (GOLDEN / golden).write_text(page, encoding="utf-8")
+    assert page == (GOLDEN / golden).read_text(encoding="utf-8")
