@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint bench clean browser check
+.PHONY: site serve test test-fast lint bench clean browser check
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ browser:
 
 test: $(INSTALLED) $(NODE_INSTALLED) browser
 	$(BIN)/python -m pytest
+
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest --ignore=tests/site
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check tooling tests scripts
