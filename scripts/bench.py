@@ -1067,11 +1067,8 @@ def _strip(result: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- main
 
 
-def rendering_lines(revision: str | None = None) -> int | None:
-    """Lines of the rendering code in the work tree, or at `revision` (None when git cannot tell)."""
-    if revision is None:
-        paths = [p for prefix in RENDERING_CODE for p in REPO.glob(prefix + "*" if prefix.endswith("/") else prefix)]
-        return sum(len(p.read_text(encoding="utf-8").splitlines()) for p in paths)
+def rendering_lines(revision: str) -> int | None:
+    """Lines of the rendering code committed at `revision` (None when git cannot tell)."""
     listing = subprocess.run(
         ["git", "ls-tree", "-r", "--name-only", revision, "--", "tooling/opsbook/site/"],
         cwd=REPO,
@@ -1142,7 +1139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             label: count
             for label, count in (
                 (f"at {BEFORE_REVISION}", rendering_lines(BEFORE_REVISION)),
-                ("now", rendering_lines()),
+                ("now", rendering_lines("HEAD")),
             )
             if count is not None
         },
