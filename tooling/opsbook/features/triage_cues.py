@@ -112,7 +112,8 @@ CUES: tuple[Cue, ...] = (
     Cue(
         "fallback-credentials",
         r"(?:fallback|failover|fall back|backup provider|secondary provider)[^.]{0,60}"
-        r"(?:api[_ -]?key|credential|401|auth)|(?:api[_ -]?key|credential|401)[^.]{0,60}(?:fallback|failover|fall back)",
+        r"(?:api[_ -]?key|credential|401|auth)"
+        r"|(?:api[_ -]?key|credential|401)[^.]{0,60}(?:fallback|failover|fall back)",
         ("fallback",),
     ),
     Cue("retry", r"retr(?:y|ies|ied|ying)|backoff|circuit breaker|load balanc", ("fallback",)),
