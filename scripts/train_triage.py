@@ -48,7 +48,9 @@ from opsbook.features.triage import (  # noqa: E402
 from opsbook.features.triage_cues import CUES, NONE  # noqa: E402
 from opsbook.index.knowledge import KnowledgeIndex  # noqa: E402
 
-L2 = 0.001
+L2 = 0.01
+"""Chosen by 5-fold cross-validation on the development texts (0.001, 0.003, 0.01, 0.03, 0.1 tried): 0.01 gave
+the best top-1 and runbook-in-top-3 there; weaker penalties let a few development texts set extreme cue weights."""
 ITERATIONS = 400
 LEARNING_RATE = 0.05
 FOLDS = 5

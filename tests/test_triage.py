@@ -289,7 +289,7 @@ def evaluation(cli, dataset: Path, split: str | None = None) -> dict[str, Any]:
 ISSUE_GOALS = {"top1": 0.90, "top3": 0.97, "unrelated_no_class": 0.90, "runbook_top3": 0.95, "confident_right": 0.95}
 """What issue 21 asks for on held-out texts. Not all are reached yet (docs/reference/how-triage-works.md
 gives the figures); GATES keeps what is reached from slipping back."""
-GATES = {"top1": 0.83, "top3": 0.88, "unrelated_no_class": 0.73, "runbook_top3": 0.92, "confident_right": 0.93}
+GATES = {"top1": 0.85, "top3": 0.90, "unrelated_no_class": 0.75, "runbook_top3": 0.93, "confident_right": 0.95}
 
 
 def test_the_held_out_test_split_stays_at_or_above_its_gates(cli) -> None:

@@ -19,4 +19,4 @@ def test_every_case_sits_on_the_side_its_source_hash_gives() -> None:
 
 def test_each_text_appears_once() -> None:
     texts = [case["text"] for case in yaml.safe_load(EVAL.read_text(encoding="utf-8"))]
-    assert len(texts) == len(set(texts)) == 267
+    assert len(texts) == len(set(texts)) == 373

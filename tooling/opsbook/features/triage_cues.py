@@ -44,7 +44,7 @@ CUES: tuple[Cue, ...] = (
     Cue(
         "expired-or-rotated",
         r"token (?:has )?(?:expired|been expired|revoked)|expired ?token|token_(?:expired|revoked)"
-        r"|rotat(?:e|ed|es|ing|ion)\b|revoked",
+        r"|rotat(?:e|ed|es|ing|ion)\b|revoked|(?:key|token|secret)s? (?:\w+ )?(?:rolls|rolled|rolling)\b",
         ("auth-drift",),
     ),
     Cue(
@@ -61,9 +61,9 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "works-locally",
-        r"works? (?:fine |perfectly |great |well )?(?:on my |in )?local(?:ly|host)?|(?:in|on) (?:my )?local\b"
+        r"works? (?:fine |perfectly |great |well )?(?:on (?:my )?|in )?local(?:ly|host)?|(?:in|on) (?:my )?local\b"
         r"|in (?:dev|development)\b[^.]{0,60}\b(?:but|however)|(?:dev|local) mode|only in (?:production|prod|preview)"
-        r"|in production|on (?:" + HOSTS + ")",
+        r"|in production|on (?:" + HOSTS + ")|preview (?:deploy(?:ment)?s?|environments?|branch(?:es)?|urls?)",
         ("auth-drift",),
     ),
     Cue(
@@ -97,18 +97,30 @@ CUES: tuple[Cue, ...] = (
         r"\b429\b|rate[_ -]?limit|too many requests|overloaded|\b529\b|ratelimit",
         ("fallback", "tool-policy"),
     ),
-    Cue("quota", r"quota|insufficient_quota|credit balance|billing|usage[_ ]limit|exhausted", ("fallback",)),
+    Cue(
+        "quota",
+        r"quota|insufficient_quota|credit balance|billing|usage[_ ]limit|exhausted|spend(?:ing)?[_ ](?:limit|cap)"
+        r"|out of credits|insufficient (?:credits|balance|funds)",
+        ("fallback",),
+    ),
     Cue(
         "fallback",
         r"fallback|fall back|failover|fail over|secondary (?:model|provider)|backup (?:model|provider)"
         r"|primary (?:model|provider)|second provider|another provider",
         ("fallback",),
     ),
+    Cue(
+        "fallback-credentials",
+        r"(?:fallback|failover|fall back|backup provider|secondary provider)[^.]{0,60}"
+        r"(?:api[_ -]?key|credential|401|auth)"
+        r"|(?:api[_ -]?key|credential|401)[^.]{0,60}(?:fallback|failover|fall back)",
+        ("fallback",),
+    ),
     Cue("retry", r"retr(?:y|ies|ied|ying)|backoff|circuit breaker|load balanc", ("fallback",)),
     Cue(
         "routing",
         r"routed? to|routing|wrong provider|model[_ ]not[_ ]found|provider not provided|deploymentnotfound"
-        r"|no endpoints found|model [^ ]{0,20} ?does not exist",
+        r"|no endpoints found|model [^ ]{0,20} ?does not exist|provider prefix|(?:default|unknown|native) provider",
         ("fallback",),
     ),
     Cue(
@@ -140,7 +152,8 @@ CUES: tuple[Cue, ...] = (
         "session-state",
         r"session (?:not found|expired|id|ended|reset|lost|timed? ?out|key)|no conversation found|previous[_ ]response"
         r"|thread[_ ]?id|thread not found|checkpoint(?:er)?|--resume|--continue|\bresum(?:e|es|ed|ing)\b|respawn"
-        r"|handoff|transcript|conversation history|state is (?:now )?empty|persist",
+        r"|handoff|transcript|conversation history|state is (?:now )?empty|persist"
+        r"|max(?:imum)? (?:session |connection |call )?duration|session (?:limit|cap|duration)",
         ("session-lifecycle",),
     ),
     Cue("session-word", r"session|thread|conversation|memory", ("session-lifecycle",)),
@@ -161,7 +174,8 @@ CUES: tuple[Cue, ...] = (
         r"|previous (?:version|build|release)|hard (?:refresh|reload)|incognito|still (?:there|shows?|see|no\b|serv)"
         r"|not (?:reflected|updated|live)"
         r"|changes? (?:are |were |weren't |aren't )?(?:not )?(?:reflected|showing|visible"
-        r"|live|happening|appear)|no changes|most recent|latest version",
+        r"|live|happening|appear)|no changes|most recent|latest version"
+        r"|(?:didn't|did not|doesn't|does not|not|never) pick(?:ed|s)? up|(?:kept|keeps|still) using|updated value",
         ("stale-deploy",),
     ),
     Cue("cache", r"cached?|cache hit|cdn|purge|cache-control|service ?workers?", ("stale-deploy",)),
@@ -244,7 +258,8 @@ CUES: tuple[Cue, ...] = (
     Cue(
         "crash",
         r"segmentation fault|segfault|core dumped|sigkill|sigsegv|signal 9|out of memory|\boom\b|oomkilled"
-        r"|crashloopbackoff|exit code 137|stack overflow|maximum call stack|recursion",
+        r"|crashloopbackoff|exit code 137|stack overflow|maximum call stack|recursion"
+        r"|exceeded (?:its |the )?(?:resource|memory) limits?|memory limit",
         (NONE,),
     ),
     Cue(
@@ -257,7 +272,7 @@ CUES: tuple[Cue, ...] = (
     Cue(
         "database",
         r"postgres|psycopg|mysql|sqlite|mongo|redis|unique constraint|duplicate key|foreign key|deadlock|sqlalchemy"
-        r"|prisma|database|\bsql\b|migration",
+        r"|prisma|database|\bsql\b|migration|connection pool|pool ?exhaust|PoolError",
         (NONE,),
     ),
     Cue("connection", r"connection refused|econnrefused|connection reset|econnreset|\bssl\b|certificate", (NONE,)),
@@ -282,7 +297,8 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "files-and-disk",
-        r"no such file or directory|disk quota|no space left|ENOSPC|file not found|path not found|EISDIR",
+        r"no such file or directory|disk quota|no space left|ENOSPC|file not found|path not found|EISDIR"
+        r"|PermissionError|errno 13|EACCES",
         (NONE,),
     ),
     Cue(
@@ -294,4 +310,14 @@ CUES: tuple[Cue, ...] = (
     Cue("retrieval", r"\brag\b|retriev|vector (?:store|db|database|index)|similarity search|reranker", (NONE,)),
     Cue("testing", r"\bpytest\b|\bjest\b|unit tests?|flaky tests?|test suite", (NONE,)),
     Cue("localisation", r"i18n|translation|locale|right-to-left|\brtl\b", (NONE,)),
+    Cue(
+        "message-queue",
+        r"kafka|rabbitmq|zookeeper|heartbeat|consumer group|message broker|celery|sidekiq|\bamqp\b",
+        (NONE,),
+    ),
+    Cue(
+        "web-login-session",
+        r"memorystore|session store|express-session|session cookie|\bcookies?\b|\bcsrf\b|log ?in as|logged in",
+        (NONE,),
+    ),
 )
