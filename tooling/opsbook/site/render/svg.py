@@ -273,6 +273,7 @@ def _box(node: GraphNode, x: float, y: float, w: float, h: float, tone: str) -> 
     fill = colour(tone)
     return (
         f'<a href="{_e(node.href)}"><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h}" rx="4" '
-        f'style="fill:{fill};stroke:{fill}" fill-opacity=".14"/><text x="{x + 8:.1f}" y="{y + 18:.1f}" '
+        f'style="fill:var(--md-default-bg-color, #fff)"/><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
+        f'height="{h}" rx="4" style="fill:{fill};stroke:{fill}" fill-opacity=".14"/><text x="{x + 8:.1f}" y="{y + 18:.1f}" '
         f"{TEXT}>{_e(node.label)}</text><title>{_e(node.label)}</title></a>"
     )
