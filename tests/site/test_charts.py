@@ -5,6 +5,7 @@ whole-number count axes, overdue in the colour of the overdue badges, the change
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,7 +79,7 @@ COMPARISON = [
     ["Median time to mitigate", "1 h 00 min", "20 min", "+40 min (slower)"],
     ["Median time to resolve", "2 h 00 min", "30 min", "+1 h 30 min (slower)"],
     ["Action items opened", "4", "1", "+3 (more)"],
-    ["Action items closed", "0", "1", "−1 (fewer)"],
+    ["Action items closed", "0", "1", "\u22121 (fewer)"],
 ]
 
 
@@ -146,7 +147,7 @@ def test_narrow_chart_labels_every_other_week_without_overlap(browser: Browser, 
              .map(t => [t.textContent, t.getBoundingClientRect().left, t.getBoundingClientRect().right])"""
     )
     assert boxes[-1][0] == "W47" and len(boxes) == 6
-    for (_, _, left_end), (_, right_start, _) in zip(boxes, boxes[1:], strict=False):
+    for (_, _, left_end), (_, right_start, _) in itertools.pairwise(boxes):
         assert left_end < right_start
     page.context.close()
 
@@ -210,9 +211,7 @@ def test_graph_links_are_crawlable_and_ids_are_whole(browser: Browser, chart_url
     page.context.close()
 
 
-def test_graph_scrolls_inside_its_figure_and_lists_links_by_class_on_a_phone(
-    browser: Browser, chart_url: str
-) -> None:
+def test_graph_scrolls_inside_its_figure_and_lists_links_by_class_on_a_phone(browser: Browser, chart_url: str) -> None:
     page = open_page(browser, chart_url, "/graph/", PHONE)
     scroller = page.locator(".ob-graph__scroll")
     assert scroller.evaluate("s => s.scrollWidth > s.clientWidth")

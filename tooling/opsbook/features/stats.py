@@ -66,7 +66,7 @@ class PeriodMeasure(NamedTuple):
     current: float | None
     previous: float | None
     unit: str
-    """"count" or "minutes"."""
+    """Either "count" or "minutes"."""
 
 
 class PeriodComparison(NamedTuple):

@@ -90,7 +90,7 @@ def _change_cell(measure: PeriodMeasure) -> str:
     change = measure.current - measure.previous
     if change == 0:
         return "±0 (same)"
-    sign = "+" if change > 0 else "−"
+    sign = "+" if change > 0 else "\u2212"  # the minus sign, which screen readers read as "minus"
     if measure.unit == "minutes":
         return f"{sign}{_minutes_text(abs(change))} ({'slower' if change > 0 else 'faster'})"
     return f"{sign}{abs(change):g} ({'more' if change > 0 else 'fewer'})"
@@ -101,7 +101,7 @@ def _period_cell(measure: PeriodMeasure, value: float | None) -> str:
 
 
 def _month_label(month: str, *, first: bool) -> str:
-    """"2026-09" as "Sep", with the year on a second line under the first month and every January."""
+    """A month "2026-09" as "Sep", with the year on a second line under the first month and every January."""
     day = dt.date.fromisoformat(f"{month}-01")
     return f"{day:%b}\n{day.year}" if first or day.month == 1 else f"{day:%b}"
 

@@ -9,6 +9,7 @@ of the overdue badges."""
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, label: str, u
     for s in series:
         fill = colour(s.tone)
         points = [(xs[i], base - plot_h * v / peak, v) for i, v in enumerate(s.values) if v == v]
-        for (x1, y1, _), (x2, y2, _) in zip(points, points[1:], strict=False):
+        for (x1, y1, _), (x2, y2, _) in itertools.pairwise(points):
             parts.append(
                 f'<line x1="{x1:.2f}%" y1="{y1:.1f}" x2="{x2:.2f}%" y2="{y2:.1f}" style="stroke:{fill}" '
                 f'stroke-width="2.5"/>'
@@ -274,6 +275,6 @@ def _box(node: GraphNode, x: float, y: float, w: float, h: float, tone: str) -> 
     return (
         f'<a href="{_e(node.href)}"><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h}" rx="4" '
         f'style="fill:var(--md-default-bg-color, #fff)"/><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
-        f'height="{h}" rx="4" style="fill:{fill};stroke:{fill}" fill-opacity=".14"/><text x="{x + 8:.1f}" y="{y + 18:.1f}" '
-        f"{TEXT}>{_e(node.label)}</text><title>{_e(node.label)}</title></a>"
+        f'height="{h}" rx="4" style="fill:{fill};stroke:{fill}" fill-opacity=".14"/>'
+        f'<text x="{x + 8:.1f}" y="{y + 18:.1f}" {TEXT}>{_e(node.label)}</text><title>{_e(node.label)}</title></a>'
     )
