@@ -481,7 +481,7 @@ class PageRenderer:
         incident_nodes = [GraphNode(v.id, v.id, self._href(page, v.path), 0) for v in shown]
         edges = [(v.id, use.runbook, "used") for v in shown for use in v.uses]
         edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
-        svg = link_graph(
+        drawing = link_graph(
             [c.title for c in site.classes],
             runbook_nodes,
             incident_nodes,
@@ -495,7 +495,7 @@ class PageRenderer:
             "graph.md.j2",
             page,
             self._meta("Runbook graph", summary, search={"exclude": True}),
-            svg=svg,
+            drawing=drawing,
             incidents_shown=len(shown),
             incidents_total=len(site.incidents),
         )

@@ -1,4 +1,5 @@
-"""Static SVG drawn at build time: the metrics charts and the runbook graph. No JavaScript, no fonts.
+"""Static SVG drawn at build time: the metrics charts and the lines of the runbook graph. No JavaScript,
+no fonts.
 
 Charts have no viewBox: one SVG unit is one CSS pixel, text is set in pixels and horizontal positions
 in percentages, so a chart fills any width and its text is as large on a phone as on the screen of the
@@ -208,7 +209,7 @@ class GraphNode:
 
 
 def _text_width(labels: Sequence[str], least: float) -> float:
-    return max([least, *(len(text) * CHAR_PX + 16 for text in labels)])
+    return math.ceil(max([least, *(len(text) * CHAR_PX + 16 for text in labels)]))
 
 
 def link_graph(
@@ -220,8 +221,11 @@ def link_graph(
     label: str,
 ) -> str:
     """Incidents along the top, runbooks in one column per failure class; `edges` are (from, to, kind).
-    Drawn at its natural size (text at 12 px, boxes as wide as their whole id): the page scrolls the
-    figure sideways rather than shrinking it."""
+
+    Drawn at its natural size (text at 12 px, boxes as wide as their whole id); the page scrolls it
+    sideways rather than shrinking it. The SVG draws only the lines: the boxes are HTML links laid over
+    it, which every crawler follows and which Material's instant navigation handles (it assigns `href`
+    on every linked element, and an SVG `<a>`'s `href` is read-only: a TypeError on each page load)."""
     box_h, gap = 28, 8
     column_w = _text_width([n.label for n in runbooks] + list(columns), 160) + 20
     incident_w = _text_width([n.label for n in incidents], 140)
@@ -232,19 +236,23 @@ def link_graph(
     tallest = max((sum(1 for r in runbooks if r.column == c) for c in range(len(columns))), default=0)
     height = runbook_top + tallest * (box_h + gap) + 20
     centre: dict[str, tuple[float, float, float]] = {}
-    boxes: list[str] = []
+    boxes = [_place("ob-graph__heading", 10, 12, width - 20, "Incidents")]
     for i, node in enumerate(incidents):
         x = 10 + (i % per_row) * (incident_w + 10)
         y = 40 + (i // per_row) * (box_h + gap)
         centre[node.key] = (x + incident_w / 2, y, y + box_h)
-        boxes.append(_box(node, x, y, incident_w, box_h, "neutral"))
+        boxes.append(_node(node, x, y, incident_w, box_h, "neutral"))
+    boxes += [
+        _place("ob-graph__heading", 10 + c * column_w, runbook_top - 28, column_w - 20, name)
+        for c, name in enumerate(columns)
+    ]
     rows = [0] * len(columns)
     for node in runbooks:
         x = 10 + node.column * column_w
         y = runbook_top + rows[node.column] * (box_h + gap)
         rows[node.column] += 1
         centre[node.key] = (x + (column_w - 20) / 2, y, y + box_h)
-        boxes.append(_box(node, x, y, column_w - 20, box_h, class_tone(node.column)))
+        boxes.append(_node(node, x, y, column_w - 20, box_h, class_tone(node.column)))
     lines = []
     for source, target, kind in edges:
         if source not in centre or target not in centre:
@@ -253,28 +261,22 @@ def link_graph(
         dash = ' stroke-dasharray="5 4"' if kind == "related" else ""
         lines.append(
             f'<path d="M{x1:.1f},{bottom1:.1f} C{x1:.1f},{bottom1 + 40:.1f} {x2:.1f},{top2 - 40:.1f} '
-            f'{x2:.1f},{top2:.1f}" fill="none" stroke="currentColor" stroke-opacity=".4"{dash}/>'
+            f'{x2:.1f},{top2:.1f}" fill="none" stroke="currentColor" stroke-opacity=".45"{dash}/>'
         )
-    headers = "".join(
-        f'<text x="{10 + c * column_w}" y="{runbook_top - 12}" font-weight="bold" {TEXT}>{_e(name)}</text>'
-        for c, name in enumerate(columns)
-    )
     return (
+        f'<div class="ob-graph__canvas" role="group" aria-label="{_e(label)}" '
+        f'style="width:{width:.0f}px;height:{height}px">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
-        f'height="{height}" role="group" aria-label="{_e(label)}"><title>{_e(label)}</title>'
-        f'<text x="10" y="28" font-weight="bold" {TEXT}>Incidents</text>'
-        + headers
-        + "".join(lines)
-        + "".join(boxes)
-        + "</svg>"
+        f'height="{height}" aria-hidden="true">{"".join(lines)}</svg>{"".join(boxes)}</div>'
     )
 
 
-def _box(node: GraphNode, x: float, y: float, w: float, h: float, tone: str) -> str:
-    fill = colour(tone)
+def _place(css_class: str, x: float, y: float, w: float, content: str) -> str:
+    return f'<span class="{css_class}" style="left:{x:.0f}px;top:{y:.0f}px;width:{w:.0f}px">{_e(content)}</span>'
+
+
+def _node(node: GraphNode, x: float, y: float, w: float, h: float, tone: str) -> str:
     return (
-        f'<a href="{_e(node.href)}"><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h}" rx="4" '
-        f'style="fill:var(--md-default-bg-color, #fff)"/><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
-        f'height="{h}" rx="4" style="fill:{fill};stroke:{fill}" fill-opacity=".14"/>'
-        f'<text x="{x + 8:.1f}" y="{y + 18:.1f}" {TEXT}>{_e(node.label)}</text><title>{_e(node.label)}</title></a>'
+        f'<a class="ob-graph__node" href="{_e(node.href)}" style="left:{x:.0f}px;top:{y:.0f}px;width:{w:.0f}px;'
+        f'height:{h:.0f}px;--ob-tone:{colour(tone)}">{_e(node.label)}</a>'
     )
