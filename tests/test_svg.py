@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import markdown
 import pytest
 
 from opsbook.site.render.svg import (
@@ -87,23 +88,30 @@ def test_overdue_is_filled_with_the_overdue_badge_variable(markup: str) -> None:
     assert '<span class="ob-legend__swatch" style="background:var(--ob-overdue, #b00020)"></span>overdue' in markup
 
 
-def test_graph_links_are_html_links_over_an_svg_of_lines_with_whole_ids() -> None:
+def test_graph_boxes_are_markdown_links_over_an_svg_of_lines_with_whole_ids() -> None:
+    """Markdown links: every engine rewrites them to its URLs and checks them, as in any other page."""
     long_id = "provider-key-missing-in-production-after-a-rotation"
     incident_id = "2026-11-17-webhook-secret-test-mode"
     markup = link_graph(
         ["Auth drift", "Fallback"],
-        [GraphNode(long_id, long_id, "../a/", 0), GraphNode("rb-f", "rb-f", "../f/", 1)],
-        [GraphNode(incident_id, incident_id, "../i/", 0)],
+        [GraphNode(long_id, long_id, "runbooks/a.md", 0), GraphNode("rb-f", "rb-f", "runbooks/f.md", 1)],
+        [GraphNode(incident_id, incident_id, "incidents/i.md", 0)],
         [(incident_id, long_id, "used"), (long_id, "rb-f", "related")],
         label="graph",
     )
     assert "xlink" not in markup
-    canvas = ET.fromstring(markup)
+    html = markdown.markdown(f'<div markdown="1">{markup}</div>', extensions=["md_in_html", "attr_list"])
+    canvas = ET.fromstring(html).find("div")
+    assert canvas is not None
     svg = canvas.find(f"{SVG}svg")
     assert svg is not None and svg.get("aria-hidden") == "true" and svg.find(f".//{SVG}a") is None
     assert len(svg.findall(f"{SVG}path")) == 2
     links = canvas.findall("a")
-    assert [(a.get("href"), a.text) for a in links] == [("../i/", incident_id), ("../a/", long_id), ("../f/", "rb-f")]
+    assert [(a.get("href"), a.text) for a in links] == [
+        ("incidents/i.md", incident_id),
+        ("runbooks/a.md", long_id),
+        ("runbooks/f.md", "rb-f"),
+    ]
     for a in links:
         width = float(re.search(r"width:(\d+)px", a.get("style", "")).group(1))  # type: ignore[union-attr]
         assert len(a.text or "") * CHAR_PX + 16 <= width

@@ -30,11 +30,9 @@ from opsbook.site.render import jsonld
 from opsbook.site.render.text import (
     attribute,
     description,
-    file_url,
     quote_url,
     relative,
     script_json,
-    url_relative,
 )
 from opsbook.support.markdown_text import code, fence, md, md_block
 
@@ -191,15 +189,12 @@ class PageRenderer:
         handwritten: frozenset[str] = frozenset(),
         *,
         reviews: list[tuple[str, str]] | None = None,
-        directory_urls: bool = True,
     ) -> None:
         """`handwritten` pages exist in the docs folder (generated pages link to them only then);
-        `reviews` are (week, page) of the review documents, newest first. Links inside raw HTML (the graph)
-        are final URLs, so they follow the engine's `use_directory_urls`."""
+        `reviews` are (week, page) of the review documents, newest first."""
         self.site = site
         self.handwritten = handwritten
         self.reviews = reviews or []
-        self.directory_urls = directory_urls
 
     @cached_property
     def environment(self) -> Environment:
@@ -208,7 +203,6 @@ class PageRenderer:
         incident_ids = {view.id for view in site.incidents}
         environment.globals.update(
             site=site,
-            href=self._href,
             class_ids=[c.id for c in site.classes],
             class_title=lambda class_id: next((c.title for c in site.classes if c.id == class_id), class_id),
             class_path=class_page,
@@ -222,10 +216,6 @@ class PageRenderer:
             duration_definition=lambda name: DURATIONS[name][2],
         )
         return environment
-
-    def _href(self, from_page: str, to_page: str) -> str:
-        """The URL an engine writes for a Markdown link from one page to another, for links in raw HTML."""
-        return url_relative(file_url(to_page, self.directory_urls), file_url(from_page, self.directory_urls))
 
     def _runbook_path_by_id(self, runbook_id: str) -> str:
         view = self.site.runbooks.get(runbook_id)
@@ -473,12 +463,12 @@ class PageRenderer:
         limit = 40
         column = {c.id: index for index, c in enumerate(site.classes)}
         runbook_nodes = [
-            GraphNode(v.runbook.id, v.runbook.id, self._href(page, v.path), column[v.runbook.failure_class.value])
+            GraphNode(v.runbook.id, v.runbook.id, relative(page, v.path), column[v.runbook.failure_class.value])
             for c in site.classes
             for v in c.runbooks
         ]
         shown = site.incidents[:limit]
-        incident_nodes = [GraphNode(v.id, v.id, self._href(page, v.path), 0) for v in shown]
+        incident_nodes = [GraphNode(v.id, v.id, relative(page, v.path), 0) for v in shown]
         edges = [(v.id, use.runbook, "used") for v in shown for use in v.uses]
         edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
         drawing = link_graph(

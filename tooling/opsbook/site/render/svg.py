@@ -15,6 +15,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from opsbook.support.markdown_text import md
+
 FONT_PX = 12
 TEXT = f'fill="currentColor" font-family="sans-serif" font-size="{FONT_PX}"'
 CHAR_PX = 7.2
@@ -220,12 +222,15 @@ def link_graph(
     *,
     label: str,
 ) -> str:
-    """Incidents along the top, runbooks in one column per failure class; `edges` are (from, to, kind).
+    """Incidents along the top, runbooks in one column per failure class; `edges` are (from, to, kind);
+    a node's `href` is a Markdown link target (a `.md` path). Markdown for an element with
+    `markdown="span"` (md_in_html).
 
     Drawn at its natural size (text at 12 px, boxes as wide as their whole id); the page scrolls it
-    sideways rather than shrinking it. The SVG draws only the lines: the boxes are HTML links laid over
-    it, which every crawler follows and which Material's instant navigation handles (it assigns `href`
-    on every linked element, and an SVG `<a>`'s `href` is read-only: a TypeError on each page load)."""
+    sideways rather than shrinking it. The SVG draws only the lines: the boxes are Markdown links laid
+    over it, so every engine rewrites and checks them like any other link, crawlers follow them, and
+    Material's instant navigation handles them (it assigns `href` on every linked element, and an SVG
+    `<a>`'s `href` is read-only: a TypeError on each page load)."""
     box_h, gap = 28, 8
     column_w = _text_width([n.label for n in runbooks] + list(columns), 160) + 20
     incident_w = _text_width([n.label for n in incidents], 140)
@@ -265,18 +270,16 @@ def link_graph(
         )
     return (
         f'<div class="ob-graph__canvas" role="group" aria-label="{_e(label)}" '
-        f'style="width:{width:.0f}px;height:{height}px">'
+        f'style="width:{width:.0f}px;height:{height}px" markdown="span">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
         f'height="{height}" aria-hidden="true">{"".join(lines)}</svg>{"".join(boxes)}</div>'
     )
 
 
 def _place(css_class: str, x: float, y: float, w: float, content: str) -> str:
-    return f'<span class="{css_class}" style="left:{x:.0f}px;top:{y:.0f}px;width:{w:.0f}px">{_e(content)}</span>'
+    return f'<span class="{css_class}" style="left:{x:.0f}px;top:{y:.0f}px;width:{w:.0f}px">{md(content)}</span>'
 
 
 def _node(node: GraphNode, x: float, y: float, w: float, h: float, tone: str) -> str:
-    return (
-        f'<a class="ob-graph__node" href="{_e(node.href)}" style="left:{x:.0f}px;top:{y:.0f}px;width:{w:.0f}px;'
-        f'height:{h:.0f}px;--ob-tone:{colour(tone)}">{_e(node.label)}</a>'
-    )
+    style = f"left:{x:.0f}px;top:{y:.0f}px;width:{w:.0f}px;height:{h:.0f}px;--ob-tone:{colour(tone)}"
+    return f'[{md(node.label)}](<{node.href}>){{: .ob-graph__node style="{style}" }}'
