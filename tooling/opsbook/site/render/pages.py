@@ -81,7 +81,7 @@ def _stat_cell(summary: dict[str, Any], which: str) -> str:
     return _minutes_text(summary[f"{which}_minutes"])
 
 
-def _change_cell(measure: PeriodMeasure) -> str:
+def period_change(measure: PeriodMeasure) -> str:
     """The change against the previous period with its sign and a word, so it never rests on colour."""
     if measure.current is None or measure.previous is None:
         return "— (nothing to compare)"
@@ -581,7 +581,7 @@ class PageRenderer:
             freshness=freshness,
             freshness_svg=freshness_svg,
             comparison=comparison,
-            change=_change_cell,
+            change=period_change,
             period_value=_period_cell,
             minutes=_stat_cell,
         )
