@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from opsbook.checks.deadlines import action_counts
+from opsbook.checks.deadlines import ActionState, action_counts
 from opsbook.checks.freshness import DrillState, runbook_freshness
 from opsbook.features.durations import DURATIONS
 from opsbook.features.rows import IncidentRow, incident_rows
@@ -59,6 +59,58 @@ def weekly_counts(
             if failure_class in per_class:
                 per_class[failure_class][position] += 1
     return labels, per_class
+
+
+class PeriodMeasure(NamedTuple):
+    name: str
+    current: float | None
+    previous: float | None
+    unit: str
+    """Either "count" or "minutes"."""
+
+
+class PeriodComparison(NamedTuple):
+    current: tuple[dt.date, dt.date]
+    previous: tuple[dt.date, dt.date]
+    measures: list[PeriodMeasure]
+
+
+def compare_periods(
+    incidents: Sequence[IncidentRow], action_items: Sequence[ActionState], on: dt.date, days: int = 30
+) -> PeriodComparison:
+    """The last `days` days up to `on` against the `days` days before them: incidents counted in metrics
+    (by the day they started), their median response times, and action items opened and closed."""
+    current = (on - dt.timedelta(days=days - 1), on)
+    previous = (current[0] - dt.timedelta(days=days), current[0] - dt.timedelta(days=1))
+
+    def started(window: tuple[dt.date, dt.date]) -> list[IncidentRow]:
+        return [i for i in counted(incidents) if window[0] <= i.started_on <= window[1]]
+
+    def measures(window: tuple[dt.date, dt.date]) -> list[float | None]:
+        rows = started(window)
+        first, last = window[0].toordinal(), window[1].toordinal()
+        summary = summarise(rows)
+        return [
+            len(rows),
+            sum(i.severity in ("SEV1", "SEV2") for i in rows),
+            summary["TTM"]["median_minutes"],
+            summary["TTR"]["median_minutes"],
+            sum(first <= item.opened_day <= last for item in action_items),
+            sum(item.closed_day is not None and first <= item.closed_day <= last for item in action_items),
+        ]
+
+    names = [
+        ("Incidents", "count"),
+        ("SEV1 and SEV2 incidents", "count"),
+        ("Median time to mitigate", "minutes"),
+        ("Median time to resolve", "minutes"),
+        ("Action items opened", "count"),
+        ("Action items closed", "count"),
+    ]
+    rows = zip(names, measures(current), measures(previous), strict=True)
+    return PeriodComparison(
+        current, previous, [PeriodMeasure(name, now, before, unit) for (name, unit), now, before in rows]
+    )
 
 
 def stats(

@@ -62,7 +62,6 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                     self.scratch,
                     public=public,
                     site_url=config.site_url,
-                    directory_urls=config.use_directory_urls,
                 )
             ).result()
         if not isinstance(tree, ScratchTree):

@@ -66,7 +66,6 @@ class DocsTree:
     """`api/triage.json`: what the site's symptom box ranks with."""
     diagnostics: list[Diagnostic]
     index: KnowledgeIndex
-    directory_urls: bool = True
     replaced: list[str] = field(default_factory=list)
     """Generated pages left out because a hand-written page of the same path replaces them."""
 
@@ -79,11 +78,9 @@ class DocsTree:
         site_url: str | None = None,
         on: dt.date | None = None,
         progress: Progress | None = None,
-        directory_urls: bool = True,
     ) -> DocsTree:
         """Read the knowledge base; a public build over a likely secret (or another publication blocker)
-        raises `PublicBuildRefused`.
-        `directory_urls` is the engine's `use_directory_urls`, for the few links inside raw HTML."""
+        raises `PublicBuildRefused`."""
         day = on or today()
         index = KnowledgeIndex.open(root, progress=progress)
         try:
@@ -97,7 +94,7 @@ class DocsTree:
         except BaseException:
             index.close()
             raise
-        return cls(root, index.config(), site, export, triage, diagnostics, index, directory_urls)
+        return cls(root, index.config(), site, export, triage, diagnostics, index)
 
     def __enter__(self) -> DocsTree:
         return self
@@ -137,7 +134,7 @@ class DocsTree:
             else:
                 yield relative, source
         reviews = [] if self.site.public else review_documents(self.root, self.config)
-        renderer = PageRenderer(self.site, pages, reviews=reviews, directory_urls=self.directory_urls)
+        renderer = PageRenderer(self.site, pages, reviews=reviews)
         for rendered in renderer.pages():
             if rendered.page in handwritten:
                 self.replaced.append(rendered.page)
@@ -214,14 +211,12 @@ class ScratchTree:
     """In a public build, the docs-relative folder the engine must leave out (see `internal_only_pages`)."""
 
 
-def write_scratch_tree(
-    root: Path, out: Path, *, public: bool, site_url: str | None, directory_urls: bool
-) -> ScratchTree | list[Diagnostic]:
+def write_scratch_tree(root: Path, out: Path, *, public: bool, site_url: str | None) -> ScratchTree | list[Diagnostic]:
     """Write the tree to a fresh folder; the likely secrets instead when a public build refuses to run.
     The plugin calls this in a child process: reading ten thousand records leaves the heap larger than
     MkDocs' own pages need, and a process that ends gives all of it back."""
     try:
-        with DocsTree.open(root, public=public, site_url=site_url, directory_urls=directory_urls) as tree:
+        with DocsTree.open(root, public=public, site_url=site_url) as tree:
             written = write_tree(tree, out)
             internal = internal_only_pages(root, tree.config) if public else None
             nav = tree.navigation(written)

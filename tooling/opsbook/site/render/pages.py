@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from opsbook.features.durations import DURATIONS, format_duration
 from opsbook.features.review import WeeklyReview
+from opsbook.features.stats import PeriodMeasure
 from opsbook.features.urls import incident_page as incident_page_by_id
 from opsbook.records.models import Executor, Incident, Severity
 from opsbook.records.models.catalog import Tool
@@ -29,11 +30,9 @@ from opsbook.site.render import jsonld
 from opsbook.site.render.text import (
     attribute,
     description,
-    file_url,
     quote_url,
     relative,
     script_json,
-    url_relative,
 )
 from opsbook.support.markdown_text import code, fence, md, md_block
 
@@ -80,6 +79,29 @@ def _trend_cell(summary: dict[str, Any]) -> str:
 
 def _stat_cell(summary: dict[str, Any], which: str) -> str:
     return _minutes_text(summary[f"{which}_minutes"])
+
+
+def period_change(measure: PeriodMeasure) -> str:
+    """The change against the previous period with its sign and a word, so it never rests on colour."""
+    if measure.current is None or measure.previous is None:
+        return "— (nothing to compare)"
+    change = measure.current - measure.previous
+    if change == 0:
+        return "±0 (same)"
+    sign = "+" if change > 0 else "\u2212"  # the minus sign, which screen readers read as "minus"
+    if measure.unit == "minutes":
+        return f"{sign}{_minutes_text(abs(change))} ({'slower' if change > 0 else 'faster'})"
+    return f"{sign}{abs(change):g} ({'more' if change > 0 else 'fewer'})"
+
+
+def _period_cell(measure: PeriodMeasure, value: float | None) -> str:
+    return _minutes_text(value) if measure.unit == "minutes" else f"{value:g}"
+
+
+def _month_label(month: str, *, first: bool) -> str:
+    """A month "2026-09" as "Sep", with the year on a second line under the first month and every January."""
+    day = dt.date.fromisoformat(f"{month}-01")
+    return f"{day:%b}\n{day.year}" if first or day.month == 1 else f"{day:%b}"
 
 
 class Rendered(NamedTuple):
@@ -167,15 +189,12 @@ class PageRenderer:
         handwritten: frozenset[str] = frozenset(),
         *,
         reviews: list[tuple[str, str]] | None = None,
-        directory_urls: bool = True,
     ) -> None:
         """`handwritten` pages exist in the docs folder (generated pages link to them only then);
-        `reviews` are (week, page) of the review documents, newest first. Links inside raw HTML (the graph)
-        are final URLs, so they follow the engine's `use_directory_urls`."""
+        `reviews` are (week, page) of the review documents, newest first."""
         self.site = site
         self.handwritten = handwritten
         self.reviews = reviews or []
-        self.directory_urls = directory_urls
 
     @cached_property
     def environment(self) -> Environment:
@@ -184,7 +203,6 @@ class PageRenderer:
         incident_ids = {view.id for view in site.incidents}
         environment.globals.update(
             site=site,
-            href=self._href,
             class_ids=[c.id for c in site.classes],
             class_title=lambda class_id: next((c.title for c in site.classes if c.id == class_id), class_id),
             class_path=class_page,
@@ -198,10 +216,6 @@ class PageRenderer:
             duration_definition=lambda name: DURATIONS[name][2],
         )
         return environment
-
-    def _href(self, from_page: str, to_page: str) -> str:
-        """The URL an engine writes for a Markdown link from one page to another, for links in raw HTML."""
-        return url_relative(file_url(to_page, self.directory_urls), file_url(from_page, self.directory_urls))
 
     def _runbook_path_by_id(self, runbook_id: str) -> str:
         view = self.site.runbooks.get(runbook_id)
@@ -449,15 +463,15 @@ class PageRenderer:
         limit = 40
         column = {c.id: index for index, c in enumerate(site.classes)}
         runbook_nodes = [
-            GraphNode(v.runbook.id, v.runbook.id, self._href(page, v.path), column[v.runbook.failure_class.value])
+            GraphNode(v.runbook.id, v.runbook.id, relative(page, v.path), column[v.runbook.failure_class.value])
             for c in site.classes
             for v in c.runbooks
         ]
         shown = site.incidents[:limit]
-        incident_nodes = [GraphNode(v.id, v.id, self._href(page, v.path), 0) for v in shown]
+        incident_nodes = [GraphNode(v.id, v.id, relative(page, v.path), 0) for v in shown]
         edges = [(v.id, use.runbook, "used") for v in shown for use in v.uses]
         edges += [(v.runbook.id, other.id, "related") for v in site.runbooks.values() for other in v.related]
-        svg = link_graph(
+        drawing = link_graph(
             [c.title for c in site.classes],
             runbook_nodes,
             incident_nodes,
@@ -471,7 +485,7 @@ class PageRenderer:
             "graph.md.j2",
             page,
             self._meta("Runbook graph", summary, search={"exclude": True}),
-            svg=svg,
+            drawing=drawing,
             incidents_shown=len(shown),
             incidents_total=len(site.incidents),
         )
@@ -492,23 +506,25 @@ class PageRenderer:
         )
 
     def metrics(self) -> list[Rendered]:
-        from opsbook.features.stats import weekly_counts
-        from opsbook.site.render.svg import Series, bar_chart, line_chart
+        from opsbook.features.stats import compare_periods, weekly_counts
+        from opsbook.site.render.svg import Series, bar_rows, class_tone, column_chart, line_chart
         from opsbook.support.periods import IsoWeek
 
         site = self.site
         summary_stats = site.stats
         last = IsoWeek.last_complete(site.today)
         weeks, per_class = weekly_counts(site.incident_rows, last, 12)
-        labels = [f"W{w.week:02d}" for w in weeks]
-        weekly_svg = bar_chart(
-            labels, [Series(c, v) for c, v in per_class.items()], label="Incidents per week by failure class"
+        position = {c.id: index for index, c in enumerate(site.classes)}
+        weekly_svg = column_chart(
+            [f"W{w.week:02d}" for w in weeks],
+            [Series(c, v, class_tone(position.get(c, k))) for k, (c, v) in enumerate(per_class.items())],
+            label="Incidents per week by failure class",
         )
-        months = summary_stats["incidents"]["by_month"]
+        months = dict(list(summary_stats["incidents"]["by_month"].items())[-12:])
         hours = {key: [(s["TTR"][key] or 0) / 60 for s in months.values()] for key in ("median_minutes", "p90_minutes")}
         ttr_svg = line_chart(
-            list(months),
-            [Series("median", hours["median_minutes"]), Series("p90", hours["p90_minutes"])],
+            [_month_label(month, first=index == 0) for index, month in enumerate(months)],
+            [Series("median", hours["median_minutes"], "class-0"), Series("p90", hours["p90_minutes"], "class-2")],
             label="Time to resolve by month",
             unit="h",
         )
@@ -517,11 +533,11 @@ class PageRenderer:
             counts = owners.setdefault(follow_up.owner or "(no owner)", [0, 0])
             counts[1 if follow_up.overdue else 0] += 1
         owners = dict(sorted(owners.items()))
-        actions_svg = bar_chart(
+        actions_svg = bar_rows(
             list(owners),
             [
-                Series("open, on time", [c[0] for c in owners.values()]),
-                Series("overdue", [c[1] for c in owners.values()]),
+                Series("on time", [c[0] for c in owners.values()], "neutral"),
+                Series("overdue", [c[1] for c in owners.values()], "overdue"),
             ],
             label="Open and overdue action items by owner",
         )
@@ -533,19 +549,21 @@ class PageRenderer:
             ]
             for c in site.classes
         }
-        freshness_svg = bar_chart(
-            [c.id for c in site.classes],
+        freshness_svg = bar_rows(
+            [c.title for c in site.classes],
             [
-                Series(name, [freshness[c.id][k] for c in site.classes])
-                for k, name in enumerate(["fresh", "stale", "drill missing"])
+                Series(name, [freshness[c.id][k] for c in site.classes], tone)
+                for k, (name, tone) in enumerate([("fresh", "fresh"), ("stale", "stale"), ("drill missing", "warn")])
             ],
             label="Runbook freshness by class",
-            stacked=False,
         )
         totals = [sum(values[i] for values in per_class.values()) for i in range(len(weeks))]
+        comparison = compare_periods(
+            site.incident_rows, [f for view in site.incidents for f in view.follow_ups], site.today
+        )
         summary = (
             "Incidents per week by class, time to resolve, open and overdue action items, and runbook "
-            "freshness, with the numbers as tables."
+            "freshness, with the numbers as tables and the change against the previous 30 days."
         )
         return self._page(
             "metrics.md.j2",
@@ -557,10 +575,14 @@ class PageRenderer:
             week_totals=totals,
             weekly_svg=weekly_svg,
             ttr_svg=ttr_svg,
+            chart_months=len(months),
             actions_svg=actions_svg,
             owners=owners,
             freshness=freshness,
             freshness_svg=freshness_svg,
+            comparison=comparison,
+            change=period_change,
+            period_value=_period_cell,
             minutes=_stat_cell,
         )
 
