@@ -70,6 +70,8 @@ CODES: dict[str, str] = {
     "deprecated-without-replacement": "A deprecated runbook does not name its replacement.",
     "placeholder": "Scaffolded placeholder text (<...>) is still in the record.",
     "secret": "A value looks like a real credential.",
+    "names-unpublished": "A public build would publish the id of a record it leaves out (an internal incident or "
+    "runbook) in one of its files; it refuses to run.",
     # graph
     "dangling-ref": "A reference points at a record that does not exist.",
     "self-ref": "A record refers to itself.",

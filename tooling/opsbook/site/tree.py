@@ -11,6 +11,9 @@ its files. Which engine features the tree relies on: docs/reference/site-engines
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -124,7 +127,19 @@ class DocsTree:
         return found
 
     def entries(self) -> Iterator[Entry]:
-        """Every file of the tree, rendered as it is asked for; hand-written pages win over generated ones."""
+        """Every file of the tree, rendered as it is asked for; hand-written pages win over generated ones.
+        A public tree raises `PublicBuildRefused` on the first file that names a record it leaves out."""
+        if not self.site.public:
+            yield from self._entries()
+            return
+        unpublished = Unpublished.of(self.index, self.site)
+        for relative, content in self._entries():
+            named = unpublished.named_in(content)
+            if named:
+                raise PublicBuildRefused([unpublished.finding(name, relative) for name in named])
+            yield relative, content
+
+    def _entries(self) -> Iterator[Entry]:
         handwritten = self.handwritten()
         pages = frozenset(p for p in handwritten if p.endswith(".md"))
         dated: list[tuple[str, str | None]] = []
@@ -250,6 +265,70 @@ def review_documents(root: Path, config: Config) -> list[tuple[str, str]]:
             continue
         found.append((week, path.relative_to(docs).as_posix() if path.is_relative_to(docs) else path.name))
     return [(str(week), page) for week, page in sorted(found, reverse=True)]
+
+
+_ID_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+"""Record ids are slugs: a token of a file's text is one whole id or none."""
+_WORD = re.compile(r"[^\W_]+")
+TITLE_WORDS = 4
+"""Titles shorter than this are ordinary phrases ("Second outage"), not identifying: not searched."""
+
+
+@dataclass(frozen=True)
+class Unpublished:
+    """The records a public tree leaves out (not public, not shown), to find their ids or titles in any
+    file of the tree: its text, attributes, URLs, JSON and SVG alike."""
+
+    places: dict[str, tuple[str, int, int]]
+    """Id (or lower-case title) → the record's path, line and column."""
+    ids: frozenset[str]
+    titles: dict[tuple[str, ...], list[tuple[str, ...]]]
+    """The first `TITLE_WORDS` words of each title → the whole titles, as lower-case words."""
+
+    @classmethod
+    def of(cls, index: KnowledgeIndex, site: SiteModel) -> Unpublished:
+        """Ids without a hyphen are not searched: a one-word id is also an ordinary word of prose."""
+        shown = set(site.runbooks) | {view.id for view in site.incidents}
+        rows = index.connection.execute(
+            """SELECT id, title, path, line, col FROM records
+               WHERE kind IN ('runbook', 'incident') AND visibility != 'public'"""
+        )
+        places: dict[str, tuple[str, int, int]] = {}
+        ids, titles = set(), defaultdict(list)
+        for record_id, title, path, line, col in rows:
+            if record_id in shown:
+                continue
+            if "-" in record_id:
+                ids.add(record_id)
+                places[record_id] = (path, line, col)
+            words = tuple(_WORD.findall(title.lower()))
+            if len(words) >= TITLE_WORDS:
+                titles[words[:TITLE_WORDS]].append(words)
+                places[" ".join(words)] = (path, line, col)
+        return cls(places, frozenset(ids), dict(titles))
+
+    def named_in(self, content: str | Path) -> list[str]:
+        """The ids and titles (as lower-case words) of unpublished records that `content` holds."""
+        if not self.places:
+            return []
+        text = content.read_bytes().decode("utf-8", errors="ignore") if isinstance(content, Path) else content
+        found = set(self.ids.intersection(_ID_TOKEN.findall(text)))
+        words = _WORD.findall(html.unescape(text).lower())
+        for start in range(len(words) - TITLE_WORDS + 1):
+            for title in self.titles.get(tuple(words[start : start + TITLE_WORDS]), ()):
+                if tuple(words[start : start + len(title)]) == title:
+                    found.add(" ".join(title))
+        return sorted(found)
+
+    def finding(self, name: str, output: str) -> Diagnostic:
+        what = f"id {name!r}" if name in self.ids else f"title {name!r}"
+        return Diagnostic(
+            *self.places[name],
+            "names-unpublished",
+            f"the public build would publish the {what} of a record it leaves out, in {output}",
+            hint="remove the mention from the public record or page it comes from, or publish this record "
+            "(visibility: public)",
+        )
 
 
 def robots_txt(site_url: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from opsbook.site.model import RunbookView, SiteModel
 from opsbook.site.render.jsonld import absolute
 from opsbook.site.render.text import description, plain
+from opsbook.support.markdown_text import fence
 
 
 def llms_txt(site: SiteModel, *, full: bool = False) -> str:
@@ -46,10 +47,11 @@ def _runbook_detail(view: RunbookView) -> list[str]:
         lines.append(f"  {section}:")
         for number, step in enumerate(steps, 1):
             text = f"  {number}. {plain(step.action)}"
-            if step.command:
-                text += f" Command: `{' '.join(step.command.split())}`"
             if step.requires_approval:
                 text += f" (requires approval: {step.requires_approval})"
             lines.append(text)
+            if step.command:
+                block = fence(step.command.strip("\n"), "sh")
+                lines += ["", *(f"     {line}" if line else "" for line in block.splitlines()), ""]
     lines.append("")
     return lines

@@ -211,8 +211,8 @@ class PageRenderer:
         reasons = []
         if view.freshness.past_interval:
             reasons.append(f"its review was due on {view.freshness.review_due.isoformat()}")
-        if view.freshness.used_after_review:
-            count = len(view.freshness.used_after_review)
+        if view.freshness.uses_after_review:
+            count = view.freshness.uses_after_review
             reasons.append(f"{count} incident{'s' if count > 1 else ''} used it after its last review")
         return "; ".join(reasons).capitalize()
 
