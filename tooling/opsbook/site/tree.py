@@ -16,7 +16,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -38,7 +37,10 @@ from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
 
-ASSETS = ("opsbook.css", "opsbook.js")
+ASSETS = ("opsbook.css", "opsbook.js", "og-image.png")
+ASSET_FOLDER = Path(__file__).parent / "assets"
+OG_IMAGE = "assets/opsbook/og-image.png"
+"""The default `og:image` of every page (theme/main.html)."""
 SITEMAP = "sitemap-opsbook.xml"
 """Not `sitemap.xml`: MkDocs, Zensical and ProperDocs all write their own under that name, over ours."""
 OPERATING_ORDER = [
@@ -142,12 +144,13 @@ class DocsTree:
     def _entries(self) -> Iterator[Entry]:
         handwritten = self.handwritten()
         pages = frozenset(p for p in handwritten if p.endswith(".md"))
-        dated: list[tuple[str, str | None]] = []
+        dated: dict[str, str | None] = {}
+        lists: dict[str, tuple[str, ...]] = {}
         self.replaced = []
         for relative, source in handwritten.items():
             if relative in pages:
                 rendered = handwritten_page(relative, source, self.site.name, self.site.site_url)
-                dated.append((relative, rendered.lastmod))
+                dated[relative] = rendered.lastmod
                 yield relative, rendered.text
             else:
                 yield relative, source
@@ -157,17 +160,19 @@ class DocsTree:
             if rendered.page in handwritten:
                 self.replaced.append(rendered.page)
                 continue
-            dated.append((rendered.page, rendered.lastmod))
+            dated[rendered.page] = rendered.lastmod
+            if rendered.lists:
+                lists[rendered.page] = rendered.lists
             yield rendered.page, rendered.text
         for name in ASSETS:
-            yield f"assets/opsbook/{name}", resources.files("opsbook.site").joinpath("assets", name).read_text("utf-8")
+            yield f"assets/opsbook/{name}", ASSET_FOLDER / name
         yield "api/knowledge-base.json", self.export
         yield "api/triage.json", self.triage
         yield "llms.txt", llms_txt(self.site)
         yield "llms-full.txt", llms_txt(self.site, full=True)
         yield "robots.txt", robots_txt(self.site.site_url)
         if self.site.site_url:
-            yield SITEMAP, sitemap_xml(self.site.site_url, dated)
+            yield SITEMAP, sitemap_xml(self.site.site_url, content_dates(dated, lists))
 
     def navigation(self, pages: Iterable[str]) -> list[NavItem]:
         """The sidebar for the tree's `pages`: runbooks grouped by class, index pages for incidents (never
@@ -336,11 +341,21 @@ def robots_txt(site_url: str | None) -> str:
     return f"User-agent: *\nAllow: /\n{sitemap}"
 
 
-def sitemap_xml(site_url: str, pages: list[tuple[str, str | None]]) -> str:
-    """Every page with the date of its content (a record's review or update date, a hand-written page's
-    last commit), never the build date."""
+def content_dates(dated: dict[str, str | None], lists: dict[str, tuple[str, ...]]) -> dict[str, str | None]:
+    """The date of every page's content, never the build date: a record's review or update date, a
+    hand-written page's last commit; a page that lists others, the newest of theirs; any other generated
+    page (reference, catalogs), the newest date of the whole site."""
+    dates = dict(dated)
+    for page, listed in lists.items():
+        dates[page] = max((d for d in (dated.get(p) for p in listed) if d), default=None)
+    newest = max((d for d in dates.values() if d), default=None)
+    return {page: date or newest for page, date in dates.items()}
+
+
+def sitemap_xml(site_url: str, pages: dict[str, str | None]) -> str:
+    """Every page with the date of its content (see `content_dates`)."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for page, lastmod in sorted(pages):
+    for page, lastmod in sorted(pages.items()):
         date = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
         lines.append(f"  <url><loc>{escape(absolute_url(site_url, page))}</loc>{date}</url>")
     return "\n".join([*lines, "</urlset>"]) + "\n"

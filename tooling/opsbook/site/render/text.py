@@ -51,6 +51,11 @@ def plain(text: str) -> str:
     return " ".join(re.sub(r"`+([^`]*)`+", r"\1", text).split())
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 incident`, `2 incidents`, `0 incidents`."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def description(text: str, limit: int = 160) -> str:
     """The first sentence (or as much as fits in `limit` characters, cut at a word)."""
     flat = plain(text)
