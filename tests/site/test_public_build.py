@@ -154,9 +154,18 @@ def test_public_cli_build_contains_no_internal_string(canary_kb: Path, tmp_path:
     result = cli("build", "--public", "--out", str(out), cwd=canary_kb)
     assert result.exit_code == 0, result.output
     assert leaks(out) == {}
-    assert {"llms.txt", "llms-full.txt", "api/knowledge-base.json", "api/triage.json"} <= {
-        p.relative_to(out).as_posix() for p in out.rglob("*")
-    }
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+    assert {"llms.txt", "llms-full.txt", "api/knowledge-base.json", "api/triage.json"} <= written
+    copies = sorted(p for p in written if p.endswith(".md.txt"))
+    assert copies == [
+        "incidents/2026/2026-11-17-webhook-secret.md.txt",
+        "runbooks/auth-drift/old-public.md.txt",
+        "runbooks/auth-drift/rb-auth-drift.md.txt",
+        *(f"runbooks/{c}/rb-{c}.md.txt" for c in ("fallback", "session-lifecycle", "stale-deploy", "tool-policy")),
+    ]
+    stale = (out / "runbooks/auth-drift/rb-auth-drift.md.txt").read_text()
+    assert "STALE: incidents used it after its last review: 1 incident that is not public" in stale
+    assert "## Internal" not in stale
 
 
 def test_full_build_keeps_internal_records(canary_kb: Path) -> None:

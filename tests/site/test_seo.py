@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from opsbook.support.markdown_text import md
 from tests.site.conftest import ROOT
 
 SITE_URL = "https://opsbook.example.org/"
@@ -293,3 +294,37 @@ def test_every_page_has_the_default_og_image_as_an_absolute_url(site_dir: Path, 
     for page, head in heads.items():
         assert head.meta.get("og:image") == SITE_URL + "assets/opsbook/og-image.png", page
         assert head.meta.get("twitter:image") == SITE_URL + "assets/opsbook/og-image.png", page
+
+
+def record_pages() -> list[tuple[str, dict]]:
+    """(page folder, record) of every bundled runbook and incident."""
+    found = [(f"runbooks/{r['failure_class']}/{r['id']}", r) for r in bundled_runbooks()]
+    for path in sorted((ROOT / "incidents").rglob("*.yaml")):
+        record = yaml.safe_load(path.read_text())
+        found.append((f"incidents/{record['id'][:4]}/{record['id']}", record))
+    return found
+
+
+def test_every_record_page_links_its_markdown_copy_which_llms_txt_lists(site_dir: Path) -> None:
+    listed = set(re.findall(r"\]\((https://[^)\s]+\.md\.txt)\)", (site_dir / "llms.txt").read_text()))
+    pages = record_pages()
+    assert len(pages) >= 40
+    for page, record in pages:
+        copy = site_dir / f"{page}.md.txt"
+        text = copy.read_text(encoding="utf-8")
+        assert text.startswith(f"# {md(record['title'])}\n") and f"`{record['id']}`" in text, page
+        hrefs = re.findall(r'<a [^>]*href="([^"]+\.md\.txt)"', (site_dir / page / "index.html").read_text())
+        assert [(site_dir / page / href).resolve() for href in hrefs] == [copy.resolve()], page
+        assert SITE_URL + f"{page}.md.txt" in listed, page
+    assert len(listed) == len(pages)
+
+
+def test_markdown_copies_keep_commands_and_the_safety_context(site_dir: Path) -> None:
+    for page, record in record_pages():
+        if "diagnosis" not in record:
+            continue
+        text = (site_dir / f"{page}.md.txt").read_text(encoding="utf-8")
+        assert "## Before you run any step" in text.split("## Summary")[0], page
+        for step in record["diagnosis"] + record["mitigation"] + record["verification"]:
+            if step.get("command"):
+                assert "```sh\n" + step["command"].strip("\n") + "\n```" in text, (page, step["command"])

@@ -160,7 +160,8 @@ class DocsTree:
             if rendered.page in handwritten:
                 self.replaced.append(rendered.page)
                 continue
-            dated[rendered.page] = rendered.lastmod
+            if rendered.page.endswith(".md"):
+                dated[rendered.page] = rendered.lastmod
             if rendered.lists:
                 lists[rendered.page] = rendered.lists
             yield rendered.page, rendered.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import posixpath
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -25,7 +26,8 @@ from opsbook.site.model import (
     class_page,
     runbook_page,
 )
-from opsbook.site.render import jsonld
+from opsbook.site.render import jsonld, llms
+from opsbook.site.render.llms import copy_path
 from opsbook.site.render.text import (
     attribute,
     count,
@@ -81,6 +83,12 @@ def _trend_cell(summary: dict[str, Any]) -> str:
 
 def _stat_cell(summary: dict[str, Any], which: str) -> str:
     return _minutes_text(summary[f"{which}_minutes"])
+
+
+def _copy_link(page: str) -> str:
+    """The paragraph that ends a record page: a link to its Markdown copy (see `opsbook.site.render.llms`)."""
+    copy = posixpath.basename(copy_path(page))
+    return f'\n\n[Markdown copy of this page]({copy}){{ .ob-md-copy type="text/markdown" }} for agents and scripts.\n'
 
 
 class Rendered(NamedTuple):
@@ -221,10 +229,18 @@ class PageRenderer:
         return "; ".join(reasons).capitalize()
 
     def _page(
-        self, template: str, page: str, meta: dict[str, Any], *, lists: tuple[str, ...] = (), **values: Any
+        self,
+        template: str,
+        page: str,
+        meta: dict[str, Any],
+        *,
+        lists: tuple[str, ...] = (),
+        after: str = "",
+        **values: Any,
     ) -> list[Rendered]:
+        """`after`: Markdown added at the end of the body."""
         body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
-        return [self._finish(page, meta, body, lists)]
+        return [self._finish(page, meta, body.rstrip() + after, lists)]
 
     def _finish(self, page: str, meta: dict[str, Any], body: str, lists: tuple[str, ...] = ()) -> Rendered:
         """The page with its front matter; JSON-LD from `meta["opsbook"]`, or at least a BreadcrumbList."""
@@ -291,7 +307,8 @@ class PageRenderer:
             search={"boost": 2},
             opsbook={"jsonld": jsonld.runbook(self.site, view), "lastmod": runbook.last_reviewed.isoformat()},
         )
-        return self._page("runbook.md.j2", view.path, meta, view=view)
+        page = self._page("runbook.md.j2", view.path, meta, view=view, after=_copy_link(view.path))
+        return [*page, Rendered(copy_path(view.path), llms.runbook_copy(self.site, view), None)]
 
     def incident(self, view: IncidentView, incident: Incident) -> list[Rendered]:
         meta = self._meta(
@@ -300,7 +317,8 @@ class PageRenderer:
             search={"boost": 0.5},
             opsbook={"jsonld": jsonld.incident(self.site, view, incident), "lastmod": incident.updated_on.isoformat()},
         )
-        return self._page("incident.md.j2", view.path, meta, view=view, i=incident)
+        page = self._page("incident.md.j2", view.path, meta, view=view, i=incident, after=_copy_link(view.path))
+        return [*page, Rendered(copy_path(view.path), llms.incident_copy(self.site, view, incident), None)]
 
     def incident_indexes(self) -> list[Rendered]:
         site = self.site
