@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -328,3 +329,17 @@ def test_markdown_copies_keep_commands_and_the_safety_context(site_dir: Path) ->
         for step in record["diagnosis"] + record["mitigation"] + record["verification"]:
             if step.get("command"):
                 assert "```sh\n" + step["command"].strip("\n") + "\n```" in text, (page, step["command"])
+
+
+def test_every_html_title_fits_in_60_characters_and_record_headings_keep_the_full_title(
+    site_dir: Path, heads: dict[str, Head]
+) -> None:
+    long = {page: head.title.strip() for page, head in heads.items() if len(html.unescape(head.title.strip())) > 60}
+    assert long == {}
+    for page, record in record_pages():
+        assert record.get("short_title") or len(record["title"]) <= 50, page
+        text = (site_dir / page / "index.html").read_text(encoding="utf-8")
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, flags=re.DOTALL)
+        assert heading, page
+        assert html.unescape(re.sub(r"<[^>]+>", "", heading.group(1))).strip(" ¶\n") == record["title"], page
+        assert heads[page].title.strip() == (record.get("short_title") or record["title"]) + " - opsbook"

@@ -33,6 +33,7 @@ from opsbook.site.render.text import (
     count,
     description,
     file_url,
+    page_title,
     quote_url,
     relative,
     script_json,
@@ -265,7 +266,11 @@ class PageRenderer:
     def _meta(self, title: str, summary: str, tags: list[str] | None = None, **extra: Any) -> dict[str, Any]:
         """Front matter. Material inserts the title, the description and each tag into pages, its tags index
         and its search results without escaping them, so every one of them goes through `attribute`."""
-        meta = {"title": attribute(title), "description": attribute(description(summary)), **extra}
+        meta = {
+            "title": attribute(page_title(title, self.site.name)),
+            "description": attribute(description(summary)),
+            **extra,
+        }
         return meta if tags is None else {**meta, "tags": [attribute(tag) for tag in tags]}
 
     def home(self) -> list[Rendered]:
@@ -301,7 +306,7 @@ class PageRenderer:
     def runbook(self, view: RunbookView) -> list[Rendered]:
         runbook = view.runbook
         meta = self._meta(
-            runbook.title,
+            runbook.short_title or runbook.title,
             runbook.summary,
             tags=[runbook.failure_class.value, *runbook.applicability.providers],
             search={"boost": 2},
@@ -312,7 +317,7 @@ class PageRenderer:
 
     def incident(self, view: IncidentView, incident: Incident) -> list[Rendered]:
         meta = self._meta(
-            incident.title,
+            incident.short_title or incident.title,
             incident.summary,
             search={"boost": 0.5},
             opsbook={"jsonld": jsonld.incident(self.site, view, incident), "lastmod": incident.updated_on.isoformat()},

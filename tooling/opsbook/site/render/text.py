@@ -56,6 +56,20 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
+TITLE_LIMIT = 60
+"""Search results and browser tabs cut a title past about 60 characters."""
+
+
+def page_title(title: str, site_name: str) -> str:
+    """The title for a page's front matter, cut at a word so that the HTML title the theme writes,
+    `{title} - {site name}`, stays within `TITLE_LIMIT`; the page's heading keeps the whole title."""
+    budget = max(TITLE_LIMIT - len(" - ") - len(site_name), 24)
+    flat = " ".join(title.split())
+    if len(flat) <= budget:
+        return flat
+    return flat[: budget - 1].rsplit(" ", 1)[0].rstrip(",;:(\u2013\u2014-") + "…"
+
+
 def description(text: str, limit: int = 160) -> str:
     """The first sentence (or as much as fits in `limit` characters, cut at a word)."""
     flat = plain(text)
