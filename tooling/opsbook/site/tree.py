@@ -39,8 +39,6 @@ from opsbook.support.progress import Progress
 
 ASSETS = ("opsbook.css", "opsbook.js", "og-image.png")
 ASSET_FOLDER = Path(__file__).parent / "assets"
-OG_IMAGE = "assets/opsbook/og-image.png"
-"""The default `og:image` of every page (theme/main.html)."""
 SITEMAP = "sitemap-opsbook.xml"
 """Not `sitemap.xml`: MkDocs, Zensical and ProperDocs all write their own under that name, over ours."""
 OPERATING_ORDER = [
@@ -290,6 +288,7 @@ class Unpublished:
     ids: frozenset[str]
     titles: dict[tuple[str, ...], list[tuple[str, ...]]]
     """The first `TITLE_WORDS` words of each title → the whole titles, as lower-case words."""
+    first_words: frozenset[str]
 
     @classmethod
     def of(cls, index: KnowledgeIndex, site: SiteModel) -> Unpublished:
@@ -311,7 +310,7 @@ class Unpublished:
             if len(words) >= TITLE_WORDS:
                 titles[words[:TITLE_WORDS]].append(words)
                 places[" ".join(words)] = (path, line, col)
-        return cls(places, frozenset(ids), dict(titles))
+        return cls(places, frozenset(ids), dict(titles), frozenset(start[0] for start in titles))
 
     def named_in(self, content: str | Path) -> list[str]:
         """The ids and titles (as lower-case words) of unpublished records that `content` holds."""
@@ -319,11 +318,14 @@ class Unpublished:
             return []
         text = content.read_bytes().decode("utf-8", errors="ignore") if isinstance(content, Path) else content
         found = set(self.ids.intersection(_ID_TOKEN.findall(text)))
-        words = _WORD.findall(html.unescape(text).lower())
-        for start in range(len(words) - TITLE_WORDS + 1):
-            for title in self.titles.get(tuple(words[start : start + TITLE_WORDS]), ()):
-                if tuple(words[start : start + len(title)]) == title:
-                    found.add(" ".join(title))
+        if self.titles:
+            words = _WORD.findall(html.unescape(text).lower())
+            for position, word in enumerate(words):
+                if word not in self.first_words:
+                    continue
+                for title in self.titles.get(tuple(words[position : position + TITLE_WORDS]), ()):
+                    if tuple(words[position : position + len(title)]) == title:
+                        found.add(" ".join(title))
         return sorted(found)
 
     def finding(self, name: str, output: str) -> Diagnostic:
