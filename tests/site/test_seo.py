@@ -138,13 +138,18 @@ def test_incident_pages_are_articles_and_home_is_a_website(heads: dict[str, Head
     assert graph_types(heads["."])["WebSite"]["url"] == SITE_URL
 
 
-def test_sitemap_lastmod_comes_from_records_not_the_build(site_dir: Path) -> None:
+def sitemap_dates(site_dir: Path) -> dict[str | None, str | None]:
+    """Each URL of the dated sitemap → its lastmod."""
     namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     root = ET.parse(site_dir / "sitemap-opsbook.xml").getroot()
-    lastmod = {
+    return {
         url.findtext("s:loc", namespaces=namespace): url.findtext("s:lastmod", namespaces=namespace)
         for url in root.findall("s:url", namespace)
     }
+
+
+def test_sitemap_lastmod_comes_from_records_not_the_build(site_dir: Path) -> None:
+    lastmod = sitemap_dates(site_dir)
     for page, date in runbook_dates().items():
         assert lastmod[SITE_URL + page + "/"] == date, page
     assert lastmod[SITE_URL + "incidents/2026/2026-11-11-retry-storm-on-openai-429/"] is not None
@@ -274,12 +279,7 @@ def test_counts_of_one_are_singular_on_every_page(site_dir: Path) -> None:
 
 
 def test_every_sitemap_entry_has_a_lastmod_and_list_pages_date_from_what_they_list(site_dir: Path) -> None:
-    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    root = ET.parse(site_dir / "sitemap-opsbook.xml").getroot()
-    lastmod = {
-        url.findtext("s:loc", namespaces=namespace): url.findtext("s:lastmod", namespaces=namespace)
-        for url in root.findall("s:url", namespace)
-    }
+    lastmod = sitemap_dates(site_dir)
     assert len(lastmod) >= 80 and all(re.fullmatch(r"\d{4}-\d\d-\d\d", d or "") for d in lastmod.values())
     incidents = [d for url, d in lastmod.items() if re.search(r"/incidents/20\d\d/.+/$", url)]
     assert lastmod[SITE_URL + "incidents/"] == max(incidents)

@@ -96,7 +96,7 @@ def runbook_rules(document: Document, runbook: Runbook | None, file: PurePath) -
     yield from placeholders(document)
 
 
-def _short_title(document: Document, parts: Parts) -> Iterator[Diagnostic]:
+def _short_title(document: Document, parts: Parts[Runbook] | Parts[Incident]) -> Iterator[Diagnostic]:
     title: str | None = parts.get("title")
     if title is not None and len(title) > TITLE_LIMIT and parts.valid("short_title") and not parts.get("short_title"):
         yield located(

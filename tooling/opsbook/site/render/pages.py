@@ -142,7 +142,6 @@ def base_environment() -> Environment:
         utc=_utc,
         admonition_title=_admonition_title,
         first_sentence=lambda text: description(text, 300),
-        count=count,
     )
     environment.globals.update(link=relative, incident_path_by_id=incident_page_by_id)
     return environment
