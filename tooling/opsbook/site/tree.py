@@ -274,6 +274,8 @@ def review_documents(root: Path, config: Config) -> list[tuple[str, str]]:
 _ID_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 """Record ids are slugs: a token of a file's text is one whole id or none."""
 _WORD = re.compile(r"[^\W_]+")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+"""JSON escapes such as `\\u0026` (an `&` in JSON-LD), undone before titles are looked for."""
 TITLE_WORDS = 4
 """Titles shorter than this are ordinary phrases ("Second outage"), not identifying: not searched."""
 
@@ -319,7 +321,8 @@ class Unpublished:
         text = content.read_bytes().decode("utf-8", errors="ignore") if isinstance(content, Path) else content
         found = set(self.ids.intersection(_ID_TOKEN.findall(text)))
         if self.titles:
-            words = _WORD.findall(html.unescape(text).lower())
+            plain = _JSON_ESCAPE.sub(lambda escape: chr(int(escape.group(1), 16)), html.unescape(text))
+            words = _WORD.findall(plain.lower())
             for position, word in enumerate(words):
                 if word not in self.first_words:
                     continue
