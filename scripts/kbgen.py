@@ -344,6 +344,14 @@ class _Text:
         text = self.sentence().rstrip(".")
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
+    @staticmethod
+    def titled(data: dict[str, Any]) -> dict[str, Any]:
+        """A record with a `short_title` (cut at a word) when its title is past the 60 characters of `long-title`."""
+        title = data["title"]
+        if len(title) > 60:
+            data["short_title"] = title[:59].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+        return data
+
     def slug_words(self, count: int) -> list[str]:
         return self.rng.sample(WORDS, count)
 
@@ -445,7 +453,7 @@ def _runbook(
     if r.random() < 0.4:
         data["workflows"] = [w for w, _ in r.sample(WORKFLOWS, r.randint(1, 2))]
     data["visibility"] = "internal" if r.random() < 0.1 else "public"
-    return data
+    return text.titled(data)
 
 
 def _incident(
@@ -557,7 +565,7 @@ def _incident(
         data["public_summary"] = text.paragraph(1)
     else:
         data["visibility"] = "public"
-    return data
+    return text.titled(data)
 
 
 def _catalog(text: _Text) -> dict[str, dict[str, Any]]:

@@ -157,3 +157,20 @@ def test_placeholders_are_warnings_that_strict_rejects(kb: Path) -> None:
 def test_other_class_needs_a_note(kb: Path) -> None:
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", incident(failure_classes=["other"]))
     assert len(diagnostics_for(kb, "missing-key")) == 1
+
+
+def test_a_title_past_60_characters_needs_a_short_title(kb: Path) -> None:
+    long_title = "Agent stuck waiting for a human approval that never arrives in Slack"
+    path = write(
+        kb / "runbooks/fallback/rb-x.yaml", runbook("rb-x", "fallback", title=long_title, related=["rb-fallback"])
+    )
+    [diagnostic] = diagnostics_for(kb, "long-title")
+    assert diagnostic.level.value == "warning" and diagnostic.line == 2 and "short_title" in (diagnostic.hint or "")
+    write(
+        path,
+        runbook("rb-x", "fallback", title=long_title, short_title="Agent waits for approval", related=["rb-fallback"]),
+    )
+    assert diagnostics_for(kb, "long-title") == []
+    write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", incident(title=long_title))
+    [diagnostic] = diagnostics_for(kb, "long-title")
+    assert diagnostic.path.endswith("2026-11-17-webhook-secret.yaml")

@@ -82,6 +82,16 @@ def test_public_lists_only_public_incidents(kb: Path) -> None:
         assert "2026-11-10-fourth" not in [s.id for s in seen_before(index, "rb-fallback", public=True)]
 
 
+def test_public_names_only_public_runbooks_as_what_helped(kb: Path) -> None:
+    path = kb / "runbooks/auth-drift/rb-auth-drift.yaml"
+    path.write_text(path.read_text().replace("visibility: public", "visibility: internal"))
+    with KnowledgeIndex.open(kb) as index:
+        second = next(s for s in seen_before(index, "rb-fallback", public=True) if s.id == "2026-10-01-second")
+        assert second.helpful_runbooks == []
+        second = next(s for s in seen_before(index, "rb-fallback") if s.id == "2026-10-01-second")
+        assert second.helpful_runbooks == ["rb-auth-drift"]
+
+
 def test_an_incident_that_used_a_runbook_with_the_same_signature_is_listed_after_direct_uses(kb: Path) -> None:
     write(
         kb / "runbooks/session-lifecycle/rb-session-lifecycle.yaml",

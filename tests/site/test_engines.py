@@ -138,7 +138,8 @@ def test_every_record_page_has_its_title_and_json_ld(site: Path, kind: str) -> N
         dom = Dom(page_of(site, record).read_text(encoding="utf-8"))
         title = " ".join(record["title"].split())
         assert heading(dom) == title, record["id"]
-        assert find(dom.root, lambda e: e["tag"] == "title")[0]["text"].startswith(html.escape(title, quote=False))
+        short = " ".join((record.get("short_title") or record["title"]).split())
+        assert find(dom.root, lambda e: e["tag"] == "title")[0]["text"].startswith(html.escape(short, quote=False))
         assert json_ld_types(dom)[expected_type]["headline"] == title, record["id"]
 
 
@@ -204,4 +205,6 @@ def test_the_tree_carries_its_dated_sitemap_robots_and_llms_files(site: Path) ->
     sitemap = (site / "sitemap-opsbook.xml").read_text()
     assert "<loc>https://opsbook.example.org/runbooks/fallback/retry-storm/</loc><lastmod>" in sitemap
     assert (site / "llms.txt").read_text().startswith("# opsbook")
+    copy = site / "runbooks/fallback/retry-storm.md.txt"
+    assert copy.read_bytes() == (site.parent / "docs/runbooks/fallback/retry-storm.md.txt").read_bytes()
     assert json.loads((site / "api/knowledge-base.json").read_text())["runbooks"]

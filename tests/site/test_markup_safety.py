@@ -126,9 +126,11 @@ class Payloads:
             self.fields.append(path)
         return self.fields.index(path)
 
-    def text(self, path: str) -> str:
+    def text(self, path: str, limit: int | None = None) -> str:
+        """The payload; within `limit` characters, its shorter form (the field's `max_length`)."""
         n = self.number(path)
-        return f"\"'><img src=x onerror=alert('F{n}')><svg onload=alert('F{n}')>{{{{7*7}}}}"
+        payload = f"\"'><img src=x onerror=alert('F{n}')><svg onload=alert('F{n}')>{{{{7*7}}}}"
+        return payload if limit is None or len(payload) <= limit else f"'><img src=x onerror=alert('F{n}')>{{{{7*7}}}}"
 
     def url(self, path: str) -> str:
         n = self.number(path)
@@ -136,7 +138,8 @@ class Payloads:
 
 
 def shape(annotation: Any, metadata: Sequence[Any] = ()) -> tuple[str, Any]:
-    """What a model field holds: text, url, id (a pattern), model, list, or other (enums, dates, numbers)."""
+    """What a model field holds: text (with its maximum length), url, id (a pattern), model, list, or other
+    (enums, dates, numbers)."""
     origin = get_origin(annotation)
     if origin is Annotated:
         base, *extra = get_args(annotation)
@@ -149,7 +152,8 @@ def shape(annotation: Any, metadata: Sequence[Any] = ()) -> tuple[str, Any]:
         if any(isinstance(item, AfterValidator) for item in metadata):
             return "url", None
         pattern = next((item.pattern for item in metadata if getattr(item, "pattern", None)), None)
-        return ("id", pattern) if pattern else ("text", None)
+        limit = next((item.max_length for item in metadata if getattr(item, "max_length", None)), None)
+        return ("id", pattern) if pattern else ("text", limit)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "model", annotation
     return "other", annotation
@@ -173,8 +177,10 @@ def hostile(model: type[BaseModel], base: dict[str, Any], prefix: str, payloads:
     for name, info in model.model_fields.items():
         kind, detail = shape(info.annotation, info.metadata)
         path = f"{prefix}.{name}"
-        if kind in ("text", "url"):
-            data[name] = getattr(payloads, kind)(path)
+        if kind == "text":
+            data[name] = payloads.text(path, detail)
+        elif kind == "url":
+            data[name] = payloads.url(path)
         elif kind == "model":
             data[name] = hostile(detail, data.get(name) or {}, path, payloads)
         elif kind == "list":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -32,19 +32,35 @@ class Freshness(NamedTuple):
     """Ids of the incidents that used the runbook after its last review, in order."""
     drill: DrillState
     last_drill: dt.date | None
+    hidden_uses: int = 0
+    """Incidents that used it after its last review but may not be named (see `shown_to`)."""
 
     @property
     def stale(self) -> bool:
-        return self.past_interval or bool(self.used_after_review)
+        return self.past_interval or bool(self.used_after_review) or self.hidden_uses > 0
+
+    @property
+    def uses_after_review(self) -> int:
+        return len(self.used_after_review) + self.hidden_uses
 
     @property
     def reasons(self) -> list[str]:
         reasons = []
         if self.past_interval:
             reasons.append(f"review was due on {self.review_due.isoformat()}")
-        if self.used_after_review:
-            reasons.append("used after its last review by " + ", ".join(self.used_after_review))
+        if self.uses_after_review:
+            hidden = self.hidden_uses
+            unnamed = [f"{hidden} unpublished incident{'s' if hidden > 1 else ''}"] if hidden else []
+            who = [*self.used_after_review, *unnamed]
+            reasons.append("used after its last review by " + ", ".join(who))
         return reasons
+
+    def shown_to(self, incident_ids: Container[str]) -> Freshness:
+        """The same state for a reader who may see only `incident_ids` (a public build): the others are
+        counted, never named."""
+        named = tuple(i for i in self.used_after_review if i in incident_ids)
+        hidden = self.hidden_uses + len(self.used_after_review) - len(named)
+        return self._replace(used_after_review=named, hidden_uses=hidden)
 
 
 class RunbookFreshness(NamedTuple):

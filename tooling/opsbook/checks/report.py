@@ -121,11 +121,15 @@ def _reported(
 
 
 class PublicBuildRefused(Exception):
-    """A public build never runs while a likely secret is in the knowledge base, or a file it would publish
-    could not be scanned (see `publication_blockers`)."""
+    """A public build never runs while a likely secret is in the knowledge base, a file it would publish
+    could not be scanned (see `publication_blockers`), or a file it writes names a record it leaves out
+    (see `opsbook.site.tree`)."""
 
     def __init__(self, findings: list[Diagnostic], what: str = "build") -> None:
-        super().__init__(f"{len(findings)} likely secret(s) or unscanned file(s) found; a public {what} refuses to run")
+        super().__init__(
+            f"{len(findings)} likely secret(s), unscanned file(s) or unpublished record(s) named in public output "
+            f"found; a public {what} refuses to run"
+        )
         self.findings = findings
 
 

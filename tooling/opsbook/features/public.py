@@ -57,7 +57,12 @@ def public_runbooks(runbooks: list[Runbook]) -> list[Runbook]:
 
 def public_runbook(runbook: Runbook, runbook_ids: set[str]) -> Runbook:
     """A public runbook as published: internal fields emptied, links only to the public `runbook_ids`."""
-    return strip_internal(runbook).model_copy(update={"related": [x for x in runbook.related if x in runbook_ids]})
+    return strip_internal(runbook).model_copy(
+        update={
+            "related": [x for x in runbook.related if x in runbook_ids],
+            "replaced_by": runbook.replaced_by if runbook.replaced_by in runbook_ids else None,
+        }
+    )
 
 
 def public_incident(incident: Incident, runbook_ids: set[str], incident_ids: set[str]) -> Incident:

@@ -49,7 +49,8 @@ class SeenBefore:
     note: str | None
     """What the responders said of the runbook."""
     helpful_runbooks: list[str]
-    """Other runbooks that helped in that incident."""
+    """Other runbooks that helped in that incident (among those the reader may see: valid ones, and only
+    public ones in a public answer)."""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -100,20 +101,33 @@ def _seen(index: KnowledgeIndex, runbook_id: str, siblings: set[str], limit: int
     if not picked:
         return []
     rows: dict[str, tuple[str, str, int, str, str | None]] = {}
-    uses: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)
-    for path, incident_id, title, started_day, severity, resolution, runbook, helped, note in index.connection.execute(
-        f"""SELECT u.path, r.id, r.title, r.started_day, r.severity, r.resolution, u.target, u.detail, u.note
-            FROM refs u JOIN records r ON r.path = u.path
-            WHERE u.field = 'runbooks_used' AND u.path IN ({",".join("?" * len(picked))})
-            ORDER BY u.path, u.position""",
+    uses: dict[str, list[tuple[str, str | None, str | None, bool]]] = defaultdict(list)
+    for (
+        path,
+        incident_id,
+        title,
+        started_day,
+        severity,
+        resolution,
+        runbook,
+        helped,
+        note,
+        shown,
+    ) in index.connection.execute(
+        f"""SELECT u.path, r.id, r.title, r.started_day, r.severity, r.resolution, u.target, u.detail, u.note,
+                       EXISTS(SELECT 1 FROM records b WHERE b.kind = 'runbook' AND b.id = u.target AND b.valid
+                              {"AND b.visibility = 'public'" if public else ""})
+                FROM refs u JOIN records r ON r.path = u.path
+                WHERE u.field = 'runbooks_used' AND u.path IN ({",".join("?" * len(picked))})
+                ORDER BY u.path, u.position""",
         picked,
     ):
         rows[path] = (incident_id, title, started_day, severity, resolution)
-        uses[path].append((runbook, helped, note))
+        uses[path].append((runbook, helped, note, bool(shown)))
     found = []
     for path in picked:
         incident_id, title, started_day, severity, resolution = rows[path]
-        own = next(((helped, note) for r, helped, note in uses[path] if r == runbook_id), None)
+        own = next(((helped, note) for r, helped, note, _ in uses[path] if r == runbook_id), None)
         found.append(
             SeenBefore(
                 incident_id,
@@ -125,7 +139,7 @@ def _seen(index: KnowledgeIndex, runbook_id: str, siblings: set[str], limit: int
                 "runbook" if own else "signature",
                 own[0] if own else None,
                 own[1] if own else None,
-                [r for r, helped, _ in uses[path] if helped == "yes" and r != runbook_id],
+                [r for r, helped, _, shown in uses[path] if helped == "yes" and r != runbook_id and shown],
             )
         )
     return found

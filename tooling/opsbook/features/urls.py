@@ -17,8 +17,11 @@ def class_page(failure_class: str) -> str:
 
 
 def page_url(page: str) -> str:
-    """Site-relative URL of a docs page with directory URLs: `runbooks/a/b.md` → `runbooks/a/b/`."""
-    stem = page[: -len(".md")] if page.endswith(".md") else page
+    """Site-relative URL of a docs page with directory URLs: `runbooks/a/b.md` → `runbooks/a/b/`; any
+    other file (`api/knowledge-base.json`) is served where it is."""
+    if not page.endswith(".md"):
+        return page
+    stem = page[: -len(".md")]
     if stem == "index" or stem.endswith("/index"):
         return stem[: -len("index")]
     return stem + "/"

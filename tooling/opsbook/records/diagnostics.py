@@ -68,8 +68,12 @@ CODES: dict[str, str] = {
     "sensitive-unflagged": "A step whose command looks sensitive (deploys, purges, rotates, deletes) has no approver.",
     "action-item-owner": "An action item that is not done has no owner or no due date.",
     "deprecated-without-replacement": "A deprecated runbook does not name its replacement.",
+    "long-title": "A record's title is longer than 60 characters and it has no `short_title` for search results "
+    "and browser tabs.",
     "placeholder": "Scaffolded placeholder text (<...>) is still in the record.",
     "secret": "A value looks like a real credential.",
+    "names-unpublished": "A public build would publish the id of a record it leaves out (an internal incident or "
+    "runbook) in one of its files; it refuses to run.",
     # graph
     "dangling-ref": "A reference points at a record that does not exist.",
     "self-ref": "A record refers to itself.",

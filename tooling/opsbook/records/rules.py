@@ -20,6 +20,7 @@ from opsbook.records.models import (
     RunbookStatus,
     Step,
 )
+from opsbook.records.models.common import TITLE_LIMIT
 from opsbook.records.models.incident import Timestamps
 from opsbook.records.parts import Parts
 from opsbook.records.validate import dotted, located
@@ -49,6 +50,7 @@ def runbook_rules(document: Document, runbook: Runbook | None, file: PurePath) -
     """The runbook's own rules; for an invalid runbook (None), those its valid fields still allow."""
     parts = Parts(Runbook, document.data, runbook)
     yield from _id_matches_file(document, parts.get("id"), file)
+    yield from _short_title(document, parts)
     failure_class: FailureClass | None = parts.get("failure_class")
     if failure_class is not None and file.parent.name != failure_class.value:
         target = _class_folder(file, failure_class.value)
@@ -94,6 +96,20 @@ def runbook_rules(document: Document, runbook: Runbook | None, file: PurePath) -
     yield from placeholders(document)
 
 
+def _short_title(document: Document, parts: Parts[Runbook] | Parts[Incident]) -> Iterator[Diagnostic]:
+    title: str | None = parts.get("title")
+    if title is not None and len(title) > TITLE_LIMIT and parts.valid("short_title") and not parts.get("short_title"):
+        yield located(
+            document,
+            ("title",),
+            "long-title",
+            f"the title has {len(title)} characters: search results and browser tabs cut it after about {TITLE_LIMIT}",
+            level=Level.WARNING,
+            hint=f"add `short_title:` (at most {TITLE_LIMIT} characters, the symptom first); the page heading keeps "
+            "the full title",
+        )
+
+
 def _step_rules(document: Document, where: tuple[str, int], step: Step) -> Iterator[Diagnostic]:
     if step.sensitive and not step.requires_approval:
         yield located(
@@ -119,6 +135,7 @@ def incident_rules(document: Document, incident: Incident | None, file: PurePath
     parts = Parts(Incident, document.data, incident)
     record_id: str | None = parts.get("id")
     yield from _id_matches_file(document, record_id, file)
+    yield from _short_title(document, parts)
     if record_id is not None and file.parent.name != record_id[:4]:
         yield located(
             document,

@@ -170,7 +170,10 @@ def build_site_model(index: KnowledgeIndex, *, public: bool, today: dt.date, sit
             for row in incident_rows(index)
             if row.visibility == "internal" and row.public_summary
         ]
+    shown_incidents = {row.id for row in rows}
     freshness = {state.path: state.freshness for state in runbook_freshness(index, today)}
+    if public:
+        freshness = {path: state.shown_to(shown_incidents) for path, state in freshness.items()}
     runbook_by_id = {r.id: r for r in runbooks}
     workflow_catalog = index.catalog("workflows.yaml", WorkflowCatalog)
     workflows = workflow_catalog.workflows if workflow_catalog else []
@@ -220,7 +223,6 @@ def build_site_model(index: KnowledgeIndex, *, public: bool, today: dt.date, sit
         for c in FailureClass
     ]
     tools = index.catalog("tools.yaml", ToolCatalog)
-    shown_incidents = {row.id for row in rows}
 
     def load_incidents(paths: list[str]) -> dict[str, Incident]:
         records = index.incidents(paths)

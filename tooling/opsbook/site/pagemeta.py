@@ -12,7 +12,7 @@ import yaml
 
 from opsbook.site.render.jsonld import CONTEXT, breadcrumbs
 from opsbook.site.render.pages import Rendered, page_text
-from opsbook.site.render.text import attribute, description
+from opsbook.site.render.text import attribute, description, page_title
 
 _MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`]|<[^>]+>")
 _FRONT_MATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
@@ -79,6 +79,8 @@ def handwritten_page(page: str, source: Path, site_name: str, site_url: str | No
     if lastmod:
         meta["opsbook"] = {**{k: v for k, v in ours.items() if k != "jsonld"}, "lastmod": lastmod}
     title = _title(body, meta, Path(page).stem.replace("-", " ").capitalize())
+    if page_title(title, site_name) != title:
+        meta["title"] = attribute(page_title(title, site_name))
     trail = [(site_name, "index.md"), (title, page)]
     jsonld = ours.get("jsonld") or {"@context": CONTEXT, **breadcrumbs(site_url, trail)}
     return Rendered(page, page_text(meta, body, jsonld), lastmod)

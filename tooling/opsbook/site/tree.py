@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -35,7 +34,8 @@ from opsbook.support.clock import today
 from opsbook.support.periods import IsoWeek
 from opsbook.support.progress import Progress
 
-ASSETS = ("opsbook.css", "opsbook.js")
+ASSETS = ("opsbook.css", "opsbook.js", "og-image.png")
+ASSET_FOLDER = Path(__file__).parent / "assets"
 SITEMAP = "sitemap-opsbook.xml"
 """Not `sitemap.xml`: MkDocs, Zensical and ProperDocs all write their own under that name, over ours."""
 OPERATING_ORDER = [
@@ -121,15 +121,28 @@ class DocsTree:
         return found
 
     def entries(self) -> Iterator[Entry]:
-        """Every file of the tree, rendered as it is asked for; hand-written pages win over generated ones."""
+        """Every file of the tree, rendered as it is asked for; hand-written pages win over generated ones.
+        A public tree raises `PublicBuildRefused` on the first file that names a record it leaves out."""
+        if not self.site.public:
+            yield from self._entries()
+            return
+        unpublished = Unpublished.of(self.index, self.site)
+        for relative, content in self._entries():
+            named = unpublished.named_in(content)
+            if named:
+                raise PublicBuildRefused([unpublished.finding(name, relative) for name in named])
+            yield relative, content
+
+    def _entries(self) -> Iterator[Entry]:
         handwritten = self.handwritten()
         pages = frozenset(p for p in handwritten if p.endswith(".md"))
-        dated: list[tuple[str, str | None]] = []
+        dated: dict[str, str | None] = {}
+        lists: dict[str, tuple[str, ...]] = {}
         self.replaced = []
         for relative, source in handwritten.items():
             if relative in pages:
                 rendered = handwritten_page(relative, source, self.site.name, self.site.site_url)
-                dated.append((relative, rendered.lastmod))
+                dated[relative] = rendered.lastmod
                 yield relative, rendered.text
             else:
                 yield relative, source
@@ -139,17 +152,20 @@ class DocsTree:
             if rendered.page in handwritten:
                 self.replaced.append(rendered.page)
                 continue
-            dated.append((rendered.page, rendered.lastmod))
+            if rendered.page.endswith(".md"):
+                dated[rendered.page] = rendered.lastmod
+            if rendered.lists:
+                lists[rendered.page] = rendered.lists
             yield rendered.page, rendered.text
         for name in ASSETS:
-            yield f"assets/opsbook/{name}", resources.files("opsbook.site").joinpath("assets", name).read_text("utf-8")
+            yield f"assets/opsbook/{name}", ASSET_FOLDER / name
         yield "api/knowledge-base.json", self.export
         yield "api/triage.json", self.triage
         yield "llms.txt", llms_txt(self.site)
         yield "llms-full.txt", llms_txt(self.site, full=True)
         yield "robots.txt", robots_txt(self.site.site_url)
         if self.site.site_url:
-            yield SITEMAP, sitemap_xml(self.site.site_url, dated)
+            yield SITEMAP, sitemap_xml(self.site.site_url, content_dates(dated, lists))
 
     def navigation(self, pages: Iterable[str]) -> list[NavItem]:
         """The sidebar for the tree's `pages`: runbooks grouped by class, index pages for incidents (never
@@ -247,16 +263,71 @@ def review_documents(root: Path, config: Config) -> list[tuple[str, str]]:
     return [(str(week), page) for week, page in sorted(found, reverse=True)]
 
 
+_ID_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_BETWEEN_IDS = bytes(byte if byte in _ID_BYTES else 0x20 for byte in range(256))
+"""Record ids are slugs: with every other byte made a space, a word of a file is one whole id or none
+(`bytes.translate` and `split` do this at C speed, several times faster than a regular expression)."""
+
+
+@dataclass(frozen=True)
+class Unpublished:
+    """The ids of the records a public tree leaves out, to find in any file of the tree: its text,
+    attributes, URLs, JSON and SVG alike. An incident's id carries its date and topic.
+
+    Titles are not searched: a redacted incident's public summary or a public runbook's symptom may
+    rightly share the words of an internal title. They, and dates, stay out of public files because the
+    public site model holds no unpublished record (`opsbook.site.model`); the canary test checks both."""
+
+    places: dict[bytes, tuple[str, int, int]]
+    """Id (UTF-8) → the record's path, line and column."""
+
+    @classmethod
+    def of(cls, index: KnowledgeIndex, site: SiteModel) -> Unpublished:
+        """Ids without a hyphen are left out: a one-word id is also an ordinary word of prose."""
+        shown = set(site.runbooks) | {view.id for view in site.incidents}
+        rows = index.connection.execute(
+            """SELECT id, path, line, col FROM records
+               WHERE kind IN ('runbook', 'incident') AND visibility != 'public'"""
+        )
+        return cls({i.encode(): (path, line, col) for i, path, line, col in rows if i not in shown and "-" in i})
+
+    def named_in(self, content: str | Path) -> list[str]:
+        """The ids of unpublished records that `content` holds."""
+        if not self.places:
+            return []
+        data = content.read_bytes() if isinstance(content, Path) else content.encode()
+        return sorted(i.decode() for i in self.places.keys() & set(data.translate(_BETWEEN_IDS).split()))
+
+    def finding(self, record_id: str, output: str) -> Diagnostic:
+        return Diagnostic(
+            *self.places[record_id.encode()],
+            "names-unpublished",
+            f"the public build would publish the id {record_id!r} of a record it leaves out, in {output}",
+            hint="remove the mention from the public record or page it comes from, or publish this record "
+            "(visibility: public)",
+        )
+
+
 def robots_txt(site_url: str | None) -> str:
     sitemap = f"Sitemap: {site_url.rstrip('/')}/{SITEMAP}\n" if site_url else ""
     return f"User-agent: *\nAllow: /\n{sitemap}"
 
 
-def sitemap_xml(site_url: str, pages: list[tuple[str, str | None]]) -> str:
-    """Every page with the date of its content (a record's review or update date, a hand-written page's
-    last commit), never the build date."""
+def content_dates(dated: dict[str, str | None], lists: dict[str, tuple[str, ...]]) -> dict[str, str | None]:
+    """The date of every page's content, never the build date: a record's review or update date, a
+    hand-written page's last commit; a page that lists others, the newest of theirs; any other generated
+    page (reference, catalogs), the newest date of the whole site."""
+    dates = dict(dated)
+    for page, listed in lists.items():
+        dates[page] = max((d for d in (dated.get(p) for p in listed) if d), default=None)
+    newest = max((d for d in dates.values() if d), default=None)
+    return {page: date or newest for page, date in dates.items()}
+
+
+def sitemap_xml(site_url: str, pages: dict[str, str | None]) -> str:
+    """Every page with the date of its content (see `content_dates`)."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for page, lastmod in sorted(pages):
+    for page, lastmod in sorted(pages.items()):
         date = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
         lines.append(f"  <url><loc>{escape(absolute_url(site_url, page))}</loc>{date}</url>")
     return "\n".join([*lines, "</urlset>"]) + "\n"

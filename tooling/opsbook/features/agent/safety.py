@@ -21,11 +21,11 @@ def runbook_flags(runbook: Runbook, freshness: Freshness, shown_incidents: Conta
     reasons = []
     if freshness.past_interval:
         reasons.append(f"its review was due on {freshness.review_due.isoformat()}")
-    if freshness.used_after_review:
-        named = [i for i in freshness.used_after_review if i in shown_incidents]
-        hidden = len(freshness.used_after_review) - len(named)
-        who = named + ([f"{hidden} incident{'s that are' if hidden != 1 else ' that is'} not public"] if hidden else [])
-        reasons.append("incidents used it after its last review: " + ", ".join(who))
+    shown = freshness.shown_to(shown_incidents)
+    if shown.uses_after_review:
+        hidden = shown.hidden_uses
+        unnamed = [f"{hidden} incident{'s that are' if hidden != 1 else ' that is'} not public"] if hidden else []
+        reasons.append("incidents used it after its last review: " + ", ".join([*shown.used_after_review, *unnamed]))
     gated = [
         GatedStep(
             section=section,

@@ -57,6 +57,9 @@ class Record(BaseModel):
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TITLE_LIMIT = 60
+"""Longer titles are cut in search results and browser tabs: a record needs a `short_title` past this."""
+PageTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_LIMIT)]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120),

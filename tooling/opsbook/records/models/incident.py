@@ -14,6 +14,7 @@ from opsbook.records.models.common import (
     FailureClass,
     IncidentId,
     Name,
+    PageTitle,
     Priority,
     Record,
     Reference,
@@ -205,6 +206,11 @@ class Incident(Record):
 
     id: IncidentId
     title: ShortText
+    short_title: PageTitle | None = Field(
+        None,
+        description="At most 60 characters, for search results, browser tabs and the sidebar when `title` is "
+        "longer; the page heading keeps `title`.",
+    )
     example: bool = Field(False, description="A worked example that ships with opsbook, not a real event.")
     status: IncidentStatus
     severity: Severity

@@ -11,6 +11,7 @@ from opsbook.records.models.common import (
     INTERNAL,
     FailureClass,
     Name,
+    PageTitle,
     Record,
     Reference,
     RunbookId,
@@ -74,6 +75,11 @@ class Runbook(Record):
 
     id: RunbookId
     title: ShortText = Field(description="States the symptom, e.g. `Stripe webhook 400 after deploy`.")
+    short_title: PageTitle | None = Field(
+        None,
+        description="At most 60 characters, for search results, browser tabs and the sidebar when `title` is "
+        "longer; the page heading keeps `title`.",
+    )
     failure_class: FailureClass
     status: RunbookStatus
     replaced_by: RunbookId | None = Field(None, description="The runbook that replaces a deprecated one.")

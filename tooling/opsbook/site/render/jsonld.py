@@ -83,11 +83,11 @@ def runbook(site: SiteModel, view: RunbookView) -> dict[str, Any]:
                 "@type": "HowToStep",
                 "position": position,
                 "name": description(step.action, 110),
-                "text": " ".join(
+                "text": "\n".join(
                     part
                     for part in (
                         _sentence(plain(step.action)),
-                        f"Run: {' '.join(step.command.split())}" if step.command else "",
+                        f"Run:\n{step.command.strip()}" if step.command else "",
                         _sentence(f"You should see: {plain(step.expected)}") if step.expected else "",
                         f"Requires approval from {step.requires_approval or 'a named approver'}."
                         if step.needs_approval

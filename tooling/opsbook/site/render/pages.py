@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import posixpath
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -26,10 +27,13 @@ from opsbook.site.model import (
     class_page,
     runbook_page,
 )
-from opsbook.site.render import jsonld
+from opsbook.site.render import jsonld, llms
+from opsbook.site.render.llms import copy_path
 from opsbook.site.render.text import (
     attribute,
+    count,
     description,
+    page_title,
     quote_url,
     relative,
     script_json,
@@ -104,12 +108,21 @@ def _month_label(month: str, *, first: bool) -> str:
     return f"{day:%b}\n{day.year}" if first or day.month == 1 else f"{day:%b}"
 
 
+def _copy_link(page: str) -> str:
+    """The paragraph that ends a record page: a link to its Markdown copy (see `opsbook.site.render.llms`)."""
+    copy = posixpath.basename(copy_path(page))
+    return f'\n\n[Markdown copy of this page]({copy}){{ .ob-md-copy type="text/markdown" }} for agents and scripts.\n'
+
+
 class Rendered(NamedTuple):
-    """One page of the docs tree: its docs-relative path, its Markdown and the date of its content."""
+    """One page of the docs tree: its docs-relative path, its Markdown and the date of its content. A page
+    that lists others (an index, a class page) has no date of its own: its `lists` date it in the sitemap,
+    by the newest of theirs."""
 
     page: str
     text: str
     lastmod: str | None
+    lists: tuple[str, ...] = ()
 
 
 def front_matter(values: dict[str, Any]) -> str:
@@ -225,16 +238,25 @@ class PageRenderer:
         reasons = []
         if view.freshness.past_interval:
             reasons.append(f"its review was due on {view.freshness.review_due.isoformat()}")
-        if view.freshness.used_after_review:
-            count = len(view.freshness.used_after_review)
-            reasons.append(f"{count} incident{'s' if count > 1 else ''} used it after its last review")
+        if view.freshness.uses_after_review:
+            reasons.append(f"{count(view.freshness.uses_after_review, 'incident')} used it after its last review")
         return "; ".join(reasons).capitalize()
 
-    def _page(self, template: str, page: str, meta: dict[str, Any], **values: Any) -> list[Rendered]:
+    def _page(
+        self,
+        template: str,
+        page: str,
+        meta: dict[str, Any],
+        *,
+        lists: tuple[str, ...] = (),
+        after: str = "",
+        **values: Any,
+    ) -> list[Rendered]:
+        """`after`: Markdown added at the end of the body."""
         body = self.environment.get_template(template).render(page=page, view=values.pop("view", None), **values)
-        return [self._finish(page, meta, body)]
+        return [self._finish(page, meta, body.rstrip() + after, lists)]
 
-    def _finish(self, page: str, meta: dict[str, Any], body: str) -> Rendered:
+    def _finish(self, page: str, meta: dict[str, Any], body: str, lists: tuple[str, ...] = ()) -> Rendered:
         """The page with its front matter; JSON-LD from `meta["opsbook"]`, or at least a BreadcrumbList."""
         meta = dict(meta)
         ours = meta.pop("opsbook", {})
@@ -242,7 +264,10 @@ class PageRenderer:
         if lastmod:
             meta["opsbook"] = {"lastmod": lastmod}
         jsonld = ours.get("jsonld") or self._breadcrumbs(page, html.unescape(meta["title"]))
-        return Rendered(page, page_text(meta, body, jsonld), lastmod)
+        return Rendered(page, page_text(meta, body, jsonld), lastmod, lists)
+
+    def _record_pages(self) -> tuple[str, ...]:
+        return (*(v.path for v in self.site.runbooks.values()), *(v.path for v in self.site.incidents))
 
     def _breadcrumbs(self, page: str, title: str) -> dict[str, Any]:
         trail = [(self.site.name, "index.md")]
@@ -254,7 +279,11 @@ class PageRenderer:
     def _meta(self, title: str, summary: str, tags: list[str] | None = None, **extra: Any) -> dict[str, Any]:
         """Front matter. Material inserts the title, the description and each tag into pages, its tags index
         and its search results without escaping them, so every one of them goes through `attribute`."""
-        meta = {"title": attribute(title), "description": attribute(description(summary)), **extra}
+        meta = {
+            "title": attribute(page_title(title, self.site.name)),
+            "description": attribute(description(summary)),
+            **extra,
+        }
         return meta if tags is None else {**meta, "tags": [attribute(tag) for tag in tags]}
 
     def home(self) -> list[Rendered]:
@@ -263,13 +292,14 @@ class PageRenderer:
         follow_ups = site.open_follow_ups
         summary = (
             f"Runbooks and blameless postmortems for the five ways AI-agent systems fail: auth drift, session "
-            f"lifecycle, fallback, stale deploys and tool policy. {len(site.runbooks)} runbooks."
+            f"lifecycle, fallback, stale deploys and tool policy. {count(len(site.runbooks), 'runbook')}."
         )
         meta = self._meta(site.name, summary, hide=["navigation"], opsbook={"jsonld": jsonld.home(site)})
         return self._page(
             "home.md.j2",
             "index.md",
             meta,
+            lists=self._record_pages(),
             recent_runbooks=recent[:8],
             follow_ups=follow_ups,
             overdue_count=sum(f.overdue for f in follow_ups),
@@ -283,27 +313,30 @@ class PageRenderer:
             tags=[view.id],
             opsbook={"jsonld": jsonld.class_page(self.site, view)},
         )
-        return self._page("class.md.j2", view.path, meta, view=view)
+        listed = (*(r.path for r in view.runbooks), *(i.path for i in view.incidents))
+        return self._page("class.md.j2", view.path, meta, view=view, lists=listed)
 
     def runbook(self, view: RunbookView) -> list[Rendered]:
         runbook = view.runbook
         meta = self._meta(
-            runbook.title,
+            runbook.short_title or runbook.title,
             runbook.summary,
             tags=[runbook.failure_class.value, *runbook.applicability.providers],
             search={"boost": 2},
             opsbook={"jsonld": jsonld.runbook(self.site, view), "lastmod": runbook.last_reviewed.isoformat()},
         )
-        return self._page("runbook.md.j2", view.path, meta, view=view)
+        page = self._page("runbook.md.j2", view.path, meta, view=view, after=_copy_link(view.path))
+        return [*page, Rendered(copy_path(view.path), llms.runbook_copy(self.site, view), None)]
 
     def incident(self, view: IncidentView, incident: Incident) -> list[Rendered]:
         meta = self._meta(
-            incident.title,
+            incident.short_title or incident.title,
             incident.summary,
             search={"boost": 0.5},
             opsbook={"jsonld": jsonld.incident(self.site, view, incident), "lastmod": incident.updated_on.isoformat()},
         )
-        return self._page("incident.md.j2", view.path, meta, view=view, i=incident)
+        page = self._page("incident.md.j2", view.path, meta, view=view, i=incident, after=_copy_link(view.path))
+        return [*page, Rendered(copy_path(view.path), llms.incident_copy(self.site, view, incident), None)]
 
     def incident_indexes(self) -> list[Rendered]:
         site = self.site
@@ -311,7 +344,8 @@ class PageRenderer:
             {v.id[:4] for v in site.incidents} | {str(r.started.year) for r in site.redacted},
             reverse=True,
         )
-        severities = [s.value for s in Severity]
+        severities = [s.value for s in Severity if any(v.severity is s for v in site.incidents)]
+        classes = [c for c in site.classes if c.incidents]
         pages: list[Rendered] = []
         total = len(site.incidents)
 
@@ -327,34 +361,39 @@ class PageRenderer:
                     views=views,
                     years=years,
                     severities=severities,
+                    incident_classes=classes,
                     show_navigation=extra.get("navigation", False),
                     redacted=extra.get("redacted", []),
+                    lists=tuple(v.path for v in extra.get("listed", views)),
                 )
             )
 
         index(
             "incidents/index.md",
             "Incidents",
-            f"{total} postmortems, newest first. The 25 most recent are listed here; use the year, class and "
-            "severity pages for the rest.",
+            f"{count(total, 'postmortem')}, newest first. The 25 most recent are listed here; use the year, class "
+            "and severity pages for the rest."
+            if total > 25
+            else f"{count(total, 'postmortem')}, newest first.",
             site.incidents[:25],
             navigation=True,
             redacted=site.redacted,
+            listed=site.incidents,
         )
         for year in years:
             views = [v for v in site.incidents if v.id.startswith(year)]
             index(
                 f"incidents/{year}/index.md",
                 f"Incidents in {year}",
-                f"{len(views)} incidents started in {year}.",
+                f"{count(len(views), 'incident')} started in {year}.",
                 views,
                 redacted=[r for r in site.redacted if str(r.started.year) == year],
             )
-        for view in site.classes:
+        for view in classes:
             index(
                 f"incidents/by-class/{view.id}.md",
                 f"{view.title} incidents",
-                f"{len(view.incidents)} incidents involved {view.title.lower()}.",
+                f"{count(len(view.incidents), 'incident')} involved {view.title.lower()}.",
                 view.incidents,
             )
         for severity in severities:
@@ -362,7 +401,7 @@ class PageRenderer:
             index(
                 f"incidents/by-severity/{severity.lower()}.md",
                 f"{severity} incidents",
-                f"{len(views)} incidents were rated {severity}.",
+                f"{count(len(views), 'incident')} {'was' if len(views) == 1 else 'were'} rated {severity}.",
                 views,
             )
         return pages
@@ -485,6 +524,7 @@ class PageRenderer:
             "graph.md.j2",
             page,
             self._meta("Runbook graph", summary, search={"exclude": True}),
+            lists=(*(v.path for v in site.runbooks.values()), *(v.path for v in shown)),
             drawing=drawing,
             incidents_shown=len(shown),
             incidents_total=len(site.incidents),
@@ -493,7 +533,8 @@ class PageRenderer:
     def tags(self) -> list[Rendered]:
         summary = "Runbooks and failure-class pages grouped by failure class and by provider."
         body = "# Tags\n\nRunbooks grouped by failure class and provider.\n\n<!-- material/tags -->\n"
-        return [self._finish("tags.md", self._meta("Tags", summary, search={"exclude": True}), body)]
+        runbooks = tuple(v.path for v in self.site.runbooks.values())
+        return [self._finish("tags.md", self._meta("Tags", summary, search={"exclude": True}), body, runbooks)]
 
     def reviews_index(self) -> list[Rendered]:
         summary = "Weekly incident review documents across Build, Growth and QA, newest first."
@@ -501,6 +542,7 @@ class PageRenderer:
             "reviews_index.md.j2",
             "reviews/index.md",
             self._meta("Weekly reviews", summary),
+            lists=tuple(page for _, page in self.reviews),
             reviews=self.reviews,
             public=self.site.public,
         )
@@ -569,6 +611,7 @@ class PageRenderer:
             "metrics.md.j2",
             "metrics.md",
             self._meta("Metrics", summary, search={"exclude": True}),
+            lists=self._record_pages(),
             stats=summary_stats,
             weeks=[str(w) for w in weeks],
             per_class=per_class,

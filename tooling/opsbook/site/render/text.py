@@ -14,17 +14,6 @@ def quote_url(value: str) -> str:
     return urllib.parse.quote(value, safe=":/?#[]@!$&'()*+,;=%-._~")
 
 
-def file_url(page: str, directory_urls: bool = True) -> str:
-    """The site-relative URL MkDocs gives a docs page: `runbooks/a/b.md` → `runbooks/a/b/` (or `….html`)."""
-    parent, _, name = page.rpartition("/")
-    stem = name.removesuffix(".md")
-    if stem == "index" and directory_urls:
-        return f"{parent}/" if parent else "./"
-    if not directory_urls:
-        return f"{parent}/{stem}.html" if parent else f"{stem}.html"
-    return f"{parent}/{stem}/" if parent else f"{stem}/"
-
-
 def url_relative(url: str, from_url: str) -> str:
     """`url` relative to the page at `from_url`, as MkDocs writes links (`mkdocs.utils.get_relative_url`).
 
@@ -49,6 +38,25 @@ def attribute(text: str) -> str:
 def plain(text: str) -> str:
     """Prose without Markdown code marks, for descriptions, JSON-LD and llms.txt."""
     return " ".join(re.sub(r"`+([^`]*)`+", r"\1", text).split())
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 incident`, `2 incidents`, `0 incidents`."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+TITLE_LIMIT = 60
+"""Search results and browser tabs cut a title past about 60 characters."""
+
+
+def page_title(title: str, site_name: str) -> str:
+    """The title for a page's front matter, cut at a word so that the HTML title the theme writes,
+    `{title} - {site name}`, stays within `TITLE_LIMIT`; the page's heading keeps the whole title."""
+    budget = max(TITLE_LIMIT - len(" - ") - len(site_name), 24)
+    flat = " ".join(title.split())
+    if len(flat) <= budget:
+        return flat
+    return flat[: budget - 1].rsplit(" ", 1)[0].rstrip(",;:(\u2013\u2014-") + "…"
 
 
 def description(text: str, limit: int = 160) -> str:
