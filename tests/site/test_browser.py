@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -157,3 +158,97 @@ def test_no_request_leaves_localhost(browser: Browser, base_url: str) -> None:
     page.wait_for_timeout(500)
     assert outside == []
     context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A phone at 390×844, as the on-call engineer holds it at 3 a.m."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    yield context.new_page()
+    context.close()
+
+
+TOKEN_BREAKS = """() => {
+  /* Every place where a rendered line of code ends between two non-space characters. */
+  const broken = [];
+  for (const code of document.querySelectorAll(".md-typeset code")) {
+    if (code.parentElement.closest("code")) continue;
+    const chars = [];
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        chars.push({ c: node.data[i], top: rect ? rect.top : null, height: rect ? rect.height : 0 });
+      }
+    }
+    const text = chars.map((x) => x.c).join("");
+    for (let i = 1; i < chars.length; i++) {
+      const [a, b] = [chars[i - 1], chars[i]];
+      if (a.top === null || b.top === null || /\\s/.test(a.c) || /\\s/.test(b.c)) continue;
+      if (b.top > a.top + a.height / 2) broken.push(text.slice(Math.max(0, i - 20), i) + "⏎" + text.slice(i, i + 10));
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/runbooks/fallback/retry-storm/",
+        "/runbooks/auth-drift/server-only-key-in-client-bundle/",
+        "/incidents/2026/2026-11-11-retry-storm-on-openai-429/",
+        "/operating/workflows/",
+    ],
+)
+def test_no_line_of_a_command_or_inline_code_starts_or_ends_inside_a_token_on_a_phone(phone: Page, path: str) -> None:
+    assert phone.goto(path).ok
+    phone.wait_for_load_state("networkidle")
+    assert phone.evaluate(TOKEN_BREAKS) == []
+    assert phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+
+
+def test_a_command_wider_than_a_phone_scrolls_in_its_block_with_a_visible_cue(phone: Page) -> None:
+    phone.goto("/runbooks/fallback/retry-storm/")
+    phone.wait_for_load_state("networkidle")
+    wide = phone.evaluate(
+        """() => [...document.querySelectorAll('.md-typeset pre > code')]
+            .filter((c) => c.scrollWidth > c.clientWidth)
+            .map((c) => [getComputedStyle(c).whiteSpace, getComputedStyle(c).backgroundImage, c.tabIndex])"""
+    )
+    assert wide, "a command of this runbook is wider than a phone"
+    for white_space, background, tab_index in wide:
+        assert white_space == "pre" and "radial-gradient" in background and tab_index == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/runbooks/fallback/retry-storm/",
+        "/runbooks/tool-policy/tool-denied-by-permission-mode/",
+        "/runbooks/auth-drift/webhook-secret-wrong-environment/",
+    ],
+)
+def test_a_runbook_on_a_phone_starts_with_action(phone: Page, path: str) -> None:
+    phone.goto(path)
+    for name in ("Diagnose", "Mitigate", "Verify"):
+        link = phone.locator("article a.ob-jump", has_text=name)
+        assert link.bounding_box()["y"] + link.bounding_box()["height"] <= 844  # type: ignore[index]
+    first_command = phone.locator("h2#diagnose + ol > li").first.locator("pre").first
+    assert first_command.bounding_box()["y"] <= 1.5 * 844  # type: ignore[index]
+    action = phone.locator("h2#diagnose + ol > li > p").first
+    assert action.evaluate("p => Number(getComputedStyle(p).fontWeight)") < 600
+    assert action.locator("strong").count() == 0
+
+
+def test_the_jump_links_of_a_runbook_lead_to_their_sections(phone: Page) -> None:
+    phone.goto("/runbooks/fallback/retry-storm/")
+    for name, anchor in [("Mitigate", "mitigate"), ("Verify", "verify"), ("Diagnose", "diagnose")]:
+        phone.locator("article a.ob-jump", has_text=name).click()
+        expect(phone).to_have_url(re.compile(f"#{anchor}$"))
+        expect(phone.locator(f"h2#{anchor}")).to_be_in_viewport()

@@ -375,9 +375,38 @@
     }
   }
 
+  /* Inline code wraps only at its spaces: each token in a nowrap span (the text, and so a copy, is unchanged).
+     A token too long for any column scrolls in its own box, which the keyboard can then reach. */
+  var LONG_TOKEN = 40;
+  function keepTokensWhole() {
+    document.querySelectorAll(".md-typeset :not(pre) > code:not([data-ob-tokens])").forEach(function (code) {
+      code.setAttribute("data-ob-tokens", "");
+      Array.prototype.slice.call(code.childNodes).forEach(function (node) {
+        if (node.nodeType !== 3 || !/\S/.test(node.data)) return;
+        var parts = document.createDocumentFragment();
+        node.data.split(/(\s+)/).forEach(function (part) {
+          if (!part) return;
+          if (/^\s/.test(part)) { parts.appendChild(document.createTextNode(part)); return; }
+          parts.appendChild(element("span", "ob-token" + (part.length > LONG_TOKEN ? " ob-token--long" : ""), part));
+        });
+        code.replaceChild(parts, node);
+      });
+    });
+  }
+
+  /* A command (or a long token) wider than the screen scrolls sideways: the keyboard must reach it too. */
+  function focusableWideCode() {
+    var wide = Array.prototype.filter.call(
+      document.querySelectorAll(".md-typeset pre > code:not([tabindex]), .md-typeset .ob-token--long:not([tabindex])"),
+      function (code) { return code.scrollWidth > code.clientWidth; });
+    wide.forEach(function (code) { code.setAttribute("tabindex", "0"); });
+  }
+
   function mount() {
     nameUnnamedControls();
     focusableScrollRegions();
+    keepTokensWhole();
+    focusableWideCode();
     var box = document.querySelector(".ob-triage");
     if (!box || box.dataset.mounted) return;
     box.dataset.mounted = "1";
