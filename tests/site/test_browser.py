@@ -252,3 +252,42 @@ def test_the_jump_links_of_a_runbook_lead_to_their_sections(phone: Page) -> None
         phone.locator("article a.ob-jump", has_text=name).click()
         expect(phone).to_have_url(re.compile(f"#{anchor}$"))
         expect(phone.locator(f"h2#{anchor}")).to_be_in_viewport()
+
+
+def test_home_follow_ups_list_the_overdue_first_then_by_priority(page: Page) -> None:
+    page.goto("/")
+    rows = page.locator("h2#open-follow-ups ~ .ob-cards tbody tr")
+    overdue = [rows.nth(i).locator(".ob-badge--overdue").count() == 1 for i in range(rows.count())]
+    assert overdue[0] and overdue == sorted(overdue, reverse=True)
+    priorities = [rows.nth(i).locator("td").nth(3).inner_text().split()[-1] for i in range(sum(overdue))]
+    assert priorities == sorted(priorities)
+
+
+@pytest.mark.parametrize(
+    ("path", "table"),
+    [("/", "h2#open-follow-ups ~ .ob-cards"), ("/incidents/2026/2026-11-11-retry-storm-on-openai-429/", ".ob-cards")],
+)
+def test_every_column_of_the_follow_ups_is_on_a_phone_screen_labelled(phone: Page, path: str, table: str) -> None:
+    phone.goto(path)
+    cells = phone.locator(f"{table} tbody td")
+    assert cells.count() > 10
+    boxes = cells.evaluate_all("cells => cells.map(c => { const r = c.getBoundingClientRect(); return [r.left, r.right, r.width] })")
+    assert all(left >= 0 and right <= 390 and width > 0 for left, right, width in boxes)
+    expect(phone.locator(f"{table} tbody tr").first.get_by_text("Owner:")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+
+
+def test_the_incident_overdue_badge_leads_to_its_action_item(phone: Page) -> None:
+    phone.goto("/incidents/2026/2026-11-11-retry-storm-on-openai-429/")
+    phone.get_by_role("link", name="1 overdue action item").click()
+    expect(phone).to_have_url(re.compile("#action-isolate-background-job-budget$"))
+    item = phone.locator("tr", has=phone.locator("#action-isolate-background-job-budget"))
+    expect(item).to_be_in_viewport()
+    expect(item).to_contain_text("Give the summary worker its own LiteLLM virtual key")
+
+
+def test_an_overdue_badge_on_the_home_page_leads_to_its_action_item(page: Page) -> None:
+    page.goto("/")
+    page.locator("h2#open-follow-ups ~ .ob-cards a.ob-badge--overdue").first.click()
+    expect(page).to_have_url(re.compile(r"/incidents/2026/2026-11-11-retry-storm-on-openai-429/#action-isolate-background-job-budget$"))
+    expect(page.locator("#action-isolate-background-job-budget")).to_be_attached()
