@@ -291,3 +291,34 @@ def test_an_overdue_badge_on_the_home_page_leads_to_its_action_item(page: Page) 
     page.locator("h2#open-follow-ups ~ .ob-cards a.ob-badge--overdue").first.click()
     expect(page).to_have_url(re.compile(r"/incidents/2026/2026-11-11-retry-storm-on-openai-429/#action-isolate-background-job-budget$"))
     expect(page.locator("#action-isolate-background-job-budget")).to_be_attached()
+
+
+def test_symptom_box_lists_weaker_matches_apart_from_the_strong_one(page: Page) -> None:
+    page.goto("/")
+    ask(page, "tool call denied permission")
+    strong = page.locator(".ob-triage__strong li")
+    expect(strong).to_have_count(1)
+    expect(strong.first).to_contain_text("denied by permission mode")
+    expect(page.locator(".ob-triage__weak-heading")).to_contain_text("Weaker matches")
+    expect(page.locator(".ob-triage__weak li")).to_have_count(2)
+
+
+def test_symptom_box_keeps_matches_of_similar_relevance_together(page: Page) -> None:
+    page.goto("/")
+    ask(page, "the agent lost its session after restart")
+    expect(page.locator(".ob-triage__strong li")).to_have_count(3)
+    expect(page.locator(".ob-triage__weak li")).to_have_count(0)
+
+
+def test_without_javascript_the_symptom_box_explains_itself(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/")
+    note = page.locator(".ob-triage__nojs")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("needs JavaScript")
+    expect(note).not_to_contain_text("search box")
+    page.get_by_role("button", name="Find runbooks").click()
+    expect(page).to_have_url(re.compile("#the-five-failure-classes$"))
+    expect(page.locator("h2#the-five-failure-classes + ul a").first).to_be_visible()
+    context.close()
