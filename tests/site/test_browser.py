@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.site.conftest import ROOT
+
 pytestmark = pytest.mark.browser
 
 SIGNATURE = "No signatures found matching the expected signature for payload"
@@ -321,4 +323,33 @@ def test_without_javascript_the_symptom_box_explains_itself(browser: Browser, ba
     page.get_by_role("button", name="Find runbooks").click()
     expect(page).to_have_url(re.compile("#the-five-failure-classes$"))
     expect(page.locator("h2#the-five-failure-classes + ul a").first).to_be_visible()
+    context.close()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_results_meet_wcag_aa_on_a_phone(browser: Browser, base_url: str, scheme: str) -> None:
+    """Material's overlay, as opened by a shared search link: contrast of its metadata, tags and highlighted
+    terms, and code no smaller than 12 px (axe-core is what Lighthouse's accessibility audit runs)."""
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run `make test` (it runs `npm ci`)")
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme=scheme  # type: ignore[arg-type]
+    )
+    page = context.new_page()
+    page.goto("/?q=retry_after+rate+limit")
+    expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=15_000)
+    expect(page.locator(".md-search-result mark").first).to_be_visible()
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+            .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.failureSummary).join(' / ')))"""
+    )
+    assert violations == []
+    sizes = page.locator(".md-search-result code").evaluate_all(
+        "codes => codes.map((c) => parseFloat(getComputedStyle(c).fontSize))"
+    )
+    assert sizes and min(sizes) >= 12
     context.close()
