@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -142,6 +143,13 @@ def test_phone_viewport_has_no_horizontal_scroll_or_console_errors(browser: Brow
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0 and errors == []
     context.close()
+
+
+def test_no_script_holds_back_the_first_paint(site_dir: Path) -> None:
+    """Material's bundle and opsbook.js are deferred: they run once the page is parsed, in their order."""
+    for page in ["index.html", "runbooks/fallback/retry-storm/index.html"]:
+        scripts = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", (site_dir / page).read_text(encoding="utf-8"))
+        assert len(scripts) >= 2 and all(" defer" in tag for tag in scripts), scripts
 
 
 def test_no_request_leaves_localhost(browser: Browser, base_url: str) -> None:

@@ -411,12 +411,11 @@
     });
   }
 
-  /* A command (or a long token) wider than the screen scrolls sideways: the keyboard must reach it too. */
+  /* A command block, or a token too long for a column, may scroll sideways: the keyboard must reach it.
+     Every one gets a tab stop, whatever the screen: measuring which ones overflow would cost a layout. */
   function focusableWideCode() {
-    var wide = Array.prototype.filter.call(
-      document.querySelectorAll(".md-typeset pre > code:not([tabindex]), .md-typeset .ob-token--long:not([tabindex])"),
-      function (code) { return code.scrollWidth > code.clientWidth; });
-    wide.forEach(function (code) { code.setAttribute("tabindex", "0"); });
+    document.querySelectorAll(".md-typeset pre > code:not([tabindex]), .md-typeset .ob-token--long:not([tabindex])")
+      .forEach(function (code) { code.setAttribute("tabindex", "0"); });
   }
 
   function mount() {
