@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -172,7 +173,7 @@ def test_no_request_leaves_localhost(browser: Browser, base_url: str) -> None:
 
 @pytest.fixture
 def phone(browser: Browser, base_url: str) -> Iterator[Page]:
-    """A phone at 390×844, as the on-call engineer holds it at 3 a.m."""
+    """A phone at 390 x 844 CSS pixels, as the on-call engineer holds it at 3 a.m."""
     context = browser.new_context(
         base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
@@ -248,9 +249,11 @@ def test_a_runbook_on_a_phone_starts_with_action(phone: Page, path: str) -> None
     phone.goto(path)
     for name in ("Diagnose", "Mitigate", "Verify"):
         link = phone.locator("article a.ob-jump", has_text=name)
-        assert link.bounding_box()["y"] + link.bounding_box()["height"] <= 844  # type: ignore[index]
+        box = link.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844
     first_command = phone.locator("h2#diagnose + ol > li").first.locator("pre").first
-    assert first_command.bounding_box()["y"] <= 1.5 * 844  # type: ignore[index]
+    box = first_command.bounding_box()
+    assert box is not None and box["y"] <= 1.5 * 844
     action = phone.locator("h2#diagnose + ol > li > p").first
     assert action.evaluate("p => Number(getComputedStyle(p).fontWeight)") < 600
     assert action.locator("strong").count() == 0
@@ -281,7 +284,9 @@ def test_every_column_of_the_follow_ups_is_on_a_phone_screen_labelled(phone: Pag
     phone.goto(path)
     cells = phone.locator(f"{table} tbody td")
     assert cells.count() > 10
-    boxes = cells.evaluate_all("cells => cells.map(c => { const r = c.getBoundingClientRect(); return [r.left, r.right, r.width] })")
+    boxes = cells.evaluate_all(
+        "cells => cells.map(c => { const r = c.getBoundingClientRect(); return [r.left, r.right, r.width] })"
+    )
     assert all(left >= 0 and right <= 390 and width > 0 for left, right, width in boxes)
     expect(phone.locator(f"{table} tbody tr").first.get_by_text("Owner:")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
@@ -299,7 +304,9 @@ def test_the_incident_overdue_badge_leads_to_its_action_item(phone: Page) -> Non
 def test_an_overdue_badge_on_the_home_page_leads_to_its_action_item(page: Page) -> None:
     page.goto("/")
     page.locator("h2#open-follow-ups ~ .ob-cards a.ob-badge--overdue").first.click()
-    expect(page).to_have_url(re.compile(r"/incidents/2026/2026-11-11-retry-storm-on-openai-429/#action-isolate-background-job-budget$"))
+    expect(page).to_have_url(
+        re.compile(r"/incidents/2026/2026-11-11-retry-storm-on-openai-429/#action-isolate-background-job-budget$")
+    )
     expect(page.locator("#action-isolate-background-job-budget")).to_be_attached()
 
 
@@ -338,13 +345,18 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_search_results_meet_wcag_aa_on_a_phone(browser: Browser, base_url: str, scheme: str) -> None:
+def test_search_results_meet_wcag_aa_on_a_phone(
+    browser: Browser, base_url: str, scheme: Literal["light", "dark"]
+) -> None:
     """Material's overlay, as opened by a shared search link: contrast of its metadata, tags and highlighted
     terms, and code no smaller than 12 px (axe-core is what Lighthouse's accessibility audit runs)."""
     if not AXE.exists():
         pytest.fail("axe-core is not installed: run `make test` (it runs `npm ci`)")
     context = browser.new_context(
-        base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme=scheme  # type: ignore[arg-type]
+        base_url=base_url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        color_scheme=scheme,
     )
     page = context.new_page()
     page.goto("/?q=retry_after+rate+limit")
@@ -353,7 +365,7 @@ def test_search_results_meet_wcag_aa_on_a_phone(browser: Browser, base_url: str,
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
         """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-            .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.failureSummary).join(' / ')))"""
+            .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.failureSummary)))"""
     )
     assert violations == []
     sizes = page.locator(".md-search-result code").evaluate_all(
