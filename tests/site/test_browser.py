@@ -373,3 +373,16 @@ def test_search_results_meet_wcag_aa_on_a_phone(
     )
     assert sizes and min(sizes) >= 12
     context.close()
+
+
+def test_without_javascript_long_code_does_not_widen_a_phone_page(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto("/runbooks/auth-drift/server-only-key-in-client-bundle/")
+    rights = page.locator("article :not(pre) > code").evaluate_all(
+        "codes => codes.map((c) => c.getBoundingClientRect().right)"
+    )
+    assert rights and max(rights) <= 390
+    context.close()
