@@ -344,14 +344,41 @@ def test_without_javascript_the_symptom_box_explains_itself(browser: Browser, ba
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
+def wcag_aa_violations(page: Page) -> list[str]:
+    """What axe-core (the engine of Lighthouse's accessibility audit) finds against WCAG 2.1 AA."""
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run `make test` (it runs `npm ci`)")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(  # type: ignore[no-any-return]
+        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+            .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.failureSummary)))"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "path", ["/", "/runbooks/fallback/retry-storm/", "/incidents/2026/2026-11-11-retry-storm-on-openai-429/"]
+)
+def test_pages_meet_wcag_aa_on_a_phone_in_both_schemes(
+    browser: Browser, base_url: str, path: str, scheme: Literal["light", "dark"]
+) -> None:
+    """The phone layout (jump buttons, action-item cards, whole tokens) in light and dark."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    assert wcag_aa_violations(page) == []
+    context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_search_results_meet_wcag_aa_on_a_phone(
     browser: Browser, base_url: str, scheme: Literal["light", "dark"]
 ) -> None:
     """Material's overlay, as opened by a shared search link: contrast of its metadata, tags and highlighted
-    terms, and code no smaller than 12 px (axe-core is what Lighthouse's accessibility audit runs)."""
-    if not AXE.exists():
-        pytest.fail("axe-core is not installed: run `make test` (it runs `npm ci`)")
+    terms, and code no smaller than 12 px."""
     context = browser.new_context(
         base_url=base_url,
         viewport={"width": 390, "height": 844},
@@ -362,12 +389,7 @@ def test_search_results_meet_wcag_aa_on_a_phone(
     page.goto("/?q=retry_after+rate+limit")
     expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=15_000)
     expect(page.locator(".md-search-result mark").first).to_be_visible()
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-            .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.failureSummary)))"""
-    )
-    assert violations == []
+    assert wcag_aa_violations(page) == []
     sizes = page.locator(".md-search-result code").evaluate_all(
         "codes => codes.map((c) => parseFloat(getComputedStyle(c).fontSize))"
     )
