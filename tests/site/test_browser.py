@@ -349,7 +349,7 @@ def wcag_aa_violations(page: Page) -> list[str]:
     if not AXE.exists():
         pytest.fail("axe-core is not installed: run `make test` (it runs `npm ci`)")
     page.add_script_tag(path=str(AXE))
-    return page.evaluate(  # type: ignore[no-any-return]
+    return page.evaluate(
         """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
             .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.failureSummary)))"""
     )
