@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES = ["", "runbooks/fallback/retry-storm/", "incidents/2026/2026-11-11-retry-storm-on-openai-429/"]
+PAGES = [
+    "",
+    "classes/fallback/",
+    "runbooks/fallback/retry-storm/",
+    "incidents/2026/2026-11-11-retry-storm-on-openai-429/",
+    "metrics/",
+    "graph/",
+]
 COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
 TARGET_MOBILE = 0.95
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,11 @@ class RunbookView:
     related: list[Runbook] = field(default_factory=list)
     linked_from: list[Runbook] = field(default_factory=list)
     workflows: list[Workflow] = field(default_factory=list)
+
+
+def by_urgency(items: Iterable[ActionState]) -> list[ActionState]:
+    """Action items as the on-call reads them: overdue first, then by priority (P0 first), then by deadline."""
+    return sorted(items, key=lambda f: (not f.overdue, f.priority, f.deadline_day))
 
 
 @dataclass
@@ -142,8 +147,7 @@ class SiteModel:
 
     @property
     def open_follow_ups(self) -> list[ActionState]:
-        items = [f for view in self.incidents for f in view.follow_ups if f.status == "open"]
-        return sorted(items, key=lambda f: (not f.overdue, f.deadline, f.priority))
+        return by_urgency(f for view in self.incidents for f in view.follow_ups if f.status == "open")
 
     def runbook(self, runbook_id: str) -> RunbookView | None:
         return self.runbooks.get(runbook_id)

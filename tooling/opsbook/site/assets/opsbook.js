@@ -310,15 +310,12 @@
       "); the closest is " + closest.name + ".";
   }
 
-  function show(box, verdict, base) {
-    var out = box.querySelector(".ob-triage__results");
-    out.textContent = "";
-    var heading = element("p", "ob-triage__verdict" + (verdict.unsure ? " ob-triage__verdict--unsure" : ""));
-    heading.textContent = headline(verdict);
-    out.appendChild(heading);
-    if (!verdict.matches.length) return;
-    var list = element("ol");
-    verdict.matches.forEach(function (m) {
+  /* A match less than half as relevant as the best is listed apart, as weaker: not as an equal. */
+  var WEAK_BELOW = 0.5;
+
+  function matchList(matches, className, base) {
+    var list = element(className === "ob-triage__weak" ? "ul" : "ol", className);
+    matches.forEach(function (m) {
       var item = element("li");
       var link = element("a", null, m.title);
       link.href = base + m.url;
@@ -327,7 +324,25 @@
       item.appendChild(element("div", "ob-triage__why", m.why.join(" · ")));
       list.appendChild(item);
     });
-    out.appendChild(list);
+    return list;
+  }
+
+  function show(box, verdict, base, titles) {
+    var out = box.querySelector(".ob-triage__results");
+    out.textContent = "";
+    var heading = element("p", "ob-triage__verdict" + (verdict.unsure ? " ob-triage__verdict--unsure" : ""));
+    heading.textContent = headline(verdict);
+    out.appendChild(heading);
+    if (!verdict.matches.length) return;
+    var floor = verdict.matches[0].relevance * WEAK_BELOW;
+    var strong = verdict.matches.filter(function (m) { return m.relevance >= floor; });
+    var weak = verdict.matches.filter(function (m) { return m.relevance < floor; });
+    out.appendChild(matchList(strong, "ob-triage__strong", base));
+    if (weak.length) {
+      out.appendChild(element("p", "ob-triage__weak-heading",
+        "Weaker matches (less than half as relevant; compare their symptoms first):"));
+      out.appendChild(matchList(weak, "ob-triage__weak", base));
+    }
     if (!verdict.seen_before.length) return;
     out.appendChild(element("p", "ob-triage__seen-heading", "Seen before, with “" + verdict.matches[0].title + "”:"));
     var past = element("ul", "ob-triage__seen");
@@ -338,7 +353,9 @@
       link.href = base + s.url;
       item.appendChild(link);
       var how = s.via === "runbook" ? "this runbook helped: " + s.helped : "same error, other runbook";
-      if (s.helpful_runbooks.length) how += "; what helped: " + s.helpful_runbooks.join(", ");
+      if (s.helpful_runbooks.length) {
+        how += "; what helped: " + s.helpful_runbooks.map(function (id) { return titles[id] || id; }).join(", ");
+      }
       var resolved = element("div", "ob-triage__why", "Resolved: ");
       /* `code` spans in the record's text become <code>, as on the incident page; all of it as text */
       (s.resolution || "not recorded; see the incident").split("`").forEach(function (part, i) {
@@ -375,9 +392,37 @@
     }
   }
 
+  /* Inline code wraps only at its spaces: each token in a nowrap span (the text, and so a copy, is unchanged).
+     A token too long for any column scrolls in its own box, which the keyboard can then reach. */
+  var LONG_TOKEN = 40;
+  function keepTokensWhole() {
+    document.querySelectorAll(".md-typeset :not(pre) > code:not([data-ob-tokens])").forEach(function (code) {
+      code.setAttribute("data-ob-tokens", "");
+      Array.prototype.slice.call(code.childNodes).forEach(function (node) {
+        if (node.nodeType !== 3 || !/\S/.test(node.data)) return;
+        var parts = document.createDocumentFragment();
+        node.data.split(/(\s+)/).forEach(function (part) {
+          if (!part) return;
+          if (/^\s/.test(part)) { parts.appendChild(document.createTextNode(part)); return; }
+          parts.appendChild(element("span", "ob-token" + (part.length > LONG_TOKEN ? " ob-token--long" : ""), part));
+        });
+        code.replaceChild(parts, node);
+      });
+    });
+  }
+
+  /* A command block, or a token too long for a column, may scroll sideways: the keyboard must reach it.
+     Every one gets a tab stop, whatever the screen: measuring which ones overflow would cost a layout. */
+  function focusableWideCode() {
+    document.querySelectorAll(".md-typeset pre > code:not([tabindex]), .md-typeset .ob-token--long:not([tabindex])")
+      .forEach(function (code) { code.setAttribute("tabindex", "0"); });
+  }
+
   function mount() {
     nameUnnamedControls();
     focusableScrollRegions();
+    keepTokensWhole();
+    focusableWideCode();
     var box = document.querySelector(".ob-triage");
     if (!box || box.dataset.mounted) return;
     box.dataset.mounted = "1";
@@ -389,7 +434,9 @@
       var text = input.value;
       if (!text.trim()) return;
       load(box.dataset.triage).then(function (data) {
-        show(box, answer(data, text, 3), base);
+        var titles = dict();
+        data.ranking.documents.forEach(function (d) { titles[d.id] = d.title; });
+        show(box, answer(data, text, 3), base, titles);
       }).catch(function (error) {
         box.querySelector(".ob-triage__results").textContent = "Could not load the runbook index: " + error.message;
       });

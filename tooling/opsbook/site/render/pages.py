@@ -24,6 +24,7 @@ from opsbook.site.model import (
     IncidentView,
     RunbookView,
     SiteModel,
+    by_urgency,
     class_page,
     runbook_page,
 )
@@ -164,6 +165,7 @@ def base_environment() -> Environment:
         utc=_utc,
         admonition_title=_admonition_title,
         first_sentence=lambda text: description(text, 300),
+        by_urgency=by_urgency,
     )
     environment.globals.update(link=relative, incident_path_by_id=incident_page_by_id)
     return environment
