@@ -75,3 +75,7 @@ def test_record_page_matches_its_golden_page(pages: dict[str, str], golden: str)
     if os.environ.get("OPSBOOK_UPDATE_GOLDEN"):
         (GOLDEN / golden).write_text(page, encoding="utf-8")
     assert page == (GOLDEN / golden).read_text(encoding="utf-8")
+
+
+def test_the_home_page_counts_open_follow_ups_in_words(pages: dict[str, str]) -> None:
+    assert "1 open action item, 0 overdue." in pages["index.md"]

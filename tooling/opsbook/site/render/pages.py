@@ -167,7 +167,7 @@ def base_environment() -> Environment:
         first_sentence=lambda text: description(text, 300),
         by_urgency=by_urgency,
     )
-    environment.globals.update(link=relative, incident_path_by_id=incident_page_by_id)
+    environment.globals.update(link=relative, incident_path_by_id=incident_page_by_id, count=count)
     return environment
 
 
