@@ -10,13 +10,29 @@ from __future__ import annotations
 import os
 import sys
 
+OPTIONS_WITH_A_VALUE = ("--root", "-C")
+"""The group's options that take the next word as their value (see `opsbook.cli.main`)."""
+
+
+def subcommand(arguments: list[str]) -> str | None:
+    """The command word of an `opsbook` command line: the first word that is neither an option nor the
+    value of one."""
+    value_next = False
+    for argument in arguments:
+        if value_next:
+            value_next = False
+        elif argument in OPTIONS_WITH_A_VALUE:
+            value_next = True
+        elif not argument.startswith("-"):
+            return argument
+    return None
+
 
 def main() -> None:
     # pydantic looks through every installed package's metadata for validation plugins (tens of
     # milliseconds); the opsbook command uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    words = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
-    checking = words[:1] == ["check"]
+    checking = subcommand(sys.argv[1:]) == "check"
     if checking and "--no-index" not in sys.argv:
         from opsbook.index.prefork import start_early
 
