@@ -218,15 +218,20 @@ def test_graph_links_are_plain_href_links_with_whole_ids(browser: Browser, chart
     page.context.close()
 
 
+def exactly(text: str) -> re.Pattern[str]:
+    """Matches an element whose whole text is `text` (the site's script splits inline code into spans)."""
+    return re.compile(f"^{re.escape(text)}$")
+
+
 def test_graph_scrolls_inside_its_figure_and_lists_links_by_class_on_a_phone(browser: Browser, chart_url: str) -> None:
     page = open_page(browser, chart_url, "/graph/", PHONE)
     scroller = page.locator(".ob-graph__scroll")
     assert scroller.evaluate("s => s.scrollWidth > s.clientWidth")
     assert scroller.get_attribute("tabindex") == "0" and scroller.get_attribute("aria-label")
-    entry = page.locator("h3#auth-drift + ul > li", has=page.locator(f"code:text-is('{LONG_ID}')"))
+    entry = page.locator("h3#auth-drift + ul > li", has=page.locator("code", has_text=exactly(LONG_ID)))
     assert entry.locator("a").first.get_attribute("href") == f"../runbooks/auth-drift/{LONG_ID}/"
     assert entry.locator("li", has_text="Related:").locator("a").all_text_contents() == ["rb-auth-drift", "rb-fallback"]
-    used = page.locator("h3#auth-drift + ul > li", has=page.locator("code:text-is('rb-auth-drift')"))
+    used = page.locator("h3#auth-drift + ul > li", has=page.locator("code", has_text=exactly("rb-auth-drift")))
     assert "2026-11-17-webhook-secret (yes)" in used.locator("li", has_text="Used by:").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     page.context.close()
