@@ -343,3 +343,11 @@ def test_every_html_title_fits_in_60_characters_and_record_headings_keep_the_ful
         assert heading, page
         assert html.unescape(re.sub(r"<[^>]+>", "", heading.group(1))).strip(" ¶\n") == record["title"], page
         assert heads[page].title.strip() == (record.get("short_title") or record["title"]) + " - opsbook"
+
+
+def test_a_class_page_keeps_its_runbook_list_out_of_the_search_index(site_dir: Path) -> None:
+    """Each runbook is found on its own page; the list would be one field that grows with the knowledge base
+    (Zensical refuses to build once a field passes its search index limit, as it did at 10,000 records)."""
+    index = json.loads((site_dir / "search/search_index.json").read_text())
+    locations = {doc["location"] for doc in index["docs"]}
+    assert "classes/fallback/" in locations and "classes/fallback/#runbooks" not in locations
