@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import signal
 import string
 import sys
 from pathlib import Path
@@ -88,7 +89,15 @@ def spawn(kb: Path, *args: str, **env: str) -> pexpect.spawn:
         encoding="utf-8",
         dimensions=(24, 80),
         timeout=30,
+        preexec_fn=as_a_shell_starts_it,
     )
+
+
+def as_a_shell_starts_it() -> None:
+    """Ctrl-C reaches the walk as it does from a login shell, whatever the test process inherited or set:
+    an ignored or blocked SIGINT would carry over to the child."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def answer(child: pexpect.spawn, script: list[tuple[str, str]]) -> None:
