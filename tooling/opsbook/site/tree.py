@@ -102,10 +102,6 @@ class DocsTree:
     def __exit__(self, *_: object) -> None:
         self.index.close()
 
-    @property
-    def docs(self) -> Path:
-        return self.root / self.config.paths.docs
-
     def handwritten(self) -> dict[str, Path]:
         """Every file of the docs folder as the index found it (dot files left out, as engines do), minus
         the review documents in a public build."""

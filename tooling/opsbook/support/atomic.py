@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
@@ -87,22 +86,26 @@ def write_folder(folder: Path, files: Iterable[tuple[str, str | Path]], *, force
     written = []
     try:
         os.chmod(staging, 0o777 & ~_umask())
-        mark = "Written by `opsbook build`; the next build replaces this whole folder.\n"
-        for relative, content in itertools.chain(files, [(BUILD_MARK, mark)]):
-            path = staging / relative
-            _make_folders(path.parent)
-            if isinstance(content, Path):
-                shutil.copyfile(content, path)
-            else:
-                path.write_text(content, encoding="utf-8", newline="\n")
+        for relative, content in files:
+            _write_file(staging / relative, content)
             written.append(relative)
+        _write_file(staging / BUILD_MARK, "Written by `opsbook build`; the next build replaces this whole folder.\n")
         _swap(staging, folder)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(error, OSError):
             raise CannotWrite(f"cannot write {folder}: {error.strerror or error}") from error
         raise
-    return written[:-1]
+    return written
+
+
+def _write_file(path: Path, content: str | Path) -> None:
+    """`content` (text, or a file to copy) at a path inside a staging folder, its folders made first."""
+    _make_folders(path.parent)
+    if isinstance(content, Path):
+        shutil.copyfile(content, path)
+    else:
+        path.write_text(content, encoding="utf-8", newline="\n")
 
 
 def _make_folders(folder: Path) -> None:
