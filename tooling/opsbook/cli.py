@@ -420,7 +420,7 @@ def review(week: str | None, output_format: str, out: Path | None, force: bool) 
     import json
 
     from opsbook.features.review import build_review, review_json
-    from opsbook.site.render.pages import review_page
+    from opsbook.site.render.review import review_page
     from opsbook.support.atomic import WouldOverwrite, write_text
     from opsbook.support.clock import today
     from opsbook.support.periods import IsoWeek

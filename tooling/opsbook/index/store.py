@@ -227,9 +227,32 @@ class Store:
 
     # --- files ------------------------------------------------------------------------------------------
 
-    def stored(self) -> dict[str, Stored]:
-        rows = self.connection.execute("SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files")
-        return {row[0]: Stored._make(row[1:]) for row in rows}
+    def stored(self, paths: list[str]) -> dict[str, Stored]:
+        """What the index holds about the files at `paths` (those it has)."""
+        found: dict[str, Stored] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            query = f"""SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files
+                        WHERE path IN ({",".join("?" * len(chunk))})"""
+            found.update((row[0], Stored._make(row[1:])) for row in self.connection.execute(query, chunk))
+        return found
+
+    def settled(self, racy_ns: int) -> dict[str, tuple[str, int, int, int]]:
+        """(role, size, mtime_ns, ctime_ns) of every file whose content was compared at least `racy_ns` after
+        its last modification: while its stamp stays the same, so does its content."""
+        rows = self.connection.execute(
+            """SELECT path, role, size, mtime_ns, ctime_ns FROM files
+               WHERE digest IS NOT NULL AND checked_ns - mtime_ns >= ?""",
+            (racy_ns,),
+        )
+        return {row[0]: row[1:] for row in rows}
+
+    def paths(self, roles: tuple[str, ...] | None = None) -> list[str]:
+        """The paths of every file the index holds (of `roles` only, when given)."""
+        if roles is None:
+            return [row[0] for row in self.connection.execute("SELECT path FROM files")]
+        marks = ",".join("?" * len(roles))
+        return [row[0] for row in self.connection.execute(f"SELECT path FROM files WHERE role IN ({marks})", roles)]
 
     def record_ids(self, paths: list[str]) -> dict[str, tuple[str, str]]:
         """(kind, id) of the records stored for `paths`."""

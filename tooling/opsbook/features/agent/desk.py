@@ -235,7 +235,7 @@ class KnowledgeDesk:
     def triage(self, text: str, top: int) -> TriageAnswer:
         index = self._index()
         shown = self._shown(index)
-        verdict = answer(index, text, top, public=self.public)
+        verdict = answer(index, text, top, public=self.public, ranking=self._ranking(index))
         matches = [
             TriageMatch(**self._brief(index, match.id).model_dump(), relevance=round(match.relevance, 3), why=match.why)
             for match in verdict.matches
