@@ -71,30 +71,39 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
             continue
         try:
             with os.scandir(handle) as entries:
-                listed = [(entry.name, entry.is_dir(follow_symlinks=False), entry.is_symlink()) for entry in entries]
-            for name, is_dir, is_link in listed:
-                if name[0] == ".":
-                    continue
-                path = relative + "/" + name
-                if is_dir:
-                    stack.append(path)
-                elif is_link and os.path.isdir(prefix + path):
-                    found.append(
-                        _skipped(base, path, role, LINKED_FOLDER, "replace the link with the folder it points to")
-                    )
-                elif not name.endswith(suffix):
-                    if name.lower().endswith((".yml", ".yaml")):
-                        renamed = path[: path.rindex(".")] + RECORD_SUFFIX
-                        found.append(_skipped(base, path, role, WRONG_SUFFIX, f"rename it: git mv {path} {renamed}"))
-                elif is_link:
-                    found.append(_link(base, real_base, path, role))
-                else:
-                    try:
-                        status = os.stat(name, dir_fd=handle)
-                        stamp = Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-                    except (OSError, ValueError):
-                        stamp = UNKNOWN
-                    found.append(Input(path, prefix + path, role, stamp))
+                for entry in entries:
+                    name = entry.name
+                    if name[0] == ".":
+                        continue
+                    path = relative + "/" + name
+                    if entry.is_file(follow_symlinks=False):  # the common case first: one branch, one stat
+                        if not name.endswith(suffix):
+                            if name.lower().endswith((".yml", ".yaml")):
+                                renamed = path[: path.rindex(".")] + RECORD_SUFFIX
+                                hint = f"rename it: git mv {path} {renamed}"
+                                found.append(_skipped(base, path, role, WRONG_SUFFIX, hint))
+                            continue
+                        try:
+                            status = entry.stat(follow_symlinks=False)
+                            stamp = Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+                        except (OSError, ValueError):
+                            stamp = UNKNOWN
+                        found.append(Input(path, prefix + path, role, stamp))
+                    elif entry.is_dir(follow_symlinks=False):
+                        stack.append(path)
+                    elif entry.is_symlink() and os.path.isdir(prefix + path):
+                        hint = "replace the link with the folder it points to"
+                        found.append(_skipped(base, path, role, LINKED_FOLDER, hint))
+                    elif not name.endswith(suffix):
+                        if name.lower().endswith((".yml", ".yaml")):
+                            renamed = path[: path.rindex(".")] + RECORD_SUFFIX
+                            found.append(
+                                _skipped(base, path, role, WRONG_SUFFIX, f"rename it: git mv {path} {renamed}")
+                            )
+                    elif entry.is_symlink():
+                        found.append(_link(base, real_base, path, role))
+                    else:  # a device, pipe or socket named like a record: reading it says so
+                        found.append(Input(path, prefix + path, role, _stamp(prefix + path)))
         except OSError:
             continue
         finally:

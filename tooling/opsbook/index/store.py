@@ -12,7 +12,7 @@ What it holds, in two SQLite databases:
   the cache folder (`key`, created on first use, readable by the user only), so a truncated, corrupt,
   flipped or foreign file (copied from another user or machine, or from an older format) fails the
   check and is rebuilt from the knowledge base; it is never trusted.
-- `documents.sqlite`: each record's validated data as JSON, addressed by the BLAKE2 digest of that JSON.
+- `documents.sqlite`: each record's validated data as JSON, addressed by the SHA-256 digest of that JSON.
   `index.sqlite` names each file's document by digest, and a document is used only when its text
   hashes to that digest.
 
@@ -40,7 +40,7 @@ from opsbook.records.files import FileResult, Stamp, digest_of
 if TYPE_CHECKING:
     from opsbook.records.summary import RecordSummary
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"opsbook knowledge index\n"
 MAC_BYTES = 32
 FOLDER_VARIABLE = "OPSBOOK_INDEX_DIR"

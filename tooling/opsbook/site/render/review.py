@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import json
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
 from opsbook.features.durations import format_minutes
-from opsbook.features.review import WeeklyReview
 from opsbook.site.render import jsonld
-from opsbook.site.render.environment import base_environment, front_matter
 from opsbook.site.render.text import attribute, description
+
+if TYPE_CHECKING:
+    from opsbook.features.review import WeeklyReview
+    from opsbook.index.knowledge import KnowledgeIndex
+    from opsbook.support.periods import IsoWeek
+
+
+def weekly_review(
+    index: KnowledgeIndex,
+    week: IsoWeek,
+    output_format: str,
+    *,
+    on: dt.date,
+    page: str,
+    site_url: str | None,
+    leave_out: Collection[str] = (),
+) -> tuple[str, bool]:
+    """The review of `week` as a Markdown document (`output_format` "md", to be kept at `page` of the docs) or
+    as JSON ("json"), and whether the week was quiet. Kept in the index until a file changes or the day
+    does: a review is asked for again and again in the meeting it is prepared for."""
+
+    def compute() -> str:
+        from opsbook.features.review import build_review, review_json
+
+        review = build_review(index, week, today=on, leave_out=leave_out)
+        if output_format == "json":
+            text = json.dumps(review_json(review), indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = review_page(review, page, index.settings["name"], site_url)
+        return json.dumps({"text": text, "quiet": review.quiet})
+
+    inputs = json.dumps([index.generation, str(week), output_format, on.isoformat(), page, site_url, sorted(leave_out)])
+    kept = json.loads(index.derived(f"review-{output_format}", inputs, compute))
+    return kept["text"], kept["quiet"]
 
 
 def _helped_phrase(helped: str) -> str:
@@ -26,6 +61,9 @@ def _trend_cell(summary: dict[str, Any]) -> str:
 
 def review_page(review: WeeklyReview, page: str, site_name: str, site_url: str | None) -> str:
     """A weekly review document: Markdown with its metadata in the front matter."""
+    # Jinja is imported here, when a review is rendered, not when `weekly_review` reads one back from the index.
+    from opsbook.site.render.environment import base_environment, front_matter
+
     summary = (
         f"Weekly incident review for {review.week} ({review.week.start.isoformat()} to "
         f"{review.week.end.isoformat()}): incidents, response times, overdue follow-ups, stale runbooks."
