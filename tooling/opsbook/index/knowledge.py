@@ -97,7 +97,7 @@ class KnowledgeIndex:
         # older than a clock tick); comparing those as plain tuples keeps a warm run cheap.
         settled = self.store.settled(RACY_NS)
         unsettled = [
-            item for item in inputs if item.unread is not None or settled.get(item.path) != (item.role, *item.stamp)
+            item for item in inputs if item.unread is not None or (item.path, item.role, *item.stamp) not in settled
         ]
         stored = self.store.stored([item.path for item in unsettled])
         tasks: list[FileTask] = []
@@ -109,9 +109,12 @@ class KnowledgeIndex:
                     unread.append(FileResult(item.path, item.role, item.stamp, None, [item.unread]))
             elif needs_check(item, entry, now, self.store):
                 tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes, item.role != "incident"))
-        present = {item.path for item in inputs}
-        present.add(CONFIG_FILE)
-        gone = [path for path in self.store.paths() if path not in present]
+        if not unsettled and self.store.file_count() == len(inputs) + 1:
+            gone = []  # every file present is stored, and as many files are stored as are present
+        else:
+            present = {item.path for item in inputs}
+            present.add(CONFIG_FILE)
+            gone = [path for path in self.store.paths() if path not in present]
         self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
         self.store.remove(gone)
         self.store.put(unread + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
@@ -121,7 +124,7 @@ class KnowledgeIndex:
     def _refresh_config(self) -> bool:
         """opsbook.yml first: where the other files are depends on it. Whether it was checked again."""
         path = self.root / CONFIG_FILE
-        item = Input(CONFIG_FILE, str(path), "config", _stamp_of(path))
+        item = Input(CONFIG_FILE, "config", *_stamp_of(path), str(path))
         now = time.time_ns()
         entry = self.store.stored([CONFIG_FILE]).get(CONFIG_FILE)
         absent = item.stamp == UNKNOWN and not path.exists()

@@ -20,13 +20,25 @@ RECORD_SUFFIX = ".yaml"
 
 
 class Input(NamedTuple):
+    """A file of the knowledge base as found; its first five fields are what the index compares."""
+
     path: str
     """Relative to the root, with `/`."""
-    absolute: str
     role: Role
-    stamp: Stamp
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    absolute: str
     unread: Diagnostic | None = None
     """Why the file is never read (a link out of the knowledge base, a linked folder, a `.yml` record)."""
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.size, self.mtime_ns, self.ctime_ns)
+
+
+def _input(path: str, absolute: str, role: Role, stamp: Stamp, unread: Diagnostic | None = None) -> Input:
+    return Input(path, role, *stamp, absolute, unread)
 
 
 def scan(root: Path, paths: dict[str, str]) -> list[Input]:
@@ -46,7 +58,7 @@ def scan(root: Path, paths: dict[str, str]) -> list[Input]:
 
 def _single(base: str, path: str, role: Role) -> Input:
     absolute = os.path.join(base, path)
-    return Input(path, absolute, role, _stamp(absolute))
+    return _input(path, absolute, role, _stamp(absolute))
 
 
 def _stamp(absolute: str) -> Stamp:
@@ -85,10 +97,12 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
                             continue
                         try:
                             status = entry.stat(follow_symlinks=False)
-                            stamp = Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
                         except (OSError, ValueError):
-                            stamp = UNKNOWN
-                        found.append(Input(path, prefix + path, role, stamp))
+                            found.append(_input(path, prefix + path, role, UNKNOWN))
+                            continue
+                        found.append(
+                            Input(path, role, status.st_size, status.st_mtime_ns, status.st_ctime_ns, prefix + path)
+                        )
                     elif entry.is_dir(follow_symlinks=False):
                         stack.append(path)
                     elif entry.is_symlink() and os.path.isdir(prefix + path):
@@ -103,7 +117,7 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
                     elif entry.is_symlink():
                         found.append(_link(base, real_base, path, role))
                     else:  # a device, pipe or socket named like a record: reading it says so
-                        found.append(Input(path, prefix + path, role, _stamp(prefix + path)))
+                        found.append(_input(path, prefix + path, role, _stamp(prefix + path)))
         except OSError:
             continue
         finally:
@@ -118,7 +132,7 @@ WRONG_SUFFIX = f"not read: record files end in {RECORD_SUFFIX}"
 def _skipped(base: str, path: str, role: Role, message: str, hint: str) -> Input:
     absolute = os.path.join(base, path)
     warning = Diagnostic(path, 1, 1, "skipped", message, Level.WARNING, hint)
-    return Input(path, absolute, role, _stamp(absolute), warning)
+    return _input(path, absolute, role, _stamp(absolute), warning)
 
 
 def _link(base: str, real_base: str, path: str, role: Role) -> Input:
@@ -128,6 +142,6 @@ def _link(base: str, real_base: str, path: str, role: Role) -> Input:
     except (OSError, RuntimeError):
         target = absolute  # a link loop: reading it reports the problem
     if target == real_base or target.startswith(real_base + os.sep):
-        return Input(path, absolute, role, _stamp(absolute))
+        return _input(path, absolute, role, _stamp(absolute))
     outside = Diagnostic(path, 1, 1, "outside-root", f"links to {target}, outside {base}")
-    return Input(path, absolute, role, _stamp(absolute), outside)
+    return _input(path, absolute, role, _stamp(absolute), outside)

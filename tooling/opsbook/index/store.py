@@ -237,15 +237,16 @@ class Store:
             found.update((row[0], Stored._make(row[1:])) for row in self.connection.execute(query, chunk))
         return found
 
-    def settled(self, racy_ns: int) -> dict[str, tuple[str, int, int, int]]:
-        """(role, size, mtime_ns, ctime_ns) of every file whose content was compared at least `racy_ns` after
-        its last modification: while its stamp stays the same, so does its content."""
-        rows = self.connection.execute(
-            """SELECT path, role, size, mtime_ns, ctime_ns FROM files
-               WHERE digest IS NOT NULL AND checked_ns - mtime_ns >= ?""",
-            (racy_ns,),
-        )
-        return {row[0]: row[1:] for row in rows}
+    def settled(self, racy_ns: int) -> set[tuple[str, str, int, int, int]]:
+        """(path, role, size, mtime_ns, ctime_ns) of every file whose content was compared at least `racy_ns`
+        after its last modification: while its stamp stays the same, so does its content."""
+        query = """SELECT path, role, size, mtime_ns, ctime_ns FROM files
+                   WHERE digest IS NOT NULL AND checked_ns - mtime_ns >= ?"""
+        return set(self.connection.execute(query, (racy_ns,)))
+
+    def file_count(self) -> int:
+        (count,) = self.connection.execute("SELECT count(*) FROM files").fetchone()
+        return int(count)
 
     def paths(self, roles: tuple[str, ...] | None = None) -> list[str]:
         """The paths of every file the index holds (of `roles` only, when given)."""
