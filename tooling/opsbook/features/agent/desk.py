@@ -135,8 +135,8 @@ class KnowledgeDesk:
 
         desk = cls(LiveIndex.open(root), public=public)
         index = desk._index()
+        desk._ranking(index)  # before the search thread starts: the two would take turns on one interpreter
         desk._search = RecordSearch.build(index, background=True)
-        desk._ranking(index)
         return desk
 
     def close(self) -> None:
