@@ -96,9 +96,7 @@ class KnowledgeIndex:
         # Most files are settled (their stamp is what it was when their content was last compared, and
         # older than a clock tick); comparing those as plain tuples keeps a warm run cheap.
         settled = self.store.settled(RACY_NS)
-        unsettled = [
-            item for item in inputs if item.unread is not None or (item.path, item.role, *item.stamp) not in settled
-        ]
+        unsettled = [item for item in inputs if item[:5] not in settled or item.unread is not None]
         stored = self.store.stored([item.path for item in unsettled])
         tasks: list[FileTask] = []
         unread: list[FileResult] = []
