@@ -118,3 +118,29 @@ def variant(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
     result = copy.deepcopy(data)
     result.update(changes)
     return result
+
+
+def write_internal_neighbour(root: Path, *, canary: str, internal_title: str, **internal_overrides: Any) -> None:
+    """The public runbook `rb-auth-drift` with internal fields that carry `canary`, and next to it a runbook
+    `internal-only` that it names as related: what a public build or a public server must never show."""
+    write(
+        root / "runbooks/auth-drift/rb-auth-drift.yaml",
+        runbook(
+            "rb-auth-drift",
+            "auth-drift",
+            related=["rb-session-lifecycle", "internal-only"],
+            escalation=f"page {canary}",
+            internal_links=[{"title": f"dashboard {canary}", "url": "https://grafana.internal.example/d"}],
+        ),
+    )
+    write(
+        root / "runbooks/auth-drift/internal-only.yaml",
+        runbook(
+            "internal-only",
+            "auth-drift",
+            visibility="internal",
+            title=internal_title,
+            related=["rb-auth-drift"],
+            **internal_overrides,
+        ),
+    )

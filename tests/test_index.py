@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from opsbook.checks.report import run_check
 from opsbook.features.actions import follow_ups
 from opsbook.features.export import knowledge_base
-from opsbook.features.review import build_review, review_json
 from opsbook.features.stats import stats
 from opsbook.features.triage import ranking_index
 from opsbook.index import store as store_module
@@ -32,6 +31,7 @@ from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.prefork import Checker
 from opsbook.index.store import Store
 from opsbook.records.files import FileTask
+from opsbook.site.render.review import weekly_review
 from opsbook.support.periods import IsoWeek
 from tests.kbfactory import dump, incident, make_kb, runbook, write
 
@@ -133,7 +133,12 @@ def everything(kb: Path, *, persistent: bool) -> dict[str, Any]:
             "triage": [ranking.triage(query).as_dict() for query in QUERIES],
             "actions": [item.as_json() for item in follow_ups(index, ON, include_closed=True)],
             "stats": stats(index, ON),
-            "review": review_json(build_review(index, IsoWeek.parse("2026-W47"), today=ON)),
+            "review": [
+                weekly_review(
+                    index, IsoWeek.parse("2026-W47"), output, on=ON, page="reviews/2026-W47.md", site_url=None
+                )
+                for output in ("json", "md")
+            ],
             "export": knowledge_base(index, ON),
         }
     finally:
@@ -324,6 +329,19 @@ def test_a_new_day_reruns_the_date_dependent_checks(tmp_path: Path, monkeypatch:
     report = run_check(kb)
     assert any(d.code == "stale-runbook" for d in report.diagnostics)
     assert sorted(report.diagnostics) == sorted(run_check(kb, use_index=False).diagnostics)
+
+
+def test_figures_kept_in_the_index_are_figured_again_on_a_new_day(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    later = ON + dt.timedelta(days=1)
+    week = IsoWeek.parse("2026-W48")
+    with KnowledgeIndex.open(kb) as index:
+        stats(index, ON)
+        weekly_review(index, week, "json", on=ON, page="reviews/2026-W48.md", site_url=None)
+    with KnowledgeIndex.open(kb) as index:
+        assert stats(index, later)["as_of"] == later.isoformat()
+        text, _ = weekly_review(index, week, "json", on=later, page="reviews/2026-W48.md", site_url=None)
+        assert json.loads(text)["as_of"] == later.isoformat()
 
 
 # --- races and stale stamps ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import markdown
 import pytest
 from mcp.types import CallToolResult
 
-from tests.kbfactory import incident, make_kb, runbook, write
+from tests.kbfactory import incident, make_kb, runbook, write, write_internal_neighbour
 from tests.mcp_client import Recorder, converse
 
 CANARY = "canary5b1f"
@@ -46,26 +46,11 @@ def canary_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ),
         ],
     )
-    write(
-        root / "runbooks/auth-drift/rb-auth-drift.yaml",
-        runbook(
-            "rb-auth-drift",
-            "auth-drift",
-            related=["rb-session-lifecycle", "internal-only"],
-            escalation=f"page {CANARY}",
-            internal_links=[{"title": f"dashboard {CANARY}", "url": "https://grafana.internal.example/d"}],
-        ),
-    )
-    write(
-        root / "runbooks/auth-drift/internal-only.yaml",
-        runbook(
-            "internal-only",
-            "auth-drift",
-            visibility="internal",
-            title=f"Secret procedure {CANARY}",
-            signatures=["internal_gateway_refused_error"],
-            related=["rb-auth-drift"],
-        ),
+    write_internal_neighbour(
+        root,
+        canary=CANARY,
+        internal_title=f"Secret procedure {CANARY}",
+        signatures=["internal_gateway_refused_error"],
     )
     write(
         root / "runbooks/auth-drift/leaked-key.yaml",

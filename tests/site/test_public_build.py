@@ -12,7 +12,7 @@ import pytest
 
 from opsbook.checks.report import PublicBuildRefused
 from opsbook.site.tree import DocsTree
-from tests.kbfactory import incident, make_kb, runbook, write
+from tests.kbfactory import incident, make_kb, runbook, write, write_internal_neighbour
 from tests.site.conftest import build_site, mkdocs_build
 
 CANARY_INCIDENT = "canary-internal-incident-5b1f"
@@ -82,26 +82,7 @@ def canary_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "old-public", "auth-drift", status="deprecated", replaced_by="internal-only", related=["rb-auth-drift"]
         ),
     )
-    write(
-        root / "runbooks/auth-drift/rb-auth-drift.yaml",
-        runbook(
-            "rb-auth-drift",
-            "auth-drift",
-            related=["rb-session-lifecycle", "internal-only"],
-            escalation=f"page {CANARY_FIELD}",
-            internal_links=[{"title": CANARY_FIELD, "url": "https://wiki.internal.example/x"}],
-        ),
-    )
-    write(
-        root / "runbooks/auth-drift/internal-only.yaml",
-        runbook(
-            "internal-only",
-            "auth-drift",
-            visibility="internal",
-            title=f"Secret ops {CANARY_INCIDENT}",
-            related=["rb-auth-drift"],
-        ),
-    )
+    write_internal_neighbour(root, canary=CANARY_FIELD, internal_title=f"Secret ops {CANARY_INCIDENT}")
     write(root / "mkdocs.yml", MKDOCS)
     write(root / "docs/reviews/2026-W47.md", f"# Weekly review 2026-W47\n\nWe talked about {CANARY_INCIDENT}.\n")
     return root

@@ -391,7 +391,9 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
             raise click.ClickException(str(PublicBuildRefused(blockers, "export")))
     text = knowledge_base_json(index, today(), public=public, site_url=_site_url(root))
     if out is None:
-        click.echo(text, nl=False)
+        # JSON holds no terminal escapes (it escapes control characters): spare Click's search for them
+        # through tens of megabytes
+        click.echo(text, nl=False, color=True)
         return
     try:
         write_text(out, text, force=force)
@@ -417,10 +419,7 @@ def _site_url(root: Path) -> str | None:
 @click.option("--force", is_flag=True, help="Replace an existing review document.")
 def review(week: str | None, output_format: str, out: Path | None, force: bool) -> None:
     """Prepare the weekly incident review (Build, Growth, QA) for one ISO week."""
-    import json
-
-    from opsbook.features.review import build_review, review_json
-    from opsbook.site.render.pages import review_page
+    from opsbook.site.render.review import weekly_review
     from opsbook.support.atomic import WouldOverwrite, write_text
     from opsbook.support.clock import today
     from opsbook.support.periods import IsoWeek
@@ -431,27 +430,24 @@ def review(week: str | None, output_format: str, out: Path | None, force: bool) 
         raise click.BadParameter(str(error), param_hint="--week") from None
     root = _root()
     index, left_out = _figures_index(root)
-    weekly = build_review(index, iso_week, today=today(), leave_out=left_out)
-    if output_format == "json":
-        text = json.dumps(review_json(weekly), indent=2, ensure_ascii=False) + "\n"
-        if out is None:
-            click.echo(text, nl=False)
-            return
-    else:
+    page = f"reviews/{iso_week}.md"
+    if output_format == "md":
         paths = index.settings["paths"]
         out = out or root / paths["reviews"] / f"{iso_week}.md"
         docs = (root / paths["docs"]).resolve()
-        page = (
-            out.resolve().relative_to(docs).as_posix()
-            if out.resolve().is_relative_to(docs)
-            else f"reviews/{iso_week}.md"
-        )
-        text = review_page(weekly, page, index.settings["name"], _site_url(root))
+        if out.resolve().is_relative_to(docs):
+            page = out.resolve().relative_to(docs).as_posix()
+    text, quiet = weekly_review(
+        index, iso_week, output_format, on=today(), page=page, site_url=_site_url(root), leave_out=left_out
+    )
+    if out is None:
+        click.echo(text, nl=False)
+        return
     try:
         write_text(out, text, force=force)
     except WouldOverwrite:
         _fail_exists(out)
-    click.echo(f"wrote {out}" + (" (quiet week)" if weekly.quiet else ""))
+    click.echo(f"wrote {out}" + (" (quiet week)" if quiet else ""))
 
 
 @main.command()

@@ -4,7 +4,7 @@ day it was opened. `check`, `actions`, `stats`, the review, the site and the MCP
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -142,3 +142,8 @@ def _deadline_sql(index: KnowledgeIndex) -> str:
 def _quoted(text: str) -> str:
     """A SQL string literal (priorities come from a validated configuration: P0 to P3)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def by_urgency(items: Iterable[ActionState]) -> list[ActionState]:
+    """Action items as the on-call reads them: overdue first, then by priority (P0 first), then by deadline."""
+    return sorted(items, key=lambda f: (not f.overdue, f.priority, f.deadline_day))

@@ -18,17 +18,20 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from opsbook.features.seen import seen_before, seen_before_all
-from opsbook.features.triage import Verdict, ranking_index
+from opsbook.features.triage import TriageIndex, Verdict, ranking_index
 from opsbook.features.triage_cues import NONE
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
 
 
-def answer(index: KnowledgeIndex, text: str, top: int = 3, *, public: bool = False) -> Verdict:
+def answer(
+    index: KnowledgeIndex, text: str, top: int = 3, *, public: bool = False, ranking: TriageIndex | None = None
+) -> Verdict:
     """Triage `text` against the knowledge base's runbooks (only the public ones and public incidents with
-    `public`) and list what happened the last times its first runbook was needed."""
-    ranking = ranking_index(index, public=public)
+    `public`) and list what happened the last times its first runbook was needed. `ranking` is the knowledge
+    base's `ranking_index` when the caller holds it already (a server answering many questions)."""
+    ranking = ranking or ranking_index(index, public=public)
     verdict = ranking.triage(text, top=top)
     if not verdict.matches:
         return verdict

@@ -39,3 +39,7 @@ def format_duration(value: dt.timedelta | None) -> str:
     if hours < 48:
         return f"{hours} h {minutes:02d} min"
     return f"{hours // 24} d {hours % 24} h"
+
+
+def format_minutes(value: float | None) -> str:
+    return "—" if value is None else format_duration(dt.timedelta(minutes=value))

@@ -4,6 +4,7 @@ weekly review). Duplicates and incidents excluded from metrics are never counted
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -117,7 +118,18 @@ def stats(
     index: KnowledgeIndex, on: dt.date, *, public: bool = False, leave_out: Collection[str] = ()
 ) -> dict[str, Any]:
     """Figures over the valid records (the public ones only, for a public site), leaving out those at
-    `leave_out` (the ones `opsbook check` finds errors in)."""
+    `leave_out` (the ones `opsbook check` finds errors in). Kept in the index until a file changes or the
+    day does."""
+    inputs = json.dumps([index.generation, on.isoformat(), public, sorted(leave_out)])
+
+    def compute() -> str:
+        return json.dumps(_stats(index, on, public=public, leave_out=leave_out))
+
+    figures: dict[str, Any] = json.loads(index.derived("stats-public" if public else "stats", inputs, compute))
+    return figures
+
+
+def _stats(index: KnowledgeIndex, on: dt.date, *, public: bool, leave_out: Collection[str]) -> dict[str, Any]:
     every = [row for row in incident_rows(index, public=public) if row.path not in leave_out]
     incidents = counted(every)
     by_class: dict[str, list[IncidentRow]] = defaultdict(list)

@@ -33,13 +33,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from opsbook.checks.cross_record import FAILURE_CLASSES
 from opsbook.features.rows import class_titles
 from opsbook.features.triage_cues import CUES, NONE, Cue
 from opsbook.features.urls import page_url, runbook_page
-from opsbook.records.regex_dialect import canonical_text, portable, search, split_signature
+from opsbook.records.regex_dialect import canonical_text, compiled, portable, search, split_signature
 
 if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
@@ -228,8 +228,19 @@ class TriageIndex:
     concept_idf: dict[str, float] = field(init=False)
     average_length: float = field(init=False)
     average_phrase_length: float = field(init=False)
+    signature_tests: list[list[SignatureTest]] = field(init=False)
+    """Per document, its signatures prepared once: a server triages many texts, and Python's own cache of
+    compiled expressions holds fewer than a large knowledge base has."""
 
     def __post_init__(self) -> None:
+        self.signature_tests = [
+            [
+                SignatureTest(signature, share, compiled(pattern) if is_regex else normalise_signature(signature))
+                for signature, share in zip(document["signatures"], document["shares"], strict=True)
+                for pattern, is_regex in [split_signature(signature)]
+            ]
+            for document in self.documents
+        ]
         self.concept_idf = self._idf("concepts", {c for d in self.documents for c in d["concepts"]})
         count = len(self.documents) or 1
         self.average_length = sum(d["length"] for d in self.documents) / count or 1.0
@@ -329,8 +340,8 @@ class TriageIndex:
                 cues[cue.name] = found.group(0).strip()
         scores: list[tuple[float, ...]] = []
         reasons: list[list[str]] = []
-        for document in self.documents:
-            signature, why = self._signatures(document, text, query)
+        for document, tests in zip(self.documents, self.signature_tests, strict=True):
+            signature, why = _signature_evidence(tests, text, query)
             term_score, matched = _bm25(document["tf"], document["length"], self.average_length, term_idf, terms)
             phrase_score, matched_pairs = _bm25(
                 document["phrases"], document["phrase_length"], self.average_phrase_length, phrase_idf, pairs
@@ -417,25 +428,33 @@ class TriageIndex:
     def outcome_name(self, outcome: str) -> str:
         return NONE_NAME if outcome == NONE else self.class_names[outcome]
 
-    def _signatures(self, document: Mapping[str, Any], text: str, query: str) -> tuple[float, list[str]]:
-        """Signature evidence; a signature listed by several runbooks is split between them."""
-        hits: list[tuple[float, str]] = []
-        for signature, share in zip(document["signatures"], document["shares"], strict=True):
-            pattern, is_regex = split_signature(signature)
-            if is_regex:
-                found = search(pattern, text)
-                if not found:
-                    continue
-                strength = len(found.group(0))
-            else:
-                needle = normalise_signature(signature)
-                if len(needle) < 4 or needle not in query:
-                    continue
-                strength = len(needle)
-            weight = SIGNATURE_BASE + min(strength / 10 * SIGNATURE_PER_10_CHARS, SIGNATURE_CAP)
-            hits.append((weight / share, signature))
-        hits.sort(key=lambda hit: -hit[0])
-        return sum(weight for weight, _ in hits[:2]), [f"signature: {sig}" for _, sig in hits[:2]]
+
+class SignatureTest(NamedTuple):
+    signature: str
+    share: float
+    """How many runbooks list the same signature."""
+    test: re.Pattern[str] | str
+    """The compiled regular expression, or the text to find in the normalised query."""
+
+
+def _signature_evidence(tests: list[SignatureTest], text: str, query: str) -> tuple[float, list[str]]:
+    """Signature evidence of one runbook (see `TriageIndex.signature_tests`); a signature listed by several
+    runbooks is split between them."""
+    hits: list[tuple[float, str]] = []
+    for signature, share, test in tests:
+        if isinstance(test, re.Pattern):
+            found = test.search(text)
+            if not found:
+                continue
+            strength = len(found.group(0))
+        else:
+            if len(test) < 4 or test not in query:
+                continue
+            strength = len(test)
+        weight = SIGNATURE_BASE + min(strength / 10 * SIGNATURE_PER_10_CHARS, SIGNATURE_CAP)
+        hits.append((weight / share, signature))
+    hits.sort(key=lambda hit: -hit[0])
+    return sum(weight for weight, _ in hits[:2]), [f"signature: {sig}" for _, sig in hits[:2]]
 
 
 def normalise_signature(signature: str) -> str:

@@ -85,40 +85,46 @@ class KnowledgeIndex:
         return self._refresh(jobs=1, progress=None, checker=None)
 
     def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> set[str]:
-        stored = self.store.stored()
-        changed = {CONFIG_FILE} if self._refresh_config(stored) else set()
+        changed = {CONFIG_FILE} if self._refresh_config() else set()
         settings = self.settings
         max_bytes = settings["limits"]["max_file_bytes"]
         if self.store.meta("max_file_bytes") != str(max_bytes):
-            stale = [path for path, entry in stored.items() if entry.role in ("runbook", "incident")]
-            self.store.remove(stale)
-            stored = {path: entry for path, entry in stored.items() if path not in stale}
+            self.store.remove(self.store.paths(roles=("runbook", "incident")))
             self.store.set_meta("max_file_bytes", str(max_bytes))
         inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
         now = time.time_ns()
+        # Most files are settled (their stamp is what it was when their content was last compared, and
+        # older than a clock tick); comparing those as plain tuples keeps a warm run cheap.
+        settled = self.store.settled(RACY_NS)
+        unsettled = [item for item in inputs if item[:5] not in settled or item.unread is not None]
+        stored = self.store.stored([item.path for item in unsettled])
         tasks: list[FileTask] = []
         unread: list[FileResult] = []
-        for item in inputs:
+        for item in unsettled:
             entry = stored.get(item.path)
             if item.unread is not None:
                 if entry is None or entry.stamp != item.stamp or entry.digest is not None:
                     unread.append(FileResult(item.path, item.role, item.stamp, None, [item.unread]))
             elif needs_check(item, entry, now, self.store):
                 tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes, item.role != "incident"))
-        present = {item.path for item in inputs} | {CONFIG_FILE}
-        gone = [path for path in stored if path not in present]
+        if not unsettled and self.store.file_count() == len(inputs) + 1:
+            gone = []  # every file present is stored, and as many files are stored as are present
+        else:
+            present = {item.path for item in inputs}
+            present.add(CONFIG_FILE)
+            gone = [path for path in self.store.paths() if path not in present]
         self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
         self.store.remove(gone)
         self.store.put(unread + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
         self.rechecked += len(tasks)
         return changed | set(gone) | {task.path for task in tasks} | {result.path for result in unread}
 
-    def _refresh_config(self, stored: dict[str, Stored]) -> bool:
+    def _refresh_config(self) -> bool:
         """opsbook.yml first: where the other files are depends on it. Whether it was checked again."""
         path = self.root / CONFIG_FILE
-        item = Input(CONFIG_FILE, str(path), "config", _stamp_of(path))
+        item = Input(CONFIG_FILE, "config", *_stamp_of(path), str(path))
         now = time.time_ns()
-        entry = stored.get(CONFIG_FILE)
+        entry = self.store.stored([CONFIG_FILE]).get(CONFIG_FILE)
         absent = item.stamp == UNKNOWN and not path.exists()
         if self.store.meta("settings") is not None and entry is not None:
             if absent and entry.stamp == UNKNOWN and entry.digest is None:

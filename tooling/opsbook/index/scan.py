@@ -20,13 +20,25 @@ RECORD_SUFFIX = ".yaml"
 
 
 class Input(NamedTuple):
+    """A file of the knowledge base as found; its first five fields are what the index compares."""
+
     path: str
     """Relative to the root, with `/`."""
-    absolute: str
     role: Role
-    stamp: Stamp
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    absolute: str
     unread: Diagnostic | None = None
     """Why the file is never read (a link out of the knowledge base, a linked folder, a `.yml` record)."""
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.size, self.mtime_ns, self.ctime_ns)
+
+
+def _input(path: str, absolute: str, role: Role, stamp: Stamp, unread: Diagnostic | None = None) -> Input:
+    return Input(path, role, *stamp, absolute, unread)
 
 
 def scan(root: Path, paths: dict[str, str]) -> list[Input]:
@@ -46,7 +58,7 @@ def scan(root: Path, paths: dict[str, str]) -> list[Input]:
 
 def _single(base: str, path: str, role: Role) -> Input:
     absolute = os.path.join(base, path)
-    return Input(path, absolute, role, _stamp(absolute))
+    return _input(path, absolute, role, _stamp(absolute))
 
 
 def _stamp(absolute: str) -> Stamp:
@@ -71,30 +83,41 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
             continue
         try:
             with os.scandir(handle) as entries:
-                listed = [(entry.name, entry.is_dir(follow_symlinks=False), entry.is_symlink()) for entry in entries]
-            for name, is_dir, is_link in listed:
-                if name[0] == ".":
-                    continue
-                path = relative + "/" + name
-                if is_dir:
-                    stack.append(path)
-                elif is_link and os.path.isdir(prefix + path):
-                    found.append(
-                        _skipped(base, path, role, LINKED_FOLDER, "replace the link with the folder it points to")
-                    )
-                elif not name.endswith(suffix):
-                    if name.lower().endswith((".yml", ".yaml")):
-                        renamed = path[: path.rindex(".")] + RECORD_SUFFIX
-                        found.append(_skipped(base, path, role, WRONG_SUFFIX, f"rename it: git mv {path} {renamed}"))
-                elif is_link:
-                    found.append(_link(base, real_base, path, role))
-                else:
-                    try:
-                        status = os.stat(name, dir_fd=handle)
-                        stamp = Stamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-                    except (OSError, ValueError):
-                        stamp = UNKNOWN
-                    found.append(Input(path, prefix + path, role, stamp))
+                for entry in entries:
+                    name = entry.name
+                    if name[0] == ".":
+                        continue
+                    path = relative + "/" + name
+                    if entry.is_file(follow_symlinks=False):  # the common case first: one branch, one stat
+                        if not name.endswith(suffix):
+                            if name.lower().endswith((".yml", ".yaml")):
+                                renamed = path[: path.rindex(".")] + RECORD_SUFFIX
+                                hint = f"rename it: git mv {path} {renamed}"
+                                found.append(_skipped(base, path, role, WRONG_SUFFIX, hint))
+                            continue
+                        try:
+                            status = entry.stat(follow_symlinks=False)
+                        except (OSError, ValueError):
+                            found.append(_input(path, prefix + path, role, UNKNOWN))
+                            continue
+                        found.append(
+                            Input(path, role, status.st_size, status.st_mtime_ns, status.st_ctime_ns, prefix + path)
+                        )
+                    elif entry.is_dir(follow_symlinks=False):
+                        stack.append(path)
+                    elif entry.is_symlink() and os.path.isdir(prefix + path):
+                        hint = "replace the link with the folder it points to"
+                        found.append(_skipped(base, path, role, LINKED_FOLDER, hint))
+                    elif not name.endswith(suffix):
+                        if name.lower().endswith((".yml", ".yaml")):
+                            renamed = path[: path.rindex(".")] + RECORD_SUFFIX
+                            found.append(
+                                _skipped(base, path, role, WRONG_SUFFIX, f"rename it: git mv {path} {renamed}")
+                            )
+                    elif entry.is_symlink():
+                        found.append(_link(base, real_base, path, role))
+                    else:  # a device, pipe or socket named like a record: reading it says so
+                        found.append(_input(path, prefix + path, role, _stamp(prefix + path)))
         except OSError:
             continue
         finally:
@@ -109,7 +132,7 @@ WRONG_SUFFIX = f"not read: record files end in {RECORD_SUFFIX}"
 def _skipped(base: str, path: str, role: Role, message: str, hint: str) -> Input:
     absolute = os.path.join(base, path)
     warning = Diagnostic(path, 1, 1, "skipped", message, Level.WARNING, hint)
-    return Input(path, absolute, role, _stamp(absolute), warning)
+    return _input(path, absolute, role, _stamp(absolute), warning)
 
 
 def _link(base: str, real_base: str, path: str, role: Role) -> Input:
@@ -119,6 +142,6 @@ def _link(base: str, real_base: str, path: str, role: Role) -> Input:
     except (OSError, RuntimeError):
         target = absolute  # a link loop: reading it reports the problem
     if target == real_base or target.startswith(real_base + os.sep):
-        return Input(path, absolute, role, _stamp(absolute))
+        return _input(path, absolute, role, _stamp(absolute))
     outside = Diagnostic(path, 1, 1, "outside-root", f"links to {target}, outside {base}")
-    return Input(path, absolute, role, _stamp(absolute), outside)
+    return _input(path, absolute, role, _stamp(absolute), outside)

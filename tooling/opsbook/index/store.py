@@ -12,7 +12,7 @@ What it holds, in two SQLite databases:
   the cache folder (`key`, created on first use, readable by the user only), so a truncated, corrupt,
   flipped or foreign file (copied from another user or machine, or from an older format) fails the
   check and is rebuilt from the knowledge base; it is never trusted.
-- `documents.sqlite`: each record's validated data as JSON, addressed by the BLAKE2 digest of that JSON.
+- `documents.sqlite`: each record's validated data as JSON, addressed by the SHA-256 digest of that JSON.
   `index.sqlite` names each file's document by digest, and a document is used only when its text
   hashes to that digest.
 
@@ -40,7 +40,7 @@ from opsbook.records.files import FileResult, Stamp, digest_of
 if TYPE_CHECKING:
     from opsbook.records.summary import RecordSummary
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"opsbook knowledge index\n"
 MAC_BYTES = 32
 FOLDER_VARIABLE = "OPSBOOK_INDEX_DIR"
@@ -227,9 +227,33 @@ class Store:
 
     # --- files ------------------------------------------------------------------------------------------
 
-    def stored(self) -> dict[str, Stored]:
-        rows = self.connection.execute("SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files")
-        return {row[0]: Stored._make(row[1:]) for row in rows}
+    def stored(self, paths: list[str]) -> dict[str, Stored]:
+        """What the index holds about the files at `paths` (those it has)."""
+        found: dict[str, Stored] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            query = f"""SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files
+                        WHERE path IN ({",".join("?" * len(chunk))})"""
+            found.update((row[0], Stored._make(row[1:])) for row in self.connection.execute(query, chunk))
+        return found
+
+    def settled(self, racy_ns: int) -> set[tuple[str, str, int, int, int]]:
+        """(path, role, size, mtime_ns, ctime_ns) of every file whose content was compared at least `racy_ns`
+        after its last modification: while its stamp stays the same, so does its content."""
+        query = """SELECT path, role, size, mtime_ns, ctime_ns FROM files
+                   WHERE digest IS NOT NULL AND checked_ns - mtime_ns >= ?"""
+        return set(self.connection.execute(query, (racy_ns,)))
+
+    def file_count(self) -> int:
+        (count,) = self.connection.execute("SELECT count(*) FROM files").fetchone()
+        return int(count)
+
+    def paths(self, roles: tuple[str, ...] | None = None) -> list[str]:
+        """The paths of every file the index holds (of `roles` only, when given)."""
+        if roles is None:
+            return [row[0] for row in self.connection.execute("SELECT path FROM files")]
+        marks = ",".join("?" * len(roles))
+        return [row[0] for row in self.connection.execute(f"SELECT path FROM files WHERE role IN ({marks})", roles)]
 
     def record_ids(self, paths: list[str]) -> dict[str, tuple[str, str]]:
         """(kind, id) of the records stored for `paths`."""

@@ -57,4 +57,6 @@ class FileResult:
 
 
 def digest_of(content: bytes) -> bytes:
-    return hashlib.blake2b(content, digest_size=16).digest()
+    """What identifies content in the index. SHA-256 (first 16 bytes): processors compute it in hardware,
+    twice as fast as BLAKE2 here, which shows on a 20 MB export read back from the index."""
+    return hashlib.sha256(content).digest()[:16]

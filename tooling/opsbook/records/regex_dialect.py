@@ -70,7 +70,12 @@ def canonical_text(text: str) -> str:
 
 def search(pattern: str, text: str, *, case_sensitive: bool = False) -> re.Match[str] | None:
     """`pattern` searched in an already canonical `text`, as the browser does."""
-    return re.search(pattern, text, re.ASCII if case_sensitive else FLAGS)
+    return compiled(pattern, case_sensitive=case_sensitive).search(text)
+
+
+def compiled(pattern: str, *, case_sensitive: bool = False) -> re.Pattern[str]:
+    """`pattern` compiled with the flags that make Python match as the browser does."""
+    return re.compile(pattern, re.ASCII if case_sensitive else FLAGS)
 
 
 def dialect_problem(pattern: str) -> DialectProblem | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsbook.checks.deadlines import ActionState, action_states
+from opsbook.checks.deadlines import ActionState, action_states, by_urgency
 from opsbook.checks.freshness import Freshness, runbook_freshness
 from opsbook.features import urls
 from opsbook.features.public import RedactedIncident, public_incident, public_runbooks
@@ -52,11 +52,6 @@ class RunbookView:
     related: list[Runbook] = field(default_factory=list)
     linked_from: list[Runbook] = field(default_factory=list)
     workflows: list[Workflow] = field(default_factory=list)
-
-
-def by_urgency(items: Iterable[ActionState]) -> list[ActionState]:
-    """Action items as the on-call reads them: overdue first, then by priority (P0 first), then by deadline."""
-    return sorted(items, key=lambda f: (not f.overdue, f.priority, f.deadline_day))
 
 
 @dataclass

@@ -135,8 +135,8 @@ class KnowledgeDesk:
 
         desk = cls(LiveIndex.open(root), public=public)
         index = desk._index()
+        desk._ranking(index)  # before the search thread starts: the two would take turns on one interpreter
         desk._search = RecordSearch.build(index, background=True)
-        desk._ranking(index)
         return desk
 
     def close(self) -> None:
@@ -235,7 +235,7 @@ class KnowledgeDesk:
     def triage(self, text: str, top: int) -> TriageAnswer:
         index = self._index()
         shown = self._shown(index)
-        verdict = answer(index, text, top, public=self.public)
+        verdict = answer(index, text, top, public=self.public, ranking=self._ranking(index))
         matches = [
             TriageMatch(**self._brief(index, match.id).model_dump(), relevance=round(match.relevance, 3), why=match.why)
             for match in verdict.matches

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsbook.features.urls import absolute_url, page_url
-from opsbook.records.models import Incident
-from opsbook.site.model import ClassView, IncidentView, RunbookView, SiteModel
 from opsbook.site.render.text import description, plain
+
+if TYPE_CHECKING:
+    from opsbook.records.models import Incident
+    from opsbook.site.model import ClassView, IncidentView, RunbookView, SiteModel
 
 CONTEXT = "https://schema.org"
 

@@ -10,13 +10,10 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any, NamedTuple
 
-import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
-from opsbook.features.durations import DURATIONS, format_duration
-from opsbook.features.review import WeeklyReview
+from opsbook.features.durations import DURATIONS, format_minutes
 from opsbook.features.stats import PeriodMeasure
-from opsbook.features.urls import incident_page as incident_page_by_id
 from opsbook.records.models import Executor, Incident, Severity
 from opsbook.records.models.catalog import Tool
 from opsbook.site.model import (
@@ -24,32 +21,23 @@ from opsbook.site.model import (
     IncidentView,
     RunbookView,
     SiteModel,
-    by_urgency,
     class_page,
     runbook_page,
 )
 from opsbook.site.render import jsonld, llms
+from opsbook.site.render.environment import base_environment, front_matter
 from opsbook.site.render.llms import copy_path
 from opsbook.site.render.text import (
     attribute,
     count,
     description,
     page_title,
-    quote_url,
     relative,
     script_json,
 )
-from opsbook.support.markdown_text import code, fence, md, md_block
+from opsbook.support.markdown_text import md
 
 EXECUTORS = {Executor.HUMAN: "a person", Executor.AGENT: "an agent", Executor.EITHER: "a person or an agent"}
-
-
-def _admonition_title(value: str) -> str:
-    return " ".join(value.replace('"', "'").split())
-
-
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _yes_no(value: bool) -> str:
@@ -65,25 +53,8 @@ def _grant_cell(tool: Tool, where: str) -> str:
     return f"approval: {md(grant.approval)}" if grant.approval else "available"
 
 
-def _helped_phrase(helped: str) -> str:
-    return {
-        "partly": "it helped only partly",
-        "no": "it did not help",
-        "wrong-runbook": "it was the wrong runbook",
-        "yes": "it helped",
-    }[helped]
-
-
-def _minutes_text(value: float | None) -> str:
-    return "—" if value is None else format_duration(dt.timedelta(minutes=value))
-
-
-def _trend_cell(summary: dict[str, Any]) -> str:
-    return f"{_minutes_text(summary['median_minutes'])} / {_minutes_text(summary['p90_minutes'])}"
-
-
 def _stat_cell(summary: dict[str, Any], which: str) -> str:
-    return _minutes_text(summary[f"{which}_minutes"])
+    return format_minutes(summary[f"{which}_minutes"])
 
 
 def period_change(measure: PeriodMeasure) -> str:
@@ -95,12 +66,12 @@ def period_change(measure: PeriodMeasure) -> str:
         return "±0 (same)"
     sign = "+" if change > 0 else "\u2212"  # the minus sign, which screen readers read as "minus"
     if measure.unit == "minutes":
-        return f"{sign}{_minutes_text(abs(change))} ({'slower' if change > 0 else 'faster'})"
+        return f"{sign}{format_minutes(abs(change))} ({'slower' if change > 0 else 'faster'})"
     return f"{sign}{abs(change):g} ({'more' if change > 0 else 'fewer'})"
 
 
 def _period_cell(measure: PeriodMeasure, value: float | None) -> str:
-    return _minutes_text(value) if measure.unit == "minutes" else f"{value:g}"
+    return format_minutes(value) if measure.unit == "minutes" else f"{value:g}"
 
 
 def _month_label(month: str, *, first: bool) -> str:
@@ -126,11 +97,6 @@ class Rendered(NamedTuple):
     lists: tuple[str, ...] = ()
 
 
-def front_matter(values: dict[str, Any]) -> str:
-    text = yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
-    return "---\n" + text + "---\n\n"
-
-
 def json_ld_block(value: object) -> str:
     """Structured data as a raw HTML block: every engine passes it through to the page untouched."""
     return f'<script type="application/ld+json">{script_json(value)}</script>\n'
@@ -139,60 +105,6 @@ def json_ld_block(value: object) -> str:
 def page_text(meta: dict[str, Any], body: str, jsonld: object) -> str:
     """A page: front matter, the body, and its JSON-LD last (Markdown readers see the content first)."""
     return (front_matter(meta) if meta else "") + body.rstrip() + "\n\n" + json_ld_block(jsonld)
-
-
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def base_environment() -> Environment:
-    """The templates with the filters and helpers that need no site: enough for a weekly review. Blank
-    lines and indentation are meaningful in Markdown, so the templates control every one."""
-    environment = Environment(
-        loader=PackageLoader("opsbook.site", "templates"),
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
-    environment.filters.update(
-        md=md,
-        md_block=md_block,
-        code=code,
-        fence=fence,
-        attr=attribute,
-        url=quote_url,
-        duration=format_duration,
-        utc=_utc,
-        admonition_title=_admonition_title,
-        first_sentence=lambda text: description(text, 300),
-        by_urgency=by_urgency,
-    )
-    environment.globals.update(link=relative, incident_path_by_id=incident_page_by_id, count=count)
-    return environment
-
-
-def review_page(review: WeeklyReview, page: str, site_name: str, site_url: str | None) -> str:
-    """A weekly review document: Markdown with its metadata in the front matter."""
-    summary = (
-        f"Weekly incident review for {review.week} ({review.week.start.isoformat()} to "
-        f"{review.week.end.isoformat()}): incidents, response times, overdue follow-ups, stale runbooks."
-    )
-    trail = [(site_name, "index.md"), (f"Weekly review {review.week}", page)]
-    meta = {
-        "title": attribute(f"Weekly review {review.week}"),
-        "description": attribute(description(summary)),
-        "opsbook": {
-            "lastmod": review.as_of.isoformat(),
-            "review": str(review.week),
-            "jsonld": {"@context": jsonld.CONTEXT, **jsonld.breadcrumbs(site_url, trail)},
-        },
-    }
-    body = (
-        base_environment()
-        .get_template("review.md.j2")
-        .render(page=page, r=review, minutes=_trend_cell, helped_phrase=_helped_phrase)
-    )
-    return front_matter(meta) + body.rstrip() + "\n"
 
 
 class PageRenderer:
