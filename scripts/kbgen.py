@@ -340,6 +340,11 @@ class _Text:
             parts.append(self.rng.choice(ADVICE))
         return " ".join(parts)
 
+    def instruction(self, sentences: int) -> str:
+        """A step's action: a paragraph behind a verb, as `step-not-verb-first` wants (same draws as `paragraph`)."""
+        text = self.paragraph(sentences)
+        return "Find out why " + text[0].lower() + text[1:]
+
     def short(self, limit: int = 180) -> str:
         text = self.sentence().rstrip(".")
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -382,7 +387,7 @@ def _date_between(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
 
 def _step(text: _Text, *, sensitive: bool = False) -> dict[str, Any]:
     r = text.rng
-    step: dict[str, Any] = {"action": text.paragraph(r.choice([1, 1, 2]))}
+    step: dict[str, Any] = {"action": text.instruction(r.choice([1, 1, 2]))}
     if sensitive:
         step["command"] = r.choice(SENSITIVE_COMMANDS)
     elif r.random() < 0.8:

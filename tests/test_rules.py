@@ -174,3 +174,64 @@ def test_a_title_past_60_characters_needs_a_short_title(kb: Path) -> None:
     write(kb / "incidents/2026/2026-11-17-webhook-secret.yaml", incident(title=long_title))
     [diagnostic] = diagnostics_for(kb, "long-title")
     assert diagnostic.path.endswith("2026-11-17-webhook-secret.yaml")
+
+
+def write_first_mitigation(kb: Path, action: str) -> Path:
+    record = runbook("rb-fallback", "fallback", related=["rb-auth-drift"])
+    record["mitigation"][0]["action"] = action
+    return write(kb / "runbooks/fallback/rb-fallback.yaml", record)
+
+
+def test_a_step_that_opens_with_a_condition_is_a_warning_at_its_action(kb: Path) -> None:
+    path = write_first_mitigation(kb, "If the worker is stuck, restart it")
+    [diagnostic] = diagnostics_for(kb, "step-not-verb-first")
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "If the worker is stuck" in text)
+    col = path.read_text().splitlines()[line - 1].index("If the worker") + 1
+    assert (diagnostic.line, diagnostic.col, diagnostic.level) == (line, col, "warning")
+    assert "mitigation[0].action starts with 'If'" in diagnostic.message
+
+
+def test_the_hint_shows_the_verb_first_rewrite(kb: Path) -> None:
+    write_first_mitigation(kb, "When the worker is stuck, restart it")
+    [diagnostic] = diagnostics_for(kb, "step-not-verb-first")
+    assert '"Roll back the deploy when errors double", not "If errors double, roll back' in (diagnostic.hint or "")
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["For Lambda, publish a version", "In staging, restart the worker", "The billing owner restores the budget"],
+)
+def test_a_scope_or_a_noun_phrase_before_the_verb_is_flagged(kb: Path, action: str) -> None:
+    write_first_mitigation(kb, action)
+    [diagnostic] = diagnostics_for(kb, "step-not-verb-first")
+    assert f"starts with {action.split()[0].rstrip(',')!r}" in diagnostic.message
+
+
+def test_a_label_before_a_colon_is_flagged(kb: Path) -> None:
+    write_first_mitigation(kb, "Vercel: redeploy without the build cache")
+    [diagnostic] = diagnostics_for(kb, "step-not-verb-first")
+    assert "starts with 'Vercel:'" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["Clear the cache when the origin is new", "Record the drill", "Free the port", "Open the dashboard: read it"],
+)
+def test_a_step_that_starts_with_its_verb_is_not_flagged(kb: Path, action: str) -> None:
+    write_first_mitigation(kb, action)
+    assert diagnostics_for(kb, "step-not-verb-first") == []
+
+
+def test_a_team_can_turn_the_verb_first_check_off(kb: Path) -> None:
+    write_first_mitigation(kb, "If the worker is stuck, restart it")
+    assert len(diagnostics_for(kb, "step-not-verb-first")) == 1
+    write(kb / "opsbook.yml", "checks: {step-not-verb-first: off}\n")
+    assert diagnostics_for(kb, "step-not-verb-first") == []
+
+
+def test_a_comment_on_the_action_line_suppresses_the_verb_first_check(kb: Path) -> None:
+    path = write_first_mitigation(kb, "If the worker is stuck, restart it")
+    assert len(diagnostics_for(kb, "step-not-verb-first")) == 1
+    comment = "  # opsbook: ignore[step-not-verb-first]"
+    path.write_text(path.read_text().replace("stuck, restart it\n", "stuck, restart it" + comment + "\n"))
+    assert diagnostics_for(kb, "step-not-verb-first") == []

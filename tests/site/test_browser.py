@@ -237,21 +237,17 @@ def test_a_command_wider_than_a_phone_scrolls_in_its_block_with_a_visible_cue(ph
         assert white_space == "pre" and "radial-gradient" in background and tab_index == 0
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/runbooks/fallback/retry-storm/",
-        "/runbooks/tool-policy/tool-denied-by-permission-mode/",
-        "/runbooks/auth-drift/webhook-secret-wrong-environment/",
-    ],
-)
+RUNBOOK_PAGES = sorted(f"/runbooks/{file.parent.name}/{file.stem}/" for file in (ROOT / "runbooks").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", RUNBOOK_PAGES)
 def test_a_runbook_on_a_phone_starts_with_action(phone: Page, path: str) -> None:
     phone.goto(path)
     for name in ("Diagnose", "Mitigate", "Verify"):
         link = phone.locator("article a.ob-jump", has_text=name)
         box = link.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 844
-    first_command = phone.locator("h2#diagnose + ol > li").first.locator("pre").first
+    first_command = phone.locator("h2#diagnose + ol pre").first
     box = first_command.bounding_box()
     assert box is not None and box["y"] <= 1.5 * 844
     action = phone.locator("h2#diagnose + ol > li > p").first

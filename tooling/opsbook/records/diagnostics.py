@@ -70,6 +70,8 @@ CODES: dict[str, str] = {
     "deprecated-without-replacement": "A deprecated runbook does not name its replacement.",
     "long-title": "A record's title is longer than 60 characters and it has no `short_title` for search results "
     "and browser tabs.",
+    "step-not-verb-first": "A step's action opens with a condition, a scope, a noun phrase or a label (If, When, "
+    "For, In, The, `Vercel:`…) instead of the verb of what to do.",
     "placeholder": "Scaffolded placeholder text (<...>) is still in the record.",
     "secret": "A value looks like a real credential.",
     "names-unpublished": "A public build would publish the id of a record it leaves out (an internal incident or "

@@ -110,7 +110,45 @@ def _short_title(document: Document, parts: Parts[Runbook] | Parts[Incident]) ->
         )
 
 
+NOT_A_VERB = frozenset(
+    """
+    if when whenever once after before while until unless since as because although though otherwise
+    for in on at with without during from inside within over under per via by to
+    the a an this that these those each every all any some no your our its their it there here
+    only also then now first next finally
+    """.split()
+)
+"""Words that can open an English sentence but never as the imperative verb of what to do: subordinating
+conjunctions that put a condition first ("If the fallback answered 200, cluster…"), prepositions that put a
+scope first ("For Lambda, publish…"), determiners and pronouns that start a noun phrase ("The billing owner
+restores…"), and adverbs that delay the verb ("First, check…"). A closed list rather than a part-of-speech
+tagger: every word on it is certain not to be the verb, so the check never flags a step that already starts
+with one ("Clear", "Free", "Record" and "Open" are verbs and are not here); a noun lead outside the list
+("Contract test in staging: …") goes unflagged. A first word that ends in a colon is a label ("Vercel:",
+"LangGraph:"), which puts the verb after a heading, so it is flagged too."""
+
+
+def _not_a_verb(action: str) -> str | None:
+    """The lead word of `action` when it shows the step does not start with its verb."""
+    first = next(iter(action.split()), "")
+    if len(first) > 1 and first.endswith(":"):
+        return first
+    word = first.rstrip(",;.")
+    return word if word.lower() in NOT_A_VERB else None
+
+
 def _step_rules(document: Document, where: tuple[str, int], step: Step) -> Iterator[Diagnostic]:
+    lead = _not_a_verb(step.action)
+    if lead is not None:
+        yield located(
+            document,
+            (*where, "action"),
+            "step-not-verb-first",
+            f"{dotted(where)}.action starts with {lead!r}, not with the verb of what to do",
+            level=Level.WARNING,
+            hint='start with the verb and move the condition after it: "Roll back the deploy when errors double", '
+            'not "If errors double, roll back the deploy"; "Purge the Vercel cache", not "Vercel: purge the cache"',
+        )
     if step.sensitive and not step.requires_approval:
         yield located(
             document,

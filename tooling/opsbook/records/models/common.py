@@ -97,7 +97,9 @@ class Reference(Record):
 class Step(Record):
     """One ordered step of diagnosis, mitigation or verification."""
 
-    action: Text = Field(description="What to do, as an instruction.")
+    action: Text = Field(
+        description="What to do, as an instruction that starts with its verb; a condition goes after it."
+    )
     command: Text | None = Field(
         None, description="The exact command to run, if there is one. Placeholders look like `<PID>`."
     )
