@@ -13,7 +13,8 @@ Two steps (docs/reference/how-triage-works.md explains them for users):
 2. A multinomial logistic model over the five classes and `none`, whose weights were learned on the
    development split of the evaluation set (`triage_weights.json`, written by scripts/train_triage.py):
    class logit = bias + its cues + its best runbook's weighted evidence; `none` = bias + the ordinary-bug
-   cues. The class probabilities are the confidence; below the threshold chosen on the development split
+   cues + a weight times the text's unknown words (the share of its specific words no runbook contains,
+   `Evidence.unknown`). The class probabilities are the confidence; below the threshold chosen on the development split
    the answer is marked unsure. A runbook's relevance is its share of the same distribution, and runbooks
    under the relevance floor are left out.
 
