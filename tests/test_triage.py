@@ -107,6 +107,23 @@ def test_a_signature_the_browser_would_read_differently_is_left_out(index: Triag
     assert document["signatures"] == ["No signatures found matching the expected signature for payload"]
 
 
+def test_unknown_is_the_share_of_specific_words_no_runbook_contains(index: TriageIndex) -> None:
+    assert index.evidence("EADDRINUSE zebra quokka").unknown == pytest.approx(2 / 3)
+    assert index.evidence("EADDRINUSE error failed").unknown == 0.0  # generic words do not count
+    assert index.evidence("").unknown == 0.0
+
+
+def test_words_no_runbook_knows_lean_the_answer_to_none(index: TriageIndex) -> None:
+    def none_probability(weights: Weights) -> float:
+        verdict = dataclasses.replace(index, weights=weights).triage("dev server zebra quokka")
+        return dict((c, p) for c, _, p in verdict.classes)["none"]
+
+    weights = index.weights
+    assert none_probability(dataclasses.replace(weights, unknown=2.0)) > none_probability(
+        dataclasses.replace(weights, unknown=0.0)
+    )
+
+
 def test_signature_beats_a_stronger_text_match(index: TriageIndex) -> None:
     text = "local dev server port old code lsof: rate_limit_exceeded"
     assert index.triage(text).matches[0].id == "rate-limited"
@@ -198,6 +215,7 @@ def test_the_learned_weights_cover_every_cue_and_outcome() -> None:
     assert set(weights.evidence) == set(EVIDENCE) and set(weights.bias) == set(OUTCOMES)
     assert {cue.name: set(cue.targets) for cue in CUES} == {name: set(per) for name, per in weights.cues.items()}
     assert 0 < weights.unsure_below < 1 and 0 <= weights.relevance_floor < 1
+    assert weights.unknown > 0, "unknown words are evidence for none, not against it"
     assert "dev split" in data["trained"]["on"]
 
 
@@ -289,7 +307,7 @@ def evaluation(cli, dataset: Path, split: str | None = None) -> dict[str, Any]:
 ISSUE_GOALS = {"top1": 0.90, "top3": 0.97, "unrelated_no_class": 0.90, "runbook_top3": 0.95, "confident_right": 0.95}
 """What issue 21 asks for on held-out texts. Not all are reached yet (docs/reference/how-triage-works.md
 gives the figures); GATES keeps what is reached from slipping back."""
-GATES = {"top1": 0.85, "top3": 0.90, "unrelated_no_class": 0.75, "runbook_top3": 0.93, "confident_right": 0.95}
+GATES = {"top1": 0.88, "top3": 0.94, "unrelated_no_class": 0.85, "runbook_top3": 0.93, "confident_right": 0.96}
 
 
 def test_the_held_out_test_split_stays_at_or_above_its_gates(cli) -> None:

@@ -1,4 +1,5 @@
-"""The issue-21 evaluation set: real texts, each on the dev or test side by a rule fixed before any result."""
+"""The issue-21 evaluation set: real texts, each on the dev or test side by a rule fixed before any result; and the
+extra development texts, all on the dev side."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import hashlib
 from pathlib import Path
 
 import yaml
+
+from opsbook.features.triage_eval import EvalSet
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "data" / "triage-eval.yaml"
@@ -20,3 +23,14 @@ def test_every_case_sits_on_the_side_its_source_hash_gives() -> None:
 def test_each_text_appears_once() -> None:
     texts = [case["text"] for case in yaml.safe_load(EVAL.read_text(encoding="utf-8"))]
     assert len(texts) == len(set(texts)) == 373
+
+
+EXTRA = ROOT / "tests" / "data" / "triage-dev-extra.yaml"
+
+
+def test_the_extra_development_texts_are_dev_only_new_and_valid() -> None:
+    extra = EvalSet.model_validate(yaml.safe_load(EXTRA.read_text(encoding="utf-8"))).root
+    assert extra and all(case.split == "dev" and (case.source or "").startswith("https://") for case in extra)
+    known = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
+    assert not {case.source for case in extra} & {case["source"] for case in known}
+    assert not {case.text for case in extra} & {case["text"] for case in known}

@@ -78,7 +78,7 @@ def test_symptom_box_lists_what_resolved_the_incidents_seen_before(page: Page) -
 
 def test_symptom_box_says_plainly_when_it_is_unsure(page: Page) -> None:
     page.goto("/")
-    ask(page, "something is off after the deploy today")
+    ask(page, "something changed after the deploy and the site looks different")
     expect(page.locator(".ob-triage__verdict--unsure")).to_contain_text("Unsure: maybe Stale deploy & caches")
 
 

@@ -13,7 +13,8 @@ Two steps (docs/reference/how-triage-works.md explains them for users):
 2. A multinomial logistic model over the five classes and `none`, whose weights were learned on the
    development split of the evaluation set (`triage_weights.json`, written by scripts/train_triage.py):
    class logit = bias + its cues + its best runbook's weighted evidence; `none` = bias + the ordinary-bug
-   cues. The class probabilities are the confidence; below the threshold chosen on the development split
+   cues + a weight times the text's unknown words (the share of its specific words no runbook contains,
+   `Evidence.unknown`). The class probabilities are the confidence; below the threshold chosen on the development split
    the answer is marked unsure. A runbook's relevance is its share of the same distribution, and runbooks
    under the relevance floor are left out.
 
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from opsbook.checks.cross_record import FAILURE_CLASSES
+from opsbook.features import triage_cues
 from opsbook.features.rows import class_titles
 from opsbook.features.triage_cues import CUES, NONE, Cue
 from opsbook.features.urls import page_url, runbook_page
@@ -50,6 +52,7 @@ OUTCOMES: tuple[str, ...] = (*CLASSES, NONE)
 NONE_NAME = "None of the five classes"
 EVIDENCE = ("signature", "terms", "phrases", "concepts", "coverage")
 WEIGHTS_FILE = Path(__file__).with_name("triage_weights.json")
+CUES_FILE = Path(triage_cues.__file__)
 
 FIELD_WEIGHTS = {"title": 3, "signatures": 3, "symptoms": 2, "keywords": 2, "summary": 1, "providers": 1}
 PHRASE_FIELDS = ("title", "signatures", "symptoms", "keywords")
@@ -132,12 +135,13 @@ def normalise(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Weights:
     """The learned model (see scripts/train_triage.py): evidence weights shared by all runbooks, one bias per
-    outcome, one weight per cue and outcome, the confidence below which an answer is unsure and the relevance
-    below which a runbook is not listed."""
+    outcome, one weight per cue and outcome, the weight of the text's unknown words for `none`, the confidence
+    below which an answer is unsure and the relevance below which a runbook is not listed."""
 
     evidence: dict[str, float]
     bias: dict[str, float]
     cues: dict[str, dict[str, float]]
+    unknown: float
     unsure_below: float
     relevance_floor: float
 
@@ -147,6 +151,7 @@ class Weights:
             {name: float(data["evidence"][name]) for name in EVIDENCE},
             {name: float(data["bias"][name]) for name in OUTCOMES},
             {cue: {k: float(v) for k, v in per.items()} for cue, per in data["cues"].items()},
+            float(data["unknown"]),
             float(data["unsure_below"]),
             float(data["relevance_floor"]),
         )
@@ -206,11 +211,13 @@ class Verdict:
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """What the text shows, before any weight: per runbook (in index order) its signature, term, phrase and
-    concept scores with the reasons, and the cues that matched with the text they matched."""
+    concept scores with the reasons, the cues that matched with the text they matched, and the share of the
+    text's specific words that no runbook contains (`unknown`: high for a bug report about something else)."""
 
     runbooks: list[tuple[float, ...]]
     reasons: list[list[str]]
     cues: dict[str, str]
+    unknown: float
 
 
 @dataclass
@@ -355,7 +362,8 @@ class TriageIndex:
             covered = sum(term not in GENERIC for term in matched) / specific if specific else 0.0
             scores.append((signature, term_score, phrase_score, concept_score, covered))
             reasons.append(why)
-        return Evidence(scores, reasons, cues)
+        known = sum(term not in GENERIC and term in term_idf for term in terms)
+        return Evidence(scores, reasons, cues, 1 - known / specific if specific else 0.0)
 
     def logits(self, evidence: Evidence) -> tuple[list[float], list[float], list[float]]:
         """Per outcome (OUTCOMES order) its logit; per runbook its weighted evidence; per class the best of it."""
@@ -369,6 +377,7 @@ class TriageIndex:
             position = CLASSES.index(document["failure_class"])
             best[position] = max(best[position], value)
         logits = [weights.bias[outcome] for outcome in OUTCOMES]
+        logits[OUTCOMES.index(NONE)] += weights.unknown * evidence.unknown
         for name in evidence.cues:
             for outcome, weight in weights.cues.get(name, {}).items():
                 logits[OUTCOMES.index(outcome)] += weight
@@ -541,7 +550,7 @@ def evaluate(index: TriageIndex, cases: Sequence[Mapping[str, Any]]) -> dict[str
 
 def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex:
     """The ranking index of the knowledge base's valid runbooks (the public ones with `public`), kept in the
-    knowledge index until a runbook, the class catalog or the learned weights change."""
+    knowledge index until a runbook, the class catalog, the learned weights or the ranking code change."""
     rows = list(
         index.connection.execute(
             f"""SELECT f.path, f.document FROM files f JOIN records r ON r.path = f.path
@@ -551,7 +560,8 @@ def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex
     )
     inputs = hashlib.blake2b(b"".join(path.encode() + b"\0" + digest for path, digest in rows), digest_size=16)
     inputs.update(json.dumps(index.catalog_document("classes.yaml"), sort_keys=True, default=str).encode())
-    inputs.update(WEIGHTS_FILE.read_bytes())
+    for source in (WEIGHTS_FILE, Path(__file__), CUES_FILE):
+        inputs.update(source.read_bytes())
 
     def compute() -> str:
         runbooks = []

@@ -185,7 +185,9 @@
       scores.push([sig[0], t[0], ph[0], concept, covered]);
       reasons.push(why);
     });
-    return { runbooks: scores, reasons: reasons, cues: cues, found: cueFound };
+    var known = terms.filter(function (term) { return !p.generic[term] && has(p.idf, term); }).length;
+    return { runbooks: scores, reasons: reasons, cues: cues, found: cueFound,
+      unknown: specific ? 1 - known / specific : 0.0 };
   }
 
   var EVIDENCE = ["signature", "terms", "phrases", "concepts", "coverage"];
@@ -210,6 +212,7 @@
       best[c] = Math.max(best[c], strength[i]);
     });
     var logits = index.outcomes.map(function (outcome) { return w.bias[outcome]; });
+    logits[index.outcomes.indexOf(p.none)] += w.unknown * ev.unknown;
     ev.cues.forEach(function (name) {
       var per = w.cues[name] || {};
       Object.keys(per).forEach(function (outcome) { logits[index.outcomes.indexOf(outcome)] += per[outcome]; });
