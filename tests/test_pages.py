@@ -79,3 +79,28 @@ def test_record_page_matches_its_golden_page(pages: dict[str, str], golden: str)
 
 def test_the_home_page_counts_open_follow_ups_in_words(pages: dict[str, str]) -> None:
     assert "1 open action item, 0 overdue." in pages["index.md"]
+
+
+def test_a_workflow_lists_its_ten_newest_incidents_and_says_how_many_there_are(tmp_path: Path) -> None:
+    """At thousands of incidents the whole list is a wall of links on a phone, and one search field past what
+    Zensical accepts (it refused the 10,000-record tree on this page)."""
+
+    def broke_on(day: int) -> dict:
+        at = f"2026-11-{day:02d}T10:00:00Z"
+        return incident(
+            f"2026-11-{day:02d}-chat-broke",
+            title=f"Chat broke on day {day}",
+            workflows=["chat-answer"],
+            timestamps={"started": at, "resolved": f"2026-11-{day:02d}T11:00:00Z"},
+            timeline=[{"at": at, "event": "Deploy", "actor": "ci", "actor_kind": "system"}],
+        )
+
+    root = make_kb(tmp_path, incidents=[broke_on(day) for day in range(1, 13)])
+    write(root / "catalog/workflows.yaml", (Path(__file__).parents[1] / "catalog/workflows.yaml").read_text())
+    with DocsTree.open(root) as tree:
+        page = dict(tree.entries())["operating/workflows.md"]
+    assert isinstance(page, str)
+    chat = page.split("{ #chat-answer }", 1)[1].split("\n## ", 1)[0]
+    assert "(the newest 10 of 12; see [all incidents](../incidents/index.md))" in chat
+    assert all(f"Chat broke on day {day}]" in chat for day in range(3, 13))
+    assert "Chat broke on day 2]" not in chat and "Chat broke on day 1]" not in chat
