@@ -90,10 +90,7 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
                     path = relative + "/" + name
                     if entry.is_file(follow_symlinks=False):  # the common case first: one branch, one stat
                         if not name.endswith(suffix):
-                            if name.lower().endswith((".yml", ".yaml")):
-                                renamed = path[: path.rindex(".")] + RECORD_SUFFIX
-                                hint = f"rename it: git mv {path} {renamed}"
-                                found.append(_skipped(base, path, role, WRONG_SUFFIX, hint))
+                            found.extend(_misnamed(base, path, role))
                             continue
                         try:
                             status = entry.stat(follow_symlinks=False)
@@ -109,11 +106,7 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
                         hint = "replace the link with the folder it points to"
                         found.append(_skipped(base, path, role, LINKED_FOLDER, hint))
                     elif not name.endswith(suffix):
-                        if name.lower().endswith((".yml", ".yaml")):
-                            renamed = path[: path.rindex(".")] + RECORD_SUFFIX
-                            found.append(
-                                _skipped(base, path, role, WRONG_SUFFIX, f"rename it: git mv {path} {renamed}")
-                            )
+                        found.extend(_misnamed(base, path, role))
                     elif entry.is_symlink():
                         found.append(_link(base, real_base, path, role))
                     else:  # a device, pipe or socket named like a record: reading it says so
@@ -127,6 +120,14 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
 
 LINKED_FOLDER = "a symbolic link to a folder: opsbook does not follow it, so nothing in it is checked"
 WRONG_SUFFIX = f"not read: record files end in {RECORD_SUFFIX}"
+
+
+def _misnamed(base: str, path: str, role: Role) -> list[Input]:
+    """A file not named like a record: said when it looks like one (a `.yml` record), else nothing."""
+    if not path.lower().endswith((".yml", ".yaml")):
+        return []
+    renamed = path[: path.rindex(".")] + RECORD_SUFFIX
+    return [_skipped(base, path, role, WRONG_SUFFIX, f"rename it: git mv {path} {renamed}")]
 
 
 def _skipped(base: str, path: str, role: Role, message: str, hint: str) -> Input:
