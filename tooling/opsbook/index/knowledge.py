@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from opsbook.index.prefork import Checker
 from opsbook.index.root import CONFIG_FILE
 from opsbook.index.scan import Input, scan
-from opsbook.index.store import Store, Stored
+from opsbook.index.store import Store, Stored, rows_in
 from opsbook.index.workers import check_all
 from opsbook.records.diagnostics import Diagnostic
 from opsbook.records.files import UNKNOWN, FileResult, FileTask, Role, Stamp, digest_of
@@ -189,23 +189,17 @@ class KnowledgeIndex:
 
     def _document_digests(self, paths: list[str]) -> dict[str, bytes | None]:
         """The document digest of each file at `paths` that has valid data (None: not kept yet)."""
-        found: dict[str, bytes | None] = {}
-        for start in range(0, len(paths), 500):
-            chunk = paths[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"""SELECT f.path, f.document FROM files f LEFT JOIN records r ON r.path = f.path
-                        WHERE f.path IN ({marks}) AND (r.valid OR (f.role IN ('config', 'catalog')
-                              AND f.document IS NOT NULL))"""
-            found.update(self.connection.execute(query, chunk))
+        query = """SELECT f.path, f.document FROM files f LEFT JOIN records r ON r.path = f.path
+                   WHERE f.path IN ({marks}) AND (r.valid OR (f.role IN ('config', 'catalog')
+                         AND f.document IS NOT NULL))"""
+        found: dict[str, bytes | None] = dict(rows_in(self.connection, query, paths))
         return {path: found[path] for path in paths if path in found}
 
     def _recheck(self, paths: list[str]) -> None:
         max_bytes = self.settings["limits"]["max_file_bytes"]
-        roles: dict[str, Role] = {}
-        for start in range(0, len(paths), 500):
-            chunk = paths[start : start + 500]
-            query = f"SELECT path, role FROM files WHERE path IN ({','.join('?' * len(chunk))})"
-            roles.update(self.connection.execute(query, chunk))
+        roles: dict[str, Role] = dict(
+            rows_in(self.connection, "SELECT path, role FROM files WHERE path IN ({marks})", paths)
+        )
         tasks = [FileTask(str(self.root / path), path, roles[path], max_bytes) for path in paths]
         self.store.put(check_all(tasks, jobs=None, progress=None, checker=None), time.time_ns())
 

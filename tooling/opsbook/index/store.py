@@ -29,7 +29,7 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -229,13 +229,8 @@ class Store:
 
     def stored(self, paths: list[str]) -> dict[str, Stored]:
         """What the index holds about the files at `paths` (those it has)."""
-        found: dict[str, Stored] = {}
-        for start in range(0, len(paths), 500):
-            chunk = paths[start : start + 500]
-            query = f"""SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files
-                        WHERE path IN ({",".join("?" * len(chunk))})"""
-            found.update((row[0], Stored._make(row[1:])) for row in self.connection.execute(query, chunk))
-        return found
+        query = "SELECT path, role, size, mtime_ns, ctime_ns, checked_ns, digest FROM files WHERE path IN ({marks})"
+        return {row[0]: Stored._make(row[1:]) for row in rows_in(self.connection, query, paths)}
 
     def settled(self, racy_ns: int) -> set[tuple[str, str, int, int, int]]:
         """(path, role, size, mtime_ns, ctime_ns) of every file whose content was compared at least `racy_ns`
@@ -257,12 +252,8 @@ class Store:
 
     def record_ids(self, paths: list[str]) -> dict[str, tuple[str, str]]:
         """(kind, id) of the records stored for `paths`."""
-        found: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(paths), 500):
-            chunk = paths[start : start + 500]
-            query = f"SELECT path, kind, id FROM records WHERE path IN ({','.join('?' * len(chunk))})"
-            found.update((path, (kind, record_id)) for path, kind, record_id in self.connection.execute(query, chunk))
-        return found
+        query = "SELECT path, kind, id FROM records WHERE path IN ({marks})"
+        return {path: (kind, record_id) for path, kind, record_id in rows_in(self.connection, query, paths)}
 
     def restamp(self, path: str, stamp: Stamp, checked_ns: int) -> None:
         """The file changed its stamp but not its content."""
@@ -367,20 +358,17 @@ class Store:
         found: dict[bytes, str] = {}
         try:
             connection = self._documents_connection()
-            for start in range(0, len(digests), 500):
-                chunk = digests[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                damaged = []
-                for digest, text in connection.execute(
-                    f"SELECT digest, json FROM documents WHERE digest IN ({marks})", chunk
-                ):
-                    if isinstance(text, str) and digest_of(text.encode()) == digest:
-                        found[digest] = text
-                    else:
-                        damaged.append((digest,))
-                if damaged:
-                    with connection:
-                        connection.executemany("DELETE FROM documents WHERE digest = ?", damaged)
+            damaged = []
+            for digest, text in rows_in(
+                connection, "SELECT digest, json FROM documents WHERE digest IN ({marks})", digests
+            ):
+                if isinstance(text, str) and digest_of(text.encode()) == digest:
+                    found[digest] = text
+                else:
+                    damaged.append((digest,))
+            if damaged:
+                with connection:
+                    connection.executemany("DELETE FROM documents WHERE digest = ?", damaged)
         except sqlite3.Error:
             self._drop_documents()
         return found
@@ -417,6 +405,14 @@ class Store:
         self.connection.close()
         if self._documents is not None:
             self._documents.close()
+
+
+def rows_in(connection: sqlite3.Connection, query: str, keys: Sequence[Any]) -> Iterator[Any]:
+    """The rows `query` gives for all of `keys`, asked a chunk at a time (SQLite caps the parameters of one
+    statement): `{marks}` in `query` stands for one chunk's placeholders."""
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        yield from connection.execute(query.format(marks=",".join("?" * len(chunk))), chunk)
 
 
 def _summary_rows(rows: dict[str, list[tuple[Any, ...]]], path: str, summary: RecordSummary) -> None:
