@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from opsbook.checks.cross_record import FAILURE_CLASSES
-from opsbook.features import triage_cues
 from opsbook.features.rows import class_titles
 from opsbook.features.triage_cues import CUES, NONE, Cue
 from opsbook.features.urls import page_url, runbook_page
@@ -52,7 +51,6 @@ OUTCOMES: tuple[str, ...] = (*CLASSES, NONE)
 NONE_NAME = "None of the five classes"
 EVIDENCE = ("signature", "terms", "phrases", "concepts", "coverage")
 WEIGHTS_FILE = Path(__file__).with_name("triage_weights.json")
-CUES_FILE = Path(triage_cues.__file__)
 
 FIELD_WEIGHTS = {"title": 3, "signatures": 3, "symptoms": 2, "keywords": 2, "summary": 1, "providers": 1}
 PHRASE_FIELDS = ("title", "signatures", "symptoms", "keywords")
@@ -550,7 +548,8 @@ def evaluate(index: TriageIndex, cases: Sequence[Mapping[str, Any]]) -> dict[str
 
 def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex:
     """The ranking index of the knowledge base's valid runbooks (the public ones with `public`), kept in the
-    knowledge index until a runbook, the class catalog, the learned weights or the ranking code change."""
+    knowledge index until a runbook, the class catalog or the learned weights change (a change to opsbook's own
+    code rebuilds the whole knowledge index, see `opsbook.index.store.code_fingerprint`)."""
     rows = list(
         index.connection.execute(
             f"""SELECT f.path, f.document FROM files f JOIN records r ON r.path = f.path
@@ -560,8 +559,7 @@ def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex
     )
     inputs = hashlib.blake2b(b"".join(path.encode() + b"\0" + digest for path, digest in rows), digest_size=16)
     inputs.update(json.dumps(index.catalog_document("classes.yaml"), sort_keys=True, default=str).encode())
-    for source in (WEIGHTS_FILE, Path(__file__), CUES_FILE):
-        inputs.update(source.read_bytes())
+    inputs.update(WEIGHTS_FILE.read_bytes())
 
     def compute() -> str:
         runbooks = []
