@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = 60
 
-
-def _load_kbgen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kbgen", ROOT / "scripts" / "kbgen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-kbgen = _load_kbgen()
+kbgen = load_script("kbgen")
 
 
 def tree(root: Path) -> dict[str, bytes]:

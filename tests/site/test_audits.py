@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -10,22 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.scripts import load_script
 from tests.site.conftest import CHROMIUM, ROOT
 
 pytestmark = pytest.mark.slow
 
-
-def _audited_pages() -> list[str]:
-    """The pages `make bench` measures Lighthouse performance on (scripts/lighthouse_perf.py)."""
-    spec = importlib.util.spec_from_file_location("lighthouse_perf", ROOT / "scripts" / "lighthouse_perf.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.PAGES)
-
-
 LIGHTHOUSE_PAGES = [
-    *_audited_pages(),
+    *load_script("lighthouse_perf").PAGES,
     "?q=retry+after",  # Material opens its search overlay with these results: the search-results state
 ]
 """Performance is not asserted here: on a shared 2-core machine it moves by ±0.1 between runs. scripts/
