@@ -9,7 +9,6 @@ import pytest
 
 from tests.scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 RECORDS = 60
 
 kbgen = load_script("kbgen")
