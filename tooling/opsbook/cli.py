@@ -389,14 +389,12 @@ def export(output_format: str, out: Path | None, public: bool, force: bool) -> N
             click.echo(finding.as_text(), err=True)
         if blockers:
             raise click.ClickException(str(PublicBuildRefused(blockers, "export")))
-    text = knowledge_base_json(index, today(), public=public, site_url=_site_url(root))
+    data = knowledge_base_json(index, today(), public=public, site_url=_site_url(root))
     if out is None:
-        # JSON holds no terminal escapes (it escapes control characters): spare Click's search for them
-        # through tens of megabytes
-        click.echo(text, nl=False, color=True)
+        click.echo(data, nl=False)  # bytes go to the binary stream as they are: no decoding, no escape search
         return
     try:
-        write_text(out, text, force=force)
+        write_text(out, data, force=force)
     except WouldOverwrite:
         _fail_exists(out)
     click.echo(f"wrote {out}")

@@ -53,7 +53,7 @@ def _encode(findings: list[Finding]) -> str:
     )
 
 
-def _decode(text: str) -> list[Finding]:
+def _decode(text: bytes) -> list[Finding]:
     return [
         Finding(Diagnostic(path, line, col, code, message, Level(level), hint), frozenset(map(tuple, subjects)))
         for path, line, col, code, message, level, hint, subjects in json.loads(text)

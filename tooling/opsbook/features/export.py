@@ -111,8 +111,8 @@ def knowledge_base(
 
 def knowledge_base_json(
     index: KnowledgeIndex, on: dt.date, *, public: bool = False, site_url: str | None = None
-) -> str:
-    """`knowledge_base` as JSON text, kept in the index until a file changes or the day does."""
+) -> bytes:
+    """`knowledge_base` as JSON (UTF-8), kept in the index until a file changes or the day does."""
 
     def compute() -> str:
         data = knowledge_base(index, on, public=public, site_url=site_url)

@@ -244,12 +244,13 @@ class KnowledgeIndex:
         """Changes whenever any file's findings or data change: a key for results derived from many rows."""
         return self.store.generation
 
-    def derived(self, name: str, inputs: str, compute: Callable[[], str]) -> str:
-        """A result computed from many rows, kept until `inputs` (a digest of what it reads) changes."""
+    def derived(self, name: str, inputs: str, compute: Callable[[], str]) -> bytes:
+        """A result computed from many rows (as UTF-8), kept until `inputs` (a digest of what it reads)
+        changes. Bytes: most are JSON for `json.loads`, and the largest, the export, is printed as is."""
         stored = self.store.derived(name, inputs)
         if stored is not None:
             return stored
-        payload = compute()
+        payload = compute().encode()
         self.store.set_derived(name, inputs, payload)
         return payload
 

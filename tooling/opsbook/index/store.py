@@ -213,14 +213,14 @@ class Store:
             self.connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
             self.dirty = True
 
-    def derived(self, name: str, inputs: str) -> str | None:
+    def derived(self, name: str, inputs: str) -> bytes | None:
         row = self.connection.execute("SELECT inputs, payload FROM derived WHERE name = ?", (name,)).fetchone()
         if row is None or row[0] != inputs:
             return None
         return self.documents([row[1]]).get(row[1])
 
-    def set_derived(self, name: str, inputs: str, payload: str) -> None:
-        digest = digest_of(payload.encode())
+    def set_derived(self, name: str, inputs: str, payload: bytes) -> None:
+        digest = digest_of(payload)
         self._put_documents([(digest, payload)])
         self.connection.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, inputs, digest))
         self.dirty = True
@@ -298,15 +298,16 @@ class Store:
         self._changed()
         self._keep_statistics(len(results))
 
-    def _insert(self, results: list[FileResult], checked_ns: int) -> list[tuple[bytes, str]]:
+    def _insert(self, results: list[FileResult], checked_ns: int) -> list[tuple[bytes, bytes]]:
         self.remove(result.path for result in results)
         rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in ("files", *PER_FILE_TABLES)}
         documents = []
         for result in results:
             document_digest = None
             if result.document is not None:
-                document_digest = digest_of(result.document.encode())
-                documents.append((document_digest, result.document))
+                document = result.document.encode()
+                document_digest = digest_of(document)
+                documents.append((document_digest, document))
             rows["files"].append(
                 (
                     result.path,
@@ -343,7 +344,7 @@ class Store:
             self._documents = _open_documents(self.folder)
         return self._documents
 
-    def _put_documents(self, documents: list[tuple[bytes, str]]) -> None:
+    def _put_documents(self, documents: list[tuple[bytes, bytes]]) -> None:
         if not documents:
             return
         try:
@@ -353,17 +354,18 @@ class Store:
         except sqlite3.Error:
             self._drop_documents()
 
-    def documents(self, digests: list[bytes]) -> dict[bytes, str]:
-        """The documents with these digests that are stored intact; missing or damaged ones are left out."""
-        found: dict[bytes, str] = {}
+    def documents(self, digests: list[bytes]) -> dict[bytes, bytes]:
+        """The documents (UTF-8) with these digests that are stored intact; missing or damaged ones are left
+        out. Bytes, not text: they are checked as bytes, and JSON decoding and printing need no text."""
+        found: dict[bytes, bytes] = {}
         try:
             connection = self._documents_connection()
             damaged = []
-            for digest, text in rows_in(
-                connection, "SELECT digest, json FROM documents WHERE digest IN ({marks})", digests
+            for digest, data in rows_in(
+                connection, "SELECT digest, CAST(json AS BLOB) FROM documents WHERE digest IN ({marks})", digests
             ):
-                if isinstance(text, str) and digest_of(text.encode()) == digest:
-                    found[digest] = text
+                if isinstance(data, bytes) and digest_of(data) == digest:
+                    found[digest] = data
                 else:
                     damaged.append((digest,))
             if damaged:

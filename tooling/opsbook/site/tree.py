@@ -52,8 +52,8 @@ RECORD_FOLDERS = ("runbooks/", "incidents/", "classes/")
 """Pages the navigation reaches through the Runbooks and Incidents sections."""
 
 NavItem = dict[str, Any] | str
-Entry = tuple[str, str | Path]
-"""A file of the tree: its docs-relative path and its text, or the hand-written file to copy."""
+Entry = tuple[str, str | bytes | Path]
+"""A file of the tree: its docs-relative path and its text (or UTF-8 bytes), or the hand-written file to copy."""
 
 
 @dataclass
@@ -61,7 +61,7 @@ class DocsTree:
     root: Path
     config: Config
     site: SiteModel
-    export: str
+    export: bytes
     triage: str
     """`api/triage.json`: what the site's symptom box ranks with."""
     diagnostics: list[Diagnostic]
@@ -287,11 +287,14 @@ class Unpublished:
         )
         return cls({i.encode(): (path, line, col) for i, path, line, col in rows if i not in shown and "-" in i})
 
-    def named_in(self, content: str | Path) -> list[str]:
+    def named_in(self, content: str | bytes | Path) -> list[str]:
         """The ids of unpublished records that `content` holds."""
         if not self.places:
             return []
-        data = content.read_bytes() if isinstance(content, Path) else content.encode()
+        if isinstance(content, Path):
+            data = content.read_bytes()
+        else:
+            data = content.encode() if isinstance(content, str) else content
         return sorted(i.decode() for i in self.places.keys() & set(data.translate(_BETWEEN_IDS).split()))
 
     def finding(self, record_id: str, output: str) -> Diagnostic:

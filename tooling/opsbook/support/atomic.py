@@ -24,7 +24,7 @@ class NotWrittenByOpsbook(FileExistsError):
     """`write_folder` was asked to replace a folder that holds files it did not write."""
 
 
-def write_text(path: Path, content: str, *, force: bool = False) -> None:
+def write_text(path: Path, content: str | bytes, *, force: bool = False) -> None:
     """Write `content` to `path` atomically.
 
     The text goes to a temporary file in the same folder first, so a crash never leaves half a file.
@@ -39,15 +39,15 @@ def write_text(path: Path, content: str, *, force: bool = False) -> None:
         raise CannotWrite(f"cannot write {path}: {error.strerror or error}") from error
 
 
-def _write_text(path: Path, content: str, force: bool) -> None:
+def _write_text(path: Path, content: str | bytes, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not force and path.exists():
         raise WouldOverwrite(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(temporary, 0o666 & ~_umask())
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(content)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content.encode() if isinstance(content, str) else content)
             stream.flush()
             os.fsync(stream.fileno())
         if force:
@@ -62,8 +62,8 @@ def _write_text(path: Path, content: str, force: bool) -> None:
             os.unlink(temporary)
 
 
-def write_folder(folder: Path, files: Iterable[tuple[str, str | Path]], *, force: bool = False) -> list[str]:
-    """Make `folder` hold exactly `files` (relative path → its text, or a file to copy), written as they
+def write_folder(folder: Path, files: Iterable[tuple[str, str | bytes | Path]], *, force: bool = False) -> list[str]:
+    """Make `folder` hold exactly `files` (relative path → its text or bytes, or a file to copy), written as they
     come, and return their relative paths.
 
     The files are written to a new folder beside it, which then takes its place: `folder` is never half
@@ -99,11 +99,13 @@ def write_folder(folder: Path, files: Iterable[tuple[str, str | Path]], *, force
     return written
 
 
-def _write_file(path: Path, content: str | Path) -> None:
-    """`content` (text, or a file to copy) at a path inside a staging folder, its folders made first."""
+def _write_file(path: Path, content: str | bytes | Path) -> None:
+    """`content` (text, bytes, or a file to copy) at a path inside a staging folder, its folders made first."""
     _make_folders(path.parent)
     if isinstance(content, Path):
         shutil.copyfile(content, path)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8", newline="\n")
 
