@@ -7,8 +7,15 @@ from pathlib import Path
 import yaml
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """mkdocs.yml may hold tags such as `!ENV` or `!!python/name:`; they do not matter for site_url."""
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _TolerantLoader(_SafeLoader):
+    """mkdocs.yml may hold tags such as `!ENV` or `!!python/name:`; they do not matter for site_url. (The C
+    loader: `triage`, `export` and `review` read site_url on every call.)"""
 
 
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
