@@ -6,7 +6,6 @@ from pathlib import Path
 
 import yaml
 
-
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # PyYAML built without libyaml
