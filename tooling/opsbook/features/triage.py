@@ -70,8 +70,6 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _SPACES = re.compile(r"\s+")
-_HASH = re.compile(r"(?=.*\d)[0-9a-f]{7,}")
-"""Commit SHAs, deploy and request ids, long numbers: they name one event, never a kind of failure."""
 
 
 def stem(word: str) -> str:
@@ -103,8 +101,6 @@ def tokenize(text: str) -> list[str]:
     found: list[str] = []
     for word in _WORD.findall(text):
         lower = word.lower()
-        if _HASH.fullmatch(lower):
-            continue
         pieces = [lower]
         if "_" in lower:
             pieces += [p for p in lower.split("_") if p]
@@ -122,8 +118,6 @@ def phrases(text: str) -> list[str]:
     "deployed but still old" → "deploy old"."""
     words: list[str] = []
     for word in _WORD.findall(text):
-        if _HASH.fullmatch(word.lower()):
-            continue
         parts = _CAMEL.findall(word.replace("_", " "))
         for part in parts if len(parts) > 1 else [word]:
             lower = part.lower()

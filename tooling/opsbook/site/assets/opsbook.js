@@ -6,7 +6,6 @@
 
   var WORD = /[A-Za-z0-9_]+/g;
   var CAMEL = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g;
-  var HASH = /^(?=.*\d)[0-9a-f]{7,}$/;  /* triage.py _HASH: commit SHAs, request ids, long numbers */
 
   /* opsbook.records.regex_dialect.canonical_text */
   function canonical(text) {
@@ -34,7 +33,6 @@
     var found = [];
     (text.match(WORD) || []).forEach(function (word) {
       var lower = word.toLowerCase();
-      if (HASH.test(lower)) return;
       var pieces = [lower];
       if (lower.indexOf("_") >= 0) {
         lower.split("_").forEach(function (p) { if (p) pieces.push(p); });
@@ -51,7 +49,6 @@
   function phrases(text, stopwords) {
     var words = [];
     (text.match(WORD) || []).forEach(function (word) {
-      if (HASH.test(word.toLowerCase())) return;
       var parts = word.replace(/_/g, " ").match(CAMEL) || [];
       (parts.length > 1 ? parts : [word]).forEach(function (part) {
         var lower = part.toLowerCase();
