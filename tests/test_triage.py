@@ -246,7 +246,10 @@ def test_unrelated_text_gets_no_class(text: str) -> None:
             "context-window-exceeded",
         ),
         ("TIP: Use 'cf restage' to ensure your env variable changes take effect", "env-change-not-live-until-redeploy"),
-        ("[next-auth][warn][NEXTAUTH_URL] https://next-auth.js.org/warnings#nextauth_url", "variable-scoped-to-wrong-target"),
+        (
+            "[next-auth][warn][NEXTAUTH_URL] https://next-auth.js.org/warnings#nextauth_url",
+            "variable-scoped-to-wrong-target",
+        ),
         ("Failed to bind stream server: Operation not permitted", "sandbox-blocks-network-or-writes"),
     ],
 )
