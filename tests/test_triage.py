@@ -232,6 +232,34 @@ def test_unrelated_text_gets_no_class(text: str) -> None:
         assert answer(knowledge, text).failure_class is None
 
 
+@pytest.mark.parametrize(
+    ("text", "runbook"),
+    [
+        (
+            "⚡ Automatically switching from gemini-2.5-pro to gemini-2.5-flash for faster responses for the"
+            " remainder of this session.",
+            "primary-rate-limited-no-failover",
+        ),
+        (
+            'Request Failed: 400 {"error":{"message":"prompt token count of 514673 exceeds the limit of 128000",'
+            '"code":"model_max_prompt_tokens_exceeded"}}',
+            "context-window-exceeded",
+        ),
+        ("TIP: Use 'cf restage' to ensure your env variable changes take effect", "env-change-not-live-until-redeploy"),
+        (
+            "[next-auth][warn][NEXTAUTH_URL] https://next-auth.js.org/warnings#nextauth_url",
+            "variable-scoped-to-wrong-target",
+        ),
+        ("Failed to bind stream server: Operation not permitted", "sandbox-blocks-network-or-writes"),
+    ],
+)
+def test_vendor_messages_lead_surely_to_their_bundled_runbook(text: str, runbook: str) -> None:
+    """Messages the vendors' tools print (Gemini CLI, GitHub Copilot, Cloud Foundry, NextAuth.js, Codex)."""
+    with KnowledgeIndex.open(ROOT) as knowledge:
+        verdict = answer(knowledge, text)
+    assert not verdict.unsure and verdict.matches[0].id == runbook, verdict.as_dict()
+
+
 def test_cli_triage_json_and_stdin(cli) -> None:
     result = cli("triage", "--format", "json", "Error: listen EADDRINUSE: address already in use :::3000", cwd=ROOT)
     payload = json.loads(result.output)
