@@ -9,6 +9,7 @@ import os
 import pickle
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from opsbook.checks.report import run_check
 from opsbook.features.actions import follow_ups
-from opsbook.features.export import knowledge_base
+from opsbook.features.export import knowledge_base, knowledge_base_json
 from opsbook.features.stats import stats
 from opsbook.features.triage import ranking_index
 from opsbook.index import store as store_module
@@ -342,6 +343,17 @@ def test_figures_kept_in_the_index_are_figured_again_on_a_new_day(tmp_path: Path
         assert stats(index, later)["as_of"] == later.isoformat()
         text, _ = weekly_review(index, week, "json", on=later, page="reviews/2026-W48.md", site_url=None)
         assert json.loads(text)["as_of"] == later.isoformat()
+
+
+def test_a_replaced_result_leaves_no_copy_behind(tmp_path: Path) -> None:
+    """Exports and other results kept in the index are replaced after every change; the earlier one goes."""
+    kb = make_kb(tmp_path)
+    for day in range(4):
+        with KnowledgeIndex.open(kb) as index:
+            knowledge_base_json(index, ON + dt.timedelta(days=day))
+    with sqlite3.connect(documents_file(kb)) as documents:
+        kept = [text for (text,) in documents.execute("SELECT CAST(json AS BLOB) FROM documents")]
+    assert sum(b'"generated_for"' in text for text in kept) == 1
 
 
 # --- races and stale stamps ---------------------------------------------------------------------------

@@ -221,9 +221,29 @@ class Store:
 
     def set_derived(self, name: str, inputs: str, payload: bytes) -> None:
         digest = digest_of(payload)
+        earlier = self.connection.execute("SELECT payload FROM derived WHERE name = ?", (name,)).fetchone()
         self._put_documents([(digest, payload)])
         self.connection.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, inputs, digest))
         self.dirty = True
+        if earlier is not None and earlier[0] != digest:
+            self._forget(earlier[0])
+
+    def _forget(self, digest: bytes) -> None:
+        """Delete a replaced result's document unless something still refers to it. Derived results are
+        large (an export is 19 MB at ten thousand records) and replaced after every change: left to the
+        garbage count (`_collect_garbage`), a few hundred of them would take gigabytes."""
+        referenced = self.connection.execute(
+            "SELECT 1 FROM derived WHERE payload = ? UNION ALL SELECT 1 FROM files WHERE document = ? LIMIT 1",
+            (digest, digest),
+        ).fetchone()
+        if referenced is not None:
+            return
+        try:
+            connection = self._documents_connection()
+            with connection:
+                connection.execute("DELETE FROM documents WHERE digest = ?", (digest,))
+        except sqlite3.Error:
+            self._drop_documents()
 
     # --- files ------------------------------------------------------------------------------------------
 
