@@ -247,12 +247,20 @@ class KnowledgeIndex:
     def derived(self, name: str, inputs: str, compute: Callable[[], str]) -> bytes:
         """A result computed from many rows (as UTF-8), kept until `inputs` (a digest of what it reads)
         changes. Bytes: most are JSON for `json.loads`, and the largest, the export, is printed as is."""
-        stored = self.store.derived(name, inputs)
+        stored = self.kept(name, inputs)
         if stored is not None:
             return stored
         payload = compute().encode()
-        self.store.set_derived(name, inputs, payload)
+        self.keep(name, inputs, payload)
         return payload
+
+    def kept(self, name: str, inputs: str) -> bytes | None:
+        """What `keep` stored under `name`, if it was stored for these `inputs`."""
+        return self.store.derived(name, inputs)
+
+    def keep(self, name: str, inputs: str, payload: bytes) -> None:
+        """Store a result computed from `inputs` (see `derived`), for the next command."""
+        self.store.set_derived(name, inputs, payload)
 
     def close(self) -> None:
         """Keep what changed (see `Store.save`) and let go of the databases."""

@@ -140,9 +140,9 @@ class KnowledgeDesk:
         return desk
 
     def close(self) -> None:
-        """Keep the index for the next command."""
+        """Keep the index, and the search over it, for the next command."""
         if self._search is not None:
-            self._search.wait()
+            self._search.keep(self.live.index)
         self.live.close()
 
     def _shown(self, index: KnowledgeIndex) -> Shown:
