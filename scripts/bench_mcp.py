@@ -1,7 +1,8 @@
 """The MCP rows of `make bench`: the MCP SDK's own client driving `opsbook mcp` over stdio, as an agent would.
 
 Measured on a knowledge base whose index is present: the start (process spawned → `initialize` answered,
-i.e. the index open, the search and ranking indexes ready), then on one running server each tool called
+i.e. the index open and the ranking index read; the first start after a change also builds the full-text
+search, which the server keeps in the index when it exits, and the later ones load it), then on one running server each tool called
 `CALLS` times with varied, realistic arguments (latency as the client sees it, the JSON-RPC round trip
 and the client's output-schema check included), one call right after a file was edited (the server
 re-stats and re-checks before answering), and the server's peak RSS.
