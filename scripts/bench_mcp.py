@@ -2,10 +2,10 @@
 
 Measured on a knowledge base whose index is present: the start (process spawned → `initialize` answered,
 i.e. the index open and the ranking index read; the first start after a change also builds the full-text
-search, which the server keeps in the index when it exits, and the later ones load it), then on one running server each tool called
-`CALLS` times with varied, realistic arguments (latency as the client sees it, the JSON-RPC round trip
-and the client's output-schema check included), one call right after a file was edited (the server
-re-stats and re-checks before answering), and the server's peak RSS.
+search, which the server keeps in the index when it exits, and the later ones load it), then on one
+running server each tool called `CALLS` times with varied, realistic arguments (latency as the client
+sees it, the JSON-RPC round trip and the client's output-schema check included), one call right after a
+file was edited (the server re-stats and re-checks before answering), and the server's peak RSS.
 """
 
 from __future__ import annotations

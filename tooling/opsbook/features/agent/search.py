@@ -14,8 +14,6 @@ reading every record's text and indexing it again (about 0.1 s of reading, then 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import re
 import sqlite3
 import threading
@@ -138,16 +136,7 @@ def _runbook_rows(index: KnowledgeIndex, paths: list[str] | None) -> list[tuple[
         paths or [],
     ).fetchall()
     visibility = dict(index.connection.execute("SELECT path, visibility FROM records WHERE kind = 'runbook'"))
-    if paths is not None:
-        texts = _runbook_texts(index, [path for path, _ in documents])
-    else:
-        stamp = b"".join(path.encode() + b"\0" + (digest or b"") for path, digest in documents)
-        inputs = hashlib.blake2b(stamp, digest_size=16).hexdigest()
-        texts = json.loads(
-            index.derived(
-                "search-runbooks", inputs, lambda: json.dumps(_runbook_texts(index, [p for p, _ in documents]))
-            )
-        )
+    texts = _runbook_texts(index, [path for path, _ in documents])
     return [
         (path, "runbook", visibility[path], f" {failure_class} ", title, body)
         for path, (failure_class, title, body) in texts.items()
