@@ -5,6 +5,7 @@ with `OPSBOOK_UPDATE_GOLDEN=1 pytest tests/test_pages.py` and review the diff li
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,46 @@ def test_a_workflow_lists_its_ten_newest_incidents_and_says_how_many_there_are(t
     assert "(the newest 10 of 12; see [all incidents](../incidents/index.md))" in chat
     assert all(f"Chat broke on day {day}]" in chat for day in range(3, 13))
     assert "Chat broke on day 2]" not in chat and "Chat broke on day 1]" not in chat
+
+
+ZENSICAL_FIELD_LIMIT = 16_384
+"""Bytes of text Zensical accepts in one search field (one section of a page); past it, the build fails."""
+
+
+def searchable_sections(page: str) -> list[tuple[str, int]]:
+    """(heading, bytes of text) of each section of `page` that search indexes."""
+    if page.startswith("---\n") and "\nsearch:\n  exclude: true\n" in page.split("\n---\n", 1)[0] + "\n":
+        return []
+    sections: list[tuple[str, int]] = []
+    heading, size = "(top)", 0
+    for line in page.splitlines():
+        if line.startswith("#"):
+            sections.append((heading, size))
+            heading, size = line, 0
+        elif "data-search-exclude" not in heading:
+            size += len(re.sub(r"\]\([^)]*\)", "]", line).encode()) + 1
+    sections.append((heading, size))
+    return [(h, s) for h, s in sections if "data-search-exclude" not in h]
+
+
+def test_no_searchable_section_grows_with_the_knowledge_base(tmp_path: Path) -> None:
+    """A runbook used by hundreds of incidents (as at 10,000 records) lists them all, but outside search:
+    Zensical refuses a search field past 16 KB, and the incidents are searchable on their own pages."""
+    uses = [
+        incident(
+            f"2026-11-17-webhook-{number:03d}",
+            runbooks_used=[{"runbook": "rb-auth-drift", "helped": "partly", "note": "Rotated the secret, then " * 4}],
+        )
+        for number in range(200)
+    ]
+    root = make_kb(tmp_path, incidents=uses)
+    with DocsTree.open(root) as tree:
+        pages = {path: text for path, text in tree.entries() if isinstance(text, str) and path.endswith(".md")}
+    assert "webhook-199" in pages["runbooks/auth-drift/rb-auth-drift.md"]
+    too_large = [
+        (path, heading, size)
+        for path, page in pages.items()
+        for heading, size in searchable_sections(page)
+        if size > ZENSICAL_FIELD_LIMIT
+    ]
+    assert too_large == []
