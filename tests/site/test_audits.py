@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -107,3 +108,12 @@ def test_linkinator_finds_no_broken_links(base_url: str) -> None:
     broken = [link for link in report["links"] if link["state"] == "BROKEN"]
     assert result.returncode == 0 and broken == [], broken[:10]
     assert len(report["links"]) > 60
+
+
+def test_a_page_carries_only_its_own_sections_navigation(site_dir: Path) -> None:
+    """Every element costs each of Material's style and layout passes on load: an incident page's sidebar
+    links to the sections, not to every runbook of every class (navigation.prune)."""
+    page = (site_dir / "incidents/2026/2026-11-11-retry-storm-on-openai-429/index.html").read_text(encoding="utf-8")
+    sidebar = page.split('class="md-nav md-nav--primary"', 1)[1].split('class="md-nav md-nav--secondary"', 1)[0]
+    assert 'href="../../../classes/' in sidebar, "the sidebar still leads to the runbooks section"
+    assert re.findall(r'href="\.\./\.\./\.\./runbooks/[^"/]+/[^"/]+/"', sidebar) == []

@@ -178,6 +178,22 @@ def test_approval_gates_come_before_their_commands_and_commands_are_intact(site:
     assert gated_commands >= 5, "the bundled runbooks must exercise gates on steps with commands"
 
 
+def test_inline_code_arrives_with_its_tokens_wrapped(site: Path) -> None:
+    """The browser does no per-element work on inline code: every engine builds each token into its span."""
+    wrapped = 0
+    for record in records("runbooks") + records("incidents"):
+        dom = Dom(page_of(site, record).read_text(encoding="utf-8"))
+        article = find(dom.root, lambda e: e["tag"] == "article")[0]
+        inside_pre = {id(c) for pre in find(article, lambda e: e["tag"] == "pre") for c in find(pre, lambda e: True)}
+        inline = [c for c in find(article, lambda e: e["tag"] == "code") if id(c) not in inside_pre and not classes(c)]
+        for code in inline:
+            assert "data-ob-tokens" in code["attrs"], (record["id"], code["text"])
+            tokens = [span["text"] for span in code["children"] if "ob-token" in classes(span)]
+            assert tokens == code["text"].split(), (record["id"], code["text"])
+            wrapped += 1
+    assert wrapped > 100, "the bundled records must exercise inline code"
+
+
 def test_no_link_in_the_site_is_broken(site: Path) -> None:
     pages = {path: Dom(path.read_text(encoding="utf-8")) for path in site.rglob("*.html")}
     broken = []

@@ -36,6 +36,7 @@ from opsbook.site.tree import ScratchTree, write_scratch_tree
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 THEME_DIR = str(Path(__file__).parent / "theme")
+CODE_TOKENS = "opsbook.site.render.code_tokens"
 
 
 class OpsbookPluginConfig(MkDocsConfigBase):
@@ -80,6 +81,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         config.theme.dirs.insert(custom_dir_count, THEME_DIR)
         config.extra_css.append("assets/opsbook/opsbook.css")
         config.extra_javascript.append("assets/opsbook/opsbook.js")
+        if CODE_TOKENS not in config.markdown_extensions:
+            config.markdown_extensions.append(CODE_TOKENS)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

@@ -395,36 +395,17 @@
     }
   }
 
-  /* Inline code wraps only at its spaces: each token in a nowrap span (the text, and so a copy, is unchanged).
-     A token too long for any column scrolls in its own box, which the keyboard can then reach. */
-  var LONG_TOKEN = 40;
-  function keepTokensWhole() {
-    document.querySelectorAll(".md-typeset :not(pre) > code:not([data-ob-tokens])").forEach(function (code) {
-      code.setAttribute("data-ob-tokens", "");
-      Array.prototype.slice.call(code.childNodes).forEach(function (node) {
-        if (node.nodeType !== 3 || !/\S/.test(node.data)) return;
-        var parts = document.createDocumentFragment();
-        node.data.split(/(\s+)/).forEach(function (part) {
-          if (!part) return;
-          if (/^\s/.test(part)) { parts.appendChild(document.createTextNode(part)); return; }
-          parts.appendChild(element("span", "ob-token" + (part.length > LONG_TOKEN ? " ob-token--long" : ""), part));
-        });
-        code.replaceChild(parts, node);
-      });
-    });
-  }
-
-  /* A command block, or a token too long for a column, may scroll sideways: the keyboard must reach it.
-     Every one gets a tab stop, whatever the screen: measuring which ones overflow would cost a layout. */
+  /* A command block may scroll sideways: the keyboard must reach it. Every one gets a tab stop, whatever
+     the screen: measuring which ones overflow would cost a layout. (Inline code's tokens are wrapped when
+     the page is built: opsbook/site/render/code_tokens.py.) */
   function focusableWideCode() {
-    document.querySelectorAll(".md-typeset pre > code:not([tabindex]), .md-typeset .ob-token--long:not([tabindex])")
+    document.querySelectorAll(".md-typeset pre > code:not([tabindex])")
       .forEach(function (code) { code.setAttribute("tabindex", "0"); });
   }
 
   function mount() {
     nameUnnamedControls();
     focusableScrollRegions();
-    keepTokensWhole();
     focusableWideCode();
     var box = document.querySelector(".ob-triage");
     if (!box || box.dataset.mounted) return;
