@@ -141,12 +141,12 @@ NAV_SCRIPT = r"""
 import json, sys
 from pathlib import Path
 from opsbook.site.tree import DocsTree
-from opsbook.site.mkdocs_plugin import THEME_DIR
+from opsbook.site.mkdocs_plugin import CODE_TOKENS, THEME_DIR
 tree = Path(sys.argv[2])
 pages = [p.relative_to(tree).as_posix() for p in tree.rglob("*.md")]
 with DocsTree.open(Path.cwd(), site_url=sys.argv[1]) as docs_tree:
     nav = docs_tree.navigation(pages)
-print(json.dumps({"nav": nav, "theme_dir": THEME_DIR}))
+print(json.dumps({"nav": nav, "theme_dir": THEME_DIR, "code_tokens": CODE_TOKENS}))
 """
 
 
@@ -530,6 +530,7 @@ def bench_size(
         plain_config["theme"]["custom_dir"] = nav_data["theme_dir"]
         plain_config["extra_css"] = ["assets/opsbook/opsbook.css"]
         plain_config["extra_javascript"] = ["assets/opsbook/opsbook.js"]
+        plain_config["markdown_extensions"] = [*plain_config["markdown_extensions"], nav_data["code_tokens"]]
         _write_yaml(project / "mkdocs.yml", plain_config)
     for name, (label, command) in ENGINES.items():
         step = Step(f"site_{name}", label, unit="page", units=pages)
