@@ -1,9 +1,10 @@
-"""The MCP server's full-text search is kept in the knowledge index: a server started again with nothing
-changed loads it instead of indexing every record's text, and never answers from a search that misses an
-edit."""
+"""The MCP server's full-text search is kept in the knowledge index: a server started again loads it and
+takes in only the files that changed since, instead of indexing every record's text, and never answers from
+a search that misses an edit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,26 @@ def test_the_kept_search_holds_edits_made_while_the_server_ran(tmp_path: Path, m
     assert found(root, "quokka") == ["rb-fallback"]
 
 
-def test_an_edit_between_two_servers_is_searched_afresh(tmp_path: Path) -> None:
+def test_a_server_started_after_edits_takes_in_only_the_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make_kb(tmp_path)
-    assert found(root, "quokka") == []
+    assert found(root, "quokka") == [] and "rb-session-lifecycle" in found(root, "rb-session-lifecycle")
     rename_fallback(root, "Fallback quokka never exercised")
+    (root / "runbooks/session-lifecycle/rb-session-lifecycle.yaml").unlink()
+    for name in ("_runbook_rows", "_incident_rows"):
+        monkeypatch.setattr(search_module, name, _only_some(getattr(search_module, name)))
     assert found(root, "quokka") == ["rb-fallback"]
+    assert "rb-session-lifecycle" not in found(root, "rb-session-lifecycle")
+
+
+def _only_some(rows: Callable[[Any, list[str] | None], list[tuple[str, ...]]]) -> Callable[..., Any]:
+    def some(index: Any, paths: list[str] | None) -> list[tuple[str, ...]]:
+        if paths is None:
+            raise AssertionError("every record's text was read to build the search again")
+        return rows(index, paths)
+
+    return some
 
 
 def _refuse(*_: Any) -> list[tuple[str, ...]]:

@@ -7,8 +7,9 @@ symptoms, signatures, keywords, providers and step actions; an incident's id, ti
 index keeps incidents' other fields only on demand).
 
 The search database itself is kept in the knowledge index (`keep`, as a SQLite image of about 14 MB at ten
-thousand records), so a server that starts with nothing changed loads it in milliseconds instead of
-reading every record's text and indexing it again (about 0.1 s of reading, then 0.35 s of indexing).
+thousand records) with the digest of each record file it holds, so a server starts by loading it and
+taking in only the files whose digest differs, instead of reading every record's text and indexing it
+again (about 0.1 s of reading, then 0.35 s of indexing).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     from opsbook.index.knowledge import KnowledgeIndex
 
 _WORD = re.compile(r"\w+")
-KEPT_AS = "search"
+KEPT_AS, KEPT_FORMAT = "search", "2"
+"""The search is kept in the index under this name, for this layout of its tables."""
 TITLE_WEIGHT, BODY_WEIGHT = 4.0, 1.0
 MAX_UPDATE = 500
 """More changed files than this (a branch switch) rebuild the whole search."""
@@ -40,8 +42,8 @@ class RecordSearch:
         # Used by one thread at a time: the builder (see `build`), then the caller.
         self.connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self._builder: threading.Thread | None = None
-        self.generation: str | None = None
-        """The index generation the search holds the records of; None while it is the one the index keeps."""
+        self.changed = image is None
+        """Whether it holds records the index does not keep yet (see `keep`)."""
         if image is not None:
             self.connection.deserialize(image)
             return
@@ -50,27 +52,33 @@ class RecordSearch:
                    path UNINDEXED, kind UNINDEXED, visibility UNINDEXED, classes UNINDEXED, title, body,
                    tokenize = 'porter unicode61 remove_diacritics 2')"""
         )
+        # the digest of each record file as the search holds it: what changed since is what differs
+        self.connection.execute("CREATE TABLE sources(path TEXT PRIMARY KEY, digest BLOB) WITHOUT ROWID")
 
     @classmethod
     def build(cls, index: KnowledgeIndex, *, background: bool = False) -> RecordSearch:
-        """The search over every valid record: the one the index keeps for its generation, or a new one
-        (which `keep` stores). With `background`, a new one's text is read from the index now and indexed
-        on another thread (SQLite releases the interpreter while it tokenizes: that is time a server spends
-        importing the MCP SDK meanwhile); the first use waits for it."""
-        kept = index.kept(KEPT_AS, index.generation)
+        """The search over every valid record: the one the index keeps, brought up to date with the files
+        that changed since it was kept, or a new one. With `background`, a new one's text is read from the
+        index now and indexed on another thread (SQLite releases the interpreter while it tokenizes: that
+        is time a server spends importing the MCP SDK meanwhile); the first use waits for it."""
+        kept = index.kept(KEPT_AS, KEPT_FORMAT)
         if kept is not None:
             with contextlib.suppress(sqlite3.DatabaseError):
                 search = cls(kept)
-                search.connection.execute("SELECT count(*) FROM search").fetchone()
+                held = dict(search.connection.execute("SELECT path, digest FROM sources"))
+                current = _sources(index, None)
+                changed = {path for path in held.keys() | current.keys() if held.get(path) != current.get(path)}
+                if changed:
+                    search.update(index, changed)
                 return search
         search = cls()
-        search.generation = index.generation
         rows = _runbook_rows(index, None) + _incident_rows(index, None)
+        sources = list(_sources(index, None).items())
         if background:
-            search._builder = threading.Thread(target=search._insert, args=(rows,), name="opsbook-search")
+            search._builder = threading.Thread(target=search._insert, args=(rows, sources), name="opsbook-search")
             search._builder.start()
         else:
-            search._insert(rows)
+            search._insert(rows, sources)
         return search
 
     def wait(self) -> None:
@@ -80,28 +88,32 @@ class RecordSearch:
             self._builder = None
 
     def keep(self, index: KnowledgeIndex) -> None:
-        """Store the search in the index for the next server, if it changed and still matches the index."""
-        if self.generation is not None and self.generation == index.generation:
+        """Store the search in the index for the next server, if it changed since it was kept."""
+        if self.changed:
             self.wait()
-            index.keep(KEPT_AS, self.generation, self.connection.serialize())
-            self.generation = None
+            index.keep(KEPT_AS, KEPT_FORMAT, self.connection.serialize())
+            self.changed = False
 
     def update(self, index: KnowledgeIndex, paths: set[str]) -> None:
         """Take in the records at `paths` as they are now (changed, added or gone)."""
         self.wait()
-        self.generation = index.generation
+        self.changed = True
         wanted = sorted(paths) if len(paths) <= MAX_UPDATE else None
         self.connection.execute("BEGIN")
         if wanted is None:
             self.connection.execute("DELETE FROM search")
+            self.connection.execute("DELETE FROM sources")
         else:
             self.connection.executemany("DELETE FROM search WHERE path = ?", [(p,) for p in wanted])
+            self.connection.executemany("DELETE FROM sources WHERE path = ?", [(p,) for p in wanted])
         self.connection.execute("COMMIT")
-        self._insert(_runbook_rows(index, wanted) + _incident_rows(index, wanted))
+        rows = _runbook_rows(index, wanted) + _incident_rows(index, wanted)
+        self._insert(rows, list(_sources(index, wanted).items()))
 
-    def _insert(self, rows: list[tuple[str, ...]]) -> None:
+    def _insert(self, rows: list[tuple[str, ...]], sources: list[tuple[str, bytes | None]]) -> None:
         self.connection.execute("BEGIN")
         self.connection.executemany("INSERT INTO search VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self.connection.executemany("INSERT INTO sources VALUES (?, ?)", sources)
         self.connection.execute("COMMIT")
 
     def search(self, query: str, *, kind: str | None, failure_class: str | None, public: bool, limit: int) -> list[Hit]:
@@ -127,6 +139,16 @@ class RecordSearch:
             [*parameters, limit],
         )
         return [Hit(*row) for row in rows]
+
+
+def _sources(index: KnowledgeIndex, paths: list[str] | None) -> dict[str, bytes | None]:
+    """The content digest of every runbook and incident file (or of those at `paths`), valid or not."""
+    return dict(
+        index.connection.execute(
+            f"SELECT path, digest FROM files WHERE role IN ('runbook', 'incident') {_among('path', paths)}",
+            paths or [],
+        )
+    )
 
 
 def _runbook_rows(index: KnowledgeIndex, paths: list[str] | None) -> list[tuple[str, ...]]:
