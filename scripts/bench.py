@@ -58,6 +58,7 @@ import bench_mcp  # noqa: E402
 import lighthouse_perf  # noqa: E402
 from kbgen import TODAY, generate  # noqa: E402
 
+from opsbook.site.mkdocs_config import mkdocs_settings  # noqa: E402
 from opsbook.support.periods import IsoWeek, percentile  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -317,19 +318,9 @@ def _find_check_jsonschema(explicit: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------- site configs
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """mkdocs.yml holds `!ENV` and similar tags; their values do not matter here."""
-
-
-_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
 def site_config(*, plugin: bool) -> dict[str, Any]:
     """The repository's mkdocs.yml (theme, extensions, plugins, validation), with or without opsbook."""
-    try:
-        base = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
-    except (OSError, yaml.YAMLError):
-        base = {}
+    base = mkdocs_settings(REPO / "mkdocs.yml")
     plugins: list[Any] = []
     for entry in base.get("plugins") or ["search", "tags", "opsbook"]:
         name = entry if isinstance(entry, str) else next(iter(entry))

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import yaml
 
 from opsbook.records.diagnostics import CODES, Diagnostic, Level, did_you_mean
-from opsbook.records.yaml_loader import SCANNER, source_lines
+from opsbook.records.yaml_loader import FASTEST_LOADER, source_lines
 
 YAML_MARKER = re.compile(r"#\s*opsbook:\s*(ignore-file|ignore)\b(\[[^\]\n]*\])?")
 PAGE_MARKER = re.compile(r"<!--\s*opsbook:\s*(ignore-file|ignore)\b(\[[^\]\n]*\])?\s*-->")
@@ -101,7 +101,7 @@ class _TextValue(NamedTuple):
 def _text_values(text: str) -> list[_TextValue]:
     values: list[_TextValue] = []
     try:
-        for token in yaml.scan(text, Loader=SCANNER):
+        for token in yaml.scan(text, Loader=FASTEST_LOADER):
             if isinstance(token, yaml.ScalarToken):
                 start, end = token.start_mark, token.end_mark
                 block = token.style in ("|", ">")

@@ -26,8 +26,8 @@ try:
 except ImportError:  # PyYAML built without libyaml: correct, but about 8x slower
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-SCANNER = _BaseLoader
-"""The fastest loader PyYAML has here, for reading tokens (`yaml.scan`)."""
+FASTEST_LOADER = _BaseLoader
+"""The fastest loader PyYAML has here: for reading tokens (`yaml.scan`), or as a base for other loaders."""
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 

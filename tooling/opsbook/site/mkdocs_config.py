@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-try:
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+from opsbook.records.yaml_loader import FASTEST_LOADER
 
 
-class _TolerantLoader(_SafeLoader):
-    """mkdocs.yml may hold tags such as `!ENV` or `!!python/name:`; they do not matter for site_url. (The C
-    loader: `triage`, `export` and `review` read site_url on every call.)"""
+class _TolerantLoader(FASTEST_LOADER):
+    """mkdocs.yml may hold tags such as `!ENV` or `!!python/name:`; they do not matter for the settings read
+    here. (The C loader when there is one: `triage`, `export` and `review` read site_url on every call.)"""
 
 
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def site_url(root: Path) -> str | None:
-    path = root / "mkdocs.yml"
+def mkdocs_settings(path: Path) -> dict[str, Any]:
+    """The settings of the mkdocs.yml at `path`, tags left unread; empty when it is missing or unreadable."""
     try:
         config = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
     except (OSError, yaml.YAMLError):
-        return None
-    value = config.get("site_url") if isinstance(config, dict) else None
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def site_url(root: Path) -> str | None:
+    value = mkdocs_settings(root / "mkdocs.yml").get("site_url")
     return value if isinstance(value, str) and value else None
