@@ -333,16 +333,26 @@ def evaluation(cli, dataset: Path, split: str | None = None) -> dict[str, Any]:
 
 
 ISSUE_GOALS = {"top1": 0.90, "top3": 0.97, "unrelated_no_class": 0.90, "runbook_top3": 0.95, "confident_right": 0.95}
-"""What issue 21 asks for on held-out texts. Not all are reached yet (docs/reference/how-triage-works.md
+"""What issue 21 asks for on held-out texts. Not reached on the fresh set (docs/reference/how-triage-works.md
 gives the figures); GATES keeps what is reached from slipping back."""
 GATES = {"top1": 0.88, "top3": 0.94, "unrelated_no_class": 0.85, "runbook_top3": 0.93, "confident_right": 0.96}
+"""On the test split of tests/data/triage-eval.yaml, measured too often to be held out still."""
+FRESH_GATES = {"top1": 0.72, "top3": 0.87, "unrelated_no_class": 0.71, "runbook_top3": 0.77, "confident_right": 0.90}
+"""On tests/data/triage-fresh.yaml, held out: what the weights trained before it existed reached at first contact."""
+FRESH = ROOT / "tests" / "data" / "triage-fresh.yaml"
 
 
-def test_the_held_out_test_split_stays_at_or_above_its_gates(cli) -> None:
-    """Texts never used to tune or train: tests/data/triage-eval.yaml, split test."""
+def test_the_first_test_split_stays_at_or_above_its_gates(cli) -> None:
     result = evaluation(cli, EVAL, "test")
     reached = {measure: result[measure] for measure in GATES}
     assert all(reached[m] >= GATES[m] for m in GATES), reached
+
+
+def test_the_fresh_held_out_texts_stay_at_or_above_their_gates(cli) -> None:
+    """Texts never used to tune or train: tests/data/triage-fresh.yaml."""
+    result = evaluation(cli, FRESH)
+    reached = {measure: result[measure] for measure in FRESH_GATES}
+    assert all(reached[m] >= FRESH_GATES[m] for m in FRESH_GATES), reached
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from opsbook.features.triage_eval import EvalSet
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "data" / "triage-eval.yaml"
@@ -34,3 +35,24 @@ def test_the_extra_development_texts_are_dev_only_new_and_valid() -> None:
     known = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
     assert not {case.source for case in extra} & {case["source"] for case in known}
     assert not {case.text for case in extra} & {case["text"] for case in known}
+
+
+FRESH = ROOT / "tests" / "data" / "triage-fresh.yaml"
+EARLIER_SETS = [
+    ROOT / "tests" / "data" / name
+    for name in ("triage-eval.yaml", "triage-dev-extra.yaml", "triage-holdout.yaml", "triage-holdout-2.yaml")
+]
+
+
+def test_the_fresh_texts_are_held_out_real_and_new() -> None:
+    fresh = EvalSet.model_validate(yaml.safe_load(FRESH.read_text(encoding="utf-8"))).root
+    assert len(fresh) == 173 and all(case.split == "test" and (case.source or "").startswith("https://") for case in fresh)
+    earlier = [case for path in EARLIER_SETS for case in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    assert not {case.source for case in fresh} & {case.get("source") for case in earlier}
+    assert not {case.text for case in fresh} & {case["text"] for case in earlier}
+
+
+def test_training_never_reads_the_fresh_texts() -> None:
+    trained_on = {case["text"] for case in load_script("train_triage").development_cases()}
+    assert len(trained_on) > 200
+    assert not trained_on & {case["text"] for case in yaml.safe_load(FRESH.read_text(encoding="utf-8"))}
