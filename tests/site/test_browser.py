@@ -404,3 +404,43 @@ def test_without_javascript_long_code_does_not_widen_a_phone_page(browser: Brows
     )
     assert rights and max(rights) <= 390
     context.close()
+
+
+def scheme_of(page: Page) -> str | None:
+    return page.locator("body").get_attribute("data-md-color-scheme")
+
+
+@pytest.mark.parametrize(("preference", "shown"), [("light", "default"), ("dark", "slate")])
+def test_a_first_visit_follows_the_systems_colour_scheme(
+    browser: Browser, base_url: str, preference: Literal["light", "dark"], shown: str
+) -> None:
+    context = browser.new_context(base_url=base_url, color_scheme=preference)
+    page = context.new_page()
+    page.goto("/runbooks/fallback/retry-storm/")
+    assert scheme_of(page) == shown
+    other = "Switch to light mode" if preference == "dark" else "Switch to dark mode"
+    expect(page.locator("label.md-header__button:visible")).to_have_attribute("title", other)
+    expect(page.locator("meta[name=theme-color]")).to_have_attribute("content", "rgb(64, 81, 181)")
+    context.close()
+
+
+def test_the_colour_toggle_switches_and_is_remembered_across_pages(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url, color_scheme="light")
+    page = context.new_page()
+    page.goto("/")
+    page.locator("label[title='Switch to dark mode']").click()
+    assert scheme_of(page) == "slate"
+    expect(page.locator("label[title='Switch to light mode']")).to_be_visible()
+    page.goto("/incidents/2026/2026-11-11-retry-storm-on-openai-429/")
+    assert scheme_of(page) == "slate"
+    page.locator("label[title='Switch to light mode']").click()
+    page.reload()
+    assert scheme_of(page) == "default"
+    context.close()
+
+
+def test_the_toggle_is_not_handed_to_materials_start_up_script(page: Page) -> None:
+    """Material's own palette script forces a restyle of the whole page on every load (Lighthouse mobile)."""
+    page.goto("/")
+    assert page.locator("[data-md-component=palette]").count() == 0
+    assert page.locator("form[data-opsbook-palette] input").count() == 2
