@@ -46,7 +46,8 @@ EARLIER_SETS = [
 
 def test_the_fresh_texts_are_held_out_real_and_new() -> None:
     fresh = EvalSet.model_validate(yaml.safe_load(FRESH.read_text(encoding="utf-8"))).root
-    assert len(fresh) == 173 and all(case.split == "test" and (case.source or "").startswith("https://") for case in fresh)
+    assert len(fresh) == 173
+    assert all(case.split == "test" and (case.source or "").startswith("https://") for case in fresh)
     earlier = [case for path in EARLIER_SETS for case in yaml.safe_load(path.read_text(encoding="utf-8"))]
     assert not {case.source for case in fresh} & {case.get("source") for case in earlier}
     assert not {case.text for case in fresh} & {case["text"] for case in earlier}
