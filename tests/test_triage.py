@@ -332,9 +332,9 @@ def evaluation(cli, dataset: Path, split: str | None = None) -> dict[str, Any]:
     return json.loads(cli(*arguments, cwd=ROOT).output)
 
 
-ISSUE_GOALS = {"top1": 0.90, "top3": 0.97, "unrelated_no_class": 0.90, "runbook_top3": 0.95, "confident_right": 0.95}
-"""What issue 21 asks for on held-out texts. Not reached on the fresh set (docs/reference/how-triage-works.md
-gives the figures); GATES keeps what is reached from slipping back."""
+# Issue 21 asks, on held-out texts, for top-1 0.90, top-3 0.97, unrelated given no class 0.90, the runbook in the
+# top 3 0.95 and 0.95 right above the unsure threshold. Not reached (docs/reference/how-triage-works.md gives the
+# figures); the gates keep what is reached from slipping back.
 GATES = {"top1": 0.88, "top3": 0.94, "unrelated_no_class": 0.85, "runbook_top3": 0.93, "confident_right": 0.96}
 """On the test split of tests/data/triage-eval.yaml, measured too often to be held out still."""
 FRESH_GATES = {"top1": 0.72, "top3": 0.87, "unrelated_no_class": 0.71, "runbook_top3": 0.77, "confident_right": 0.90}

@@ -1,5 +1,5 @@
-"""The issue-21 evaluation set: real texts, each on the dev or test side by a rule fixed before any result; and the
-extra development texts, all on the dev side."""
+"""The issue-21 evaluation set: real texts, each on the dev or test side by a rule fixed before any result; the
+extra development texts, all on the dev side; and the fresh held-out texts, all on the test side."""
 
 from __future__ import annotations
 
