@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -27,6 +28,42 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+LIGHT_AND_DARK = [
+    {
+        "media": "(prefers-color-scheme: light)",
+        "scheme": "default",
+        "toggle": {"icon": "material/weather-night", "name": "Switch to dark mode"},
+    },
+    {
+        "media": "(prefers-color-scheme: dark)",
+        "scheme": "slate",
+        "toggle": {"icon": "material/weather-sunny", "name": "Switch to light mode"},
+    },
+]
+
+
+def site_config(name: str, palette: list[dict[str, object]]) -> str:
+    """The mkdocs.yml of a small test site built with the opsbook plugin, in the given light/dark palette."""
+    return yaml.safe_dump(
+        {
+            "site_name": name,
+            "site_url": f"https://{name.lower()}.example.org/",
+            "theme": {"name": "material", "font": False, "palette": palette},
+            "plugins": ["search", "opsbook"],
+            "markdown_extensions": [
+                "admonition",
+                "attr_list",
+                "md_in_html",
+                "tables",
+                "toc",
+                "pymdownx.details",
+                "pymdownx.superfences",
+            ],
+        },
+        sort_keys=False,
+    )
 
 
 def mkdocs_build(

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.kbfactory import incident, make_kb, runbook, write
-from tests.site.conftest import build_site, serve
+from tests.site.conftest import LIGHT_AND_DARK, build_site, serve, site_config
 
 pytestmark = pytest.mark.browser
 
@@ -22,21 +22,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 LONG_ID = "provider-key-missing-in-production-after-a-rotation"
 OWNER = "payments-and-billing-platform-team"
-MKDOCS = """site_name: Charts
-site_url: https://charts.example.org/
-theme:
-  name: material
-  font: false
-  palette:
-    - media: "(prefers-color-scheme: light)"
-      scheme: default
-      toggle: {icon: material/weather-night, name: Switch to dark mode}
-    - media: "(prefers-color-scheme: dark)"
-      scheme: slate
-      toggle: {icon: material/weather-sunny, name: Switch to light mode}
-plugins: [search, opsbook]
-markdown_extensions: [admonition, attr_list, md_in_html, tables, toc, pymdownx.details, pymdownx.superfences]
-"""
+MKDOCS = site_config("Charts", LIGHT_AND_DARK)
 
 
 def timed(record_id: str, severity: str, minutes: dict[str, int], **overrides: object) -> dict[str, object]:

@@ -10,27 +10,21 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.kbfactory import make_kb, write
-from tests.site.conftest import build_site, serve
+from tests.site.conftest import LIGHT_AND_DARK, build_site, serve, site_config
 
 pytestmark = pytest.mark.browser
 
-AUTOMATIC_MODE = """site_name: Automatic
-site_url: https://automatic.example.org/
-theme:
-  name: material
-  font: false
-  palette:
-    - media: "(prefers-color-scheme)"
-      toggle: {icon: material/brightness-auto, name: Switch to light mode}
-    - media: "(prefers-color-scheme: light)"
-      scheme: default
-      toggle: {icon: material/weather-night, name: Switch to dark mode}
-    - media: "(prefers-color-scheme: dark)"
-      scheme: slate
-      toggle: {icon: material/weather-sunny, name: Switch to system preference}
-plugins: [search, opsbook]
-markdown_extensions: [admonition, attr_list, md_in_html, tables, toc, pymdownx.details, pymdownx.superfences]
-"""
+AUTOMATIC_MODE = site_config(
+    "Automatic",
+    [
+        {
+            "media": "(prefers-color-scheme)",
+            "toggle": {"icon": "material/brightness-auto", "name": "Switch to light mode"},
+        },
+        LIGHT_AND_DARK[0],
+        {**LIGHT_AND_DARK[1], "toggle": {"icon": "material/weather-sunny", "name": "Switch to system preference"}},
+    ],
+)
 
 
 def scheme_of(page: Page) -> str | None:
