@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "opsbook.cli": 6,
     "opsbook.launch": 6,
     "opsbook.mcp": 6,
+    "opsbook.daemon": 6,
     "opsbook.__main__": 6,
 }
 """A module may import modules of its own layer or a lower one."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,8 +30,8 @@ def counted_refreshes(live: LiveIndex, monkeypatch: pytest.MonkeyPatch) -> list[
     calls: list[set[str]] = []
     refresh = live.index.refresh
 
-    def spy() -> set[str]:
-        calls.append(refresh())
+    def spy(**options: Any) -> set[str]:
+        calls.append(refresh(**options))
         return calls[-1]
 
     monkeypatch.setattr(live.index, "refresh", spy)

@@ -582,6 +582,68 @@ def mcp_server(transport: str, host: str, port: int, public: bool) -> None:
         desk.close()
 
 
+@main.group()
+def daemon() -> None:
+    """Keep the knowledge base's index in memory between commands (opt-in).
+
+    \b
+    While it runs, check, triage, actions, stats, review and export are answered by it, from an index its
+    folder watch keeps current: the same output, without each command's start-up and index load.
+    OPSBOOK_DAEMON=off runs a command in its own process anyway."""
+
+
+@daemon.command("start")
+@click.option(
+    "--idle-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60,
+    show_default=True,
+    help="Stop after this long without a command.",
+)
+def daemon_start(idle_minutes: float) -> None:
+    """Start the daemon of this knowledge base in the background (nothing if it runs)."""
+    from opsbook.daemon.client import DaemonError, start
+
+    root = _root()
+    try:
+        status = start(root, idle_minutes)
+    except DaemonError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(_daemon_line(status))
+
+
+@daemon.command("stop")
+def daemon_stop() -> None:
+    """Stop the daemon of this knowledge base."""
+    from opsbook.daemon.client import ask
+
+    root = _root()
+    status = ask(root, "stop")
+    click.echo(f"stopped the daemon of {root}" if status else f"no daemon runs for {root}")
+
+
+@daemon.command("status")
+def daemon_status() -> None:
+    """Whether a daemon answers for this knowledge base (exit 1 if not)."""
+    from opsbook.daemon.client import ask
+
+    root = _root()
+    status = ask(root, "status")
+    if status is None:
+        click.echo(f"no daemon runs for {root}")
+        sys.exit(1)
+    click.echo(_daemon_line(status))
+
+
+def _daemon_line(status: dict[str, Any]) -> str:
+    from opsbook.records.diagnostics import plural
+
+    return (
+        f"daemon of {status['root']} running (pid {status['pid']}): {plural(status['answered'], 'command')} "
+        f"answered; stops after {status['idle_minutes']:g} idle minutes or `opsbook daemon stop`"
+    )
+
+
 def _eval_cases(path: Path) -> list[dict[str, Any]]:
     from opsbook.features.triage_eval import EvalSet
     from opsbook.records.model_file import load_model_file

@@ -1,8 +1,10 @@
-"""The `opsbook` command: starts the pre-forked checker of `opsbook check`, then runs the Click CLI.
+"""The `opsbook` command: hands the command to the knowledge base's daemon when one runs, else starts the
+pre-forked checker of `opsbook check`, then runs the Click CLI.
 
-Importing Click and the command definitions takes about as long as a warm check's own work, so the
-checker (see `opsbook.index.prefork`) is forked before that, from the bare command line. Every other command
-goes straight to `opsbook.cli`.
+Importing Click and the command definitions takes about as long as a warm check's own work, so both happen
+before that, from the bare command line: the daemon (see `opsbook.daemon`) is asked first, and the checker
+(see `opsbook.index.prefork`) is forked when the check runs here. Every other command goes straight to
+`opsbook.cli`.
 """
 
 from __future__ import annotations
@@ -11,28 +13,41 @@ import os
 import sys
 
 OPTIONS_WITH_A_VALUE = ("--root", "-C")
+FORWARDED = frozenset({"check", "triage", "actions", "stats", "review", "export"})
+"""Commands that read the knowledge base and answer on the terminal: a running daemon answers them."""
 """The group's options that take the next word as their value (see `opsbook.cli.main`)."""
 
 
-def subcommand(arguments: list[str]) -> str | None:
-    """The command word of an `opsbook` command line: the first word that is neither an option nor the
-    value of one."""
-    value_next = False
+def command_line(arguments: list[str]) -> tuple[str | None, str | None]:
+    """The command word of an `opsbook` command line (the first word that is neither an option nor the value
+    of one), and the value of `--root` / `-C` if it comes before it."""
+    value_of: str | None = None
+    root: str | None = None
     for argument in arguments:
-        if value_next:
-            value_next = False
+        if value_of is not None:
+            root, value_of = argument, None
         elif argument in OPTIONS_WITH_A_VALUE:
-            value_next = True
+            value_of = argument
+        elif argument.startswith("--root="):
+            root = argument.removeprefix("--root=")
         elif not argument.startswith("-"):
-            return argument
-    return None
+            return argument, root
+    return None, root
 
 
 def main() -> None:
     # pydantic looks through every installed package's metadata for validation plugins (tens of
     # milliseconds); the opsbook command uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    checking = subcommand(sys.argv[1:]) == "check"
+    command, root = command_line(sys.argv[1:])
+    if command in FORWARDED:
+        from opsbook.daemon.client import forward
+
+        program = os.path.basename(sys.argv[0])
+        answered = forward(sys.argv[1:], root, "python -m opsbook" if program == "__main__.py" else program)
+        if answered is not None:
+            os._exit(answered)
+    checking = command == "check"
     if checking and "--no-index" not in sys.argv:
         from opsbook.index.prefork import start_early
 

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar
 
 from opsbook.index.prefork import Checker
 from opsbook.index.root import CONFIG_FILE
@@ -36,9 +36,17 @@ without its stamp changing (git's "racily clean" files): its content is compared
 DEFAULT_MAX_BYTES = 1 << 20
 
 
+class Resident(Protocol):
+    def __call__(self, root: Path, jobs: int | None, progress: Progress | None) -> KnowledgeIndex | None: ...
+
+
 class KnowledgeIndex:
     """The knowledge base at `root`, up to date as of `open`; `close` (or leaving a `with` block) keeps the
     index for the next command."""
+
+    resident: ClassVar[Resident | None] = None
+    """Set in a process that keeps one index open for many commands (`opsbook.daemon.server`): `open` asks it
+    first, and it gives its index of `root`, brought up to date, or None for another knowledge base."""
 
     def __init__(self, root: Path, store: Store) -> None:
         self.root = root
@@ -49,6 +57,8 @@ class KnowledgeIndex:
         self.previous_ids: dict[str, tuple[str, str]] = {}
         """(kind, id) of the records that files checked again or removed held before this refresh."""
         self._config: Config | None = None
+        self.kept_open = False
+        """True while a resident process owns the index: `close` leaves it open (the process saves it)."""
 
     @classmethod
     def open(
@@ -63,6 +73,12 @@ class KnowledgeIndex:
         """The index of `root`, with every changed file checked again. `persistent=False` neither reads nor
         writes the stored index (every file is checked). Takes charge of `checker` (see `check_all`)."""
         root = Path(os.path.abspath(root))
+        if persistent and cls.resident is not None:
+            kept = cls.resident(root, jobs, progress)
+            if kept is not None:
+                if checker is not None:
+                    checker.cancel()
+                return kept
         index = cls(root, Store.open(root, persistent=persistent))
         try:
             index._refresh(jobs, progress, checker)
@@ -79,10 +95,10 @@ class KnowledgeIndex:
 
     # --- bringing the index up to date ------------------------------------------------------------------
 
-    def refresh(self) -> set[str]:
-        """Check again, in this process, the files that changed since the index was opened or last refreshed
-        (for a process that keeps the index open, such as the MCP server); the paths checked again or gone."""
-        return self._refresh(jobs=1, progress=None, checker=None)
+    def refresh(self, *, jobs: int | None = 1, progress: Progress | None = None) -> set[str]:
+        """Check again the files that changed since the index was opened or last refreshed (for a process that
+        keeps the index open, such as the MCP server); the paths checked again or gone."""
+        return self._refresh(jobs, progress, checker=None)
 
     def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> set[str]:
         changed = {CONFIG_FILE} if self._refresh_config() else set()
@@ -264,6 +280,8 @@ class KnowledgeIndex:
 
     def close(self) -> None:
         """Keep what changed (see `Store.save`) and let go of the databases."""
+        if self.kept_open:
+            return
         self.store.save()
         self.store.close()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.watch import ChangeWatch
+from opsbook.support.progress import Progress
 
 
 class LiveIndex:
@@ -31,11 +32,11 @@ class LiveIndex:
         watch.follow(index.root, index.settings["paths"])
         return cls(index, watch)
 
-    def update(self) -> set[str]:
+    def update(self, *, jobs: int | None = 1, progress: Progress | None = None) -> set[str]:
         """Check again what changed since the last call; the paths of the files checked again or gone."""
         if not self.watch.changed():
             return set()
-        changed = self.index.refresh()
+        changed = self.index.refresh(jobs=jobs, progress=progress)
         self.watch.follow(self.index.root, self.index.settings["paths"])
         return changed
 

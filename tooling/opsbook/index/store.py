@@ -1,8 +1,7 @@
 """The knowledge index on disk: per file of a knowledge base, its stamp, findings, summary and data.
 
-Where it lives: in the user's cache folder (`$OPSBOOK_INDEX_DIR`, else `$XDG_CACHE_HOME/opsbook`, else
-`~/.cache/opsbook`), one folder per knowledge base named after its resolved path, never inside the
-repository. A copy committed to a repository is never read: nothing looks for an index there.
+Where it lives: in the knowledge base's folder of the user's cache (see `opsbook.index.location`), never inside
+the repository. A copy committed to a repository is never read: nothing looks for an index there.
 
 What it holds, in two SQLite databases:
 
@@ -23,7 +22,6 @@ Neither holds anything that can run: SQLite rows of text and numbers, read with 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import json
 import os
@@ -34,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from opsbook import __version__
+from opsbook.index.location import index_folder
 from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.files import FileResult, Stamp, digest_of
 
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 FORMAT = 3
 MAGIC = b"opsbook knowledge index\n"
 MAC_BYTES = 32
-FOLDER_VARIABLE = "OPSBOOK_INDEX_DIR"
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -104,14 +102,6 @@ class Stored(NamedTuple):
     @property
     def stamp(self) -> Stamp:
         return Stamp(self.size, self.mtime_ns, self.ctime_ns)
-
-
-def cache_folder() -> Path:
-    explicit = os.environ.get(FOLDER_VARIABLE)
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "opsbook"
 
 
 def code_fingerprint() -> str:
@@ -514,18 +504,6 @@ def encode_diagnostics(diagnostics: list[Diagnostic]) -> str:
 def decode_diagnostics(path: str, encoded: str) -> Iterator[Diagnostic]:
     for line, col, code, message, level, hint in json.loads(encoded):
         yield Diagnostic(path, line, col, code, message, Level(level), hint)
-
-
-def index_folder(root: Path) -> Path:
-    """Where the index of the knowledge base at `root` is kept."""
-    return cache_folder() / folder_name(root)
-
-
-def folder_name(root: Path) -> str:
-    """A folder name of the user's own for the knowledge base at `root`: its name and a digest of its path."""
-    resolved = str(root.resolve())
-    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(resolved).name)[:40] or "root"
-    return f"{name}-{hashlib.blake2b(resolved.encode(), digest_size=8).hexdigest()}"
 
 
 def _secret_key(folder: Path) -> bytes:

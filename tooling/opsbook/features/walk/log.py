@@ -23,7 +23,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from opsbook.index.store import folder_name
+from opsbook.index.location import folder_name
 
 FOLDER_VARIABLE = "OPSBOOK_WALK_DIR"
 WALK_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")

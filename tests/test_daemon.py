@@ -1,0 +1,222 @@
+"""`opsbook daemon`: while it runs, the read commands are answered by it, with exactly the output, errors and exit
+code the command gives in its own process; edits made just before a command are in its answer; a daemon that
+is killed, idle or stopped leaves every command working."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from opsbook.daemon.wire import REFUSED, REQUEST, receive, send, socket_path
+from tests.kbfactory import incident, make_kb, runbook, write
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the daemon's folder watch is Linux's inotify")
+OPSBOOK = str(Path(sys.executable).with_name("opsbook"))
+FALLBACK = "runbooks/fallback/rb-fallback.yaml"
+
+
+class Run(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def opsbook(*args: str, cwd: Path, stdin: str | None = None, daemon: bool = True) -> Run:
+    env = {**os.environ, "OPSBOOK_DAEMON": "on" if daemon else "off"}
+    result = subprocess.run(
+        [OPSBOOK, *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+def answered(kb: Path) -> int:
+    status = opsbook("daemon", "status", cwd=kb)
+    assert status.code == 0, status
+    return int(status.out.split(": ")[1].split(" ")[0])
+
+
+def daemon_pid(kb: Path) -> int:
+    status = opsbook("daemon", "status", cwd=kb)
+    return int(status.out.split("(pid ")[1].split(")")[0])
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Iterator[Path]:
+    root = make_kb(tmp_path / "kb")
+    yield root
+    status = opsbook("daemon", "status", cwd=root)
+    if status.code == 0:
+        pid = daemon_pid(root)
+        opsbook("daemon", "stop", cwd=root)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def started(kb: Path, *options: str) -> Path:
+    result = opsbook("daemon", "start", *options, cwd=kb)
+    assert result.code == 0, result
+    assert "running (pid" in result.out
+    return kb
+
+
+READ_COMMANDS = [
+    ("check",),
+    ("check", "--format", "json"),
+    ("check", "runbooks/fallback/rb-fallback.yaml", "--quiet"),
+    ("check", "no-such-file.yaml"),
+    ("check", "--select", "no-such-code"),
+    ("triage", "openai.RateLimitError: Error code: 429, and the fallback model was never called"),
+    ("triage", "--format", "json", "Webhook signature verification failed in production"),
+    ("actions", "--overdue"),
+    ("stats", "--format", "json"),
+    ("review", "--week", "2026-W47", "--format", "json"),
+    ("export",),
+    ("check", "--help"),
+]
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=" ".join)
+def test_a_command_answered_by_the_daemon_prints_and_exits_as_it_does_alone(kb: Path, command: tuple[str, ...]) -> None:
+    write(kb / "incidents/2026/2026-11-20-broken.yaml", "id: 2026-11-20-broken\ntitle: [unclosed\n")
+    alone = opsbook(*command, cwd=kb, daemon=False)
+    started(kb)
+    before = answered(kb)
+    assert opsbook(*command, cwd=kb) == alone
+    assert answered(kb) == before + 1
+
+
+def test_a_command_run_from_a_subfolder_shows_the_same_paths(kb: Path) -> None:
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    started(kb)
+    folder = kb / "incidents" / "2026"
+    assert opsbook("check", cwd=folder) == opsbook("check", cwd=folder, daemon=False)
+    assert "rb-nowhere" in opsbook("check", cwd=folder).out
+
+
+def test_triage_reads_the_text_from_standard_input_through_the_daemon(kb: Path) -> None:
+    text = "Error: STRIPE_WEBHOOK_SECRET is not set in production, it was only added for Preview\n"
+    alone = opsbook("triage", "--format", "json", cwd=kb, stdin=text, daemon=False)
+    started(kb)
+    through = opsbook("triage", "--format", "json", cwd=kb, stdin=text)
+    assert through == alone
+    assert json.loads(through.out)["query"] == text
+
+
+def test_an_edit_made_just_before_a_command_is_in_its_answer(kb: Path) -> None:
+    started(kb)
+    assert opsbook("check", cwd=kb).code == 0
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    broken = opsbook("check", cwd=kb)
+    assert broken.code == 1 and "rb-nowhere" in broken.out
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-auth-drift"]))
+    assert opsbook("check", cwd=kb).code == 0
+    write(
+        kb / "incidents/2026/2026-11-21-new.yaml",
+        incident("2026-11-21-new", runbooks_used=[{"runbook": "rb-missing", "helped": "yes"}]),
+    )
+    added = opsbook("check", cwd=kb)
+    assert added == opsbook("check", cwd=kb, daemon=False)
+    assert "rb-missing" in added.out
+    (kb / "incidents/2026/2026-11-21-new.yaml").unlink()
+    assert opsbook("check", cwd=kb).code == 0
+
+
+def test_a_file_of_another_knowledge_base_is_checked_there(kb: Path, tmp_path: Path) -> None:
+    other = make_kb(tmp_path / "other")
+    write(other / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-elsewhere"]))
+    started(kb)
+    command = ("check", str(other / FALLBACK))
+    assert opsbook(*command, cwd=kb) == opsbook(*command, cwd=kb, daemon=False)
+    assert "rb-elsewhere" in opsbook(*command, cwd=kb).out
+
+
+def test_commands_still_work_after_the_daemon_is_killed_and_it_can_start_again(kb: Path) -> None:
+    started(kb)
+    os.kill(daemon_pid(kb), signal.SIGKILL)
+    time.sleep(0.2)
+    assert opsbook("check", cwd=kb) == opsbook("check", cwd=kb, daemon=False)
+    assert opsbook("daemon", "status", cwd=kb).code == 1
+    started(kb)
+    assert answered(kb) == 0
+    assert opsbook("check", cwd=kb).code == 0
+    assert answered(kb) == 1
+
+
+def test_daemon_stop_stops_it(kb: Path) -> None:
+    started(kb)
+    assert opsbook("daemon", "stop", cwd=kb).out.startswith("stopped the daemon of")
+    assert opsbook("daemon", "status", cwd=kb).out.startswith("no daemon runs for")
+    assert not socket_path(kb.resolve()).exists()
+
+
+def test_starting_a_running_daemon_keeps_it(kb: Path) -> None:
+    started(kb)
+    pid = daemon_pid(kb)
+    started(kb)
+    assert daemon_pid(kb) == pid
+
+
+def test_an_idle_daemon_stops_by_itself(kb: Path) -> None:
+    started(kb, "--idle-minutes", "0.02")
+    deadline = time.monotonic() + 30
+    while opsbook("daemon", "status", cwd=kb).code == 0 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert opsbook("daemon", "status", cwd=kb).code == 1
+    assert opsbook("check", cwd=kb).code == 0
+
+
+def test_a_daemon_whose_code_changed_refuses_and_the_command_runs_alone(kb: Path) -> None:
+    from opsbook.daemon.server import Daemon
+    from opsbook.index.live import LiveIndex
+
+    live = LiveIndex.open(kb)
+    try:
+        daemon = Daemon(live, idle_minutes=1)
+        daemon.fingerprint = "opsbook as it was when the daemon started"
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            request = {"op": "run", "argv": ["check"], "prog": "opsbook", "cwd": str(kb), "env": {}}
+            send(ours, REQUEST, json.dumps(request).encode())
+            assert daemon._answer(theirs) is True
+            assert receive(ours)[0] == REFUSED
+    finally:
+        live.close()
+
+
+def test_a_socket_path_too_long_for_the_system_is_a_clear_error(kb: Path, tmp_path: Path) -> None:
+    deep = tmp_path / ("x" * 60) / ("y" * 60)
+    result = subprocess.run(
+        [OPSBOOK, "daemon", "start"],
+        cwd=kb,
+        env={**os.environ, "OPSBOOK_INDEX_DIR": str(deep)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "too long" in result.stderr and "OPSBOOK_INDEX_DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_daemon_is_asked_outside_a_knowledge_base(tmp_path: Path) -> None:
+    result = opsbook("check", cwd=tmp_path)
+    assert result.code == 2
+    assert "no knowledge base" in result.err

@@ -1,0 +1,159 @@
+"""The `opsbook` command's side of the daemon: hand a command to the daemon of its knowledge base, and start,
+stop or ask about that daemon. Imported before Click: standard library and `opsbook.index.root` only, until a
+daemon has to be started."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from opsbook.daemon.wire import (
+    ANSWER,
+    MAX_SOCKET_PATH,
+    REQUEST,
+    STDIN,
+    WANT_STDIN,
+    receive,
+    send,
+    socket_path,
+)
+from opsbook.index.root import NoKnowledgeBase, find_root
+
+FORWARDED = frozenset({"check", "triage", "actions", "stats", "review", "export"})
+"""Commands that read the knowledge base and answer on the terminal."""
+SWITCH = "OPSBOOK_DAEMON"
+"""`OPSBOOK_DAEMON=off` runs every command in its own process even when a daemon is running."""
+START_TIMEOUT = 900.0
+"""Seconds `start` waits for a new daemon's first index (a cold check of a large knowledge base)."""
+
+
+class DaemonError(Exception):
+    """The daemon cannot be started here; the message says why and what to do."""
+
+
+def forward(arguments: list[str], root_option: str | None, prog: str) -> int | None:
+    """Run the command line `arguments` in the daemon of its knowledge base, writing its output here, and
+    return its exit code; None when no daemon answered (the caller runs the command itself)."""
+    if os.environ.get(SWITCH) == "off" or not hasattr(socket, "AF_UNIX"):
+        return None
+    try:
+        root = find_root(Path(root_option) if root_option else None)
+        cwd = os.getcwd()
+        connection = _connect(root)
+    except (NoKnowledgeBase, OSError, ValueError):
+        return None
+    request = {
+        "op": "run",
+        "argv": arguments,
+        "prog": prog,
+        "cwd": cwd,
+        "env": dict(os.environ),
+        "stdin_tty": _isatty(sys.stdin),
+        "stdout_tty": _isatty(sys.stdout),
+        "encoding": getattr(sys.stdout, "encoding", None) or "utf-8",
+    }
+    consumed: bytes | None = None
+    with connection:
+        try:
+            send(connection, REQUEST, json.dumps(request).encode())
+            while True:
+                kind, payload = receive(connection)
+                if kind == WANT_STDIN and consumed is None:
+                    consumed = sys.stdin.buffer.read() if sys.stdin is not None else b""
+                    send(connection, STDIN, consumed)
+                elif kind == ANSWER:
+                    return _write_answer(payload)
+                else:
+                    break
+        except (OSError, ValueError, KeyError):
+            pass
+    if consumed is not None:  # the command runs here after all, on the input already read
+        sys.stdin = io.TextIOWrapper(io.BytesIO(consumed), encoding=sys.getdefaultencoding())
+    return None
+
+
+def _write_answer(payload: bytes) -> int:
+    head, _, streams = payload.partition(b"\n")
+    answer = json.loads(head)
+    size = int(answer["out"])
+    sys.stdout.buffer.write(streams[:size])
+    sys.stdout.flush()
+    sys.stderr.buffer.write(streams[size:])
+    sys.stderr.flush()
+    return int(answer["code"])
+
+
+def ask(root: Path, op: str) -> dict[str, Any] | None:
+    """The daemon's answer to `status` or `stop`, or None when no daemon answers for `root`."""
+    try:
+        with _connect(root) as connection:
+            send(connection, REQUEST, json.dumps({"op": op}).encode())
+            kind, payload = receive(connection)
+    except (OSError, ValueError):
+        return None
+    answer: dict[str, Any] = json.loads(payload) if kind == ANSWER else {}
+    return answer or None
+
+
+def start(root: Path, idle_minutes: float) -> dict[str, Any]:
+    """Start the daemon of `root` in the background (or find it running) and wait until it answers; its
+    status. Raises DaemonError."""
+    import subprocess
+
+    path = socket_path(root)
+    if not hasattr(socket, "AF_UNIX"):
+        raise DaemonError("this system has no Unix sockets; commands run in their own process")
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        raise DaemonError(
+            f"the daemon's socket path would be too long ({path}); set OPSBOOK_INDEX_DIR to a shorter folder"
+        )
+    running = ask(root, "status")
+    if running is not None:
+        return running
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        log = open(path.parent / "daemon.log", "ab")  # noqa: SIM115 (the daemon writes to it)
+    except OSError as error:
+        raise DaemonError(f"cannot use the cache folder {path.parent}: {error.strerror}") from None
+    with log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "opsbook.daemon.server", str(root), "--idle-minutes", str(idle_minutes)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd="/",
+            start_new_session=True,  # not stopped by the terminal's Ctrl-C or hang-up
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        status = ask(root, "status")
+        if status is not None:
+            return status
+        if process.poll() is not None:
+            raise DaemonError(f"the daemon stopped while starting; see {path.parent / 'daemon.log'}")
+        time.sleep(0.05)
+    process.kill()
+    raise DaemonError(f"the daemon did not answer within {START_TIMEOUT:.0f} s; see {path.parent / 'daemon.log'}")
+
+
+def _connect(root: Path) -> socket.socket:
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(str(socket_path(root)))
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False

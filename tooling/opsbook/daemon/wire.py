@@ -1,0 +1,51 @@
+"""How the `opsbook` command and its daemon talk: one Unix socket per knowledge base, in that knowledge base's
+folder of the user's cache (readable by the user only), carrying frames of a kind byte, a length and a payload.
+
+A run is: the command sends REQUEST (JSON: arguments, working folder, environment, which streams are terminals);
+the daemon may send WANT_STDIN once, answered by STDIN; it ends with ANSWER (a JSON line with the exit code and
+the length of the standard output, then the standard output and the standard error) or REFUSED (run it yourself).
+Standard library only: the client imports this before anything else.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from opsbook.index.location import index_folder
+
+REQUEST = b"Q"
+WANT_STDIN = b"I"
+STDIN = b"D"
+ANSWER = b"X"
+REFUSED = b"R"
+SOCKET_NAME = "daemon.sock"
+MAX_SOCKET_PATH = 107
+"""Bytes a Unix socket's path may have on Linux (108 with the final zero byte); macOS allows 103."""
+HEADER = 9
+
+
+def socket_path(root: Path) -> Path:
+    return index_folder(root) / SOCKET_NAME
+
+
+def send(connection: socket.socket, kind: bytes, payload: bytes) -> None:
+    connection.sendall(kind + len(payload).to_bytes(HEADER - 1, "big") + payload)
+
+
+def receive(connection: socket.socket) -> tuple[bytes, bytes]:
+    """The next frame; ConnectionError when the other side is gone."""
+    header = _exactly(connection, HEADER)
+    return header[:1], _exactly(connection, int.from_bytes(header[1:], "big"))
+
+
+def _exactly(connection: socket.socket, size: int) -> bytes:
+    data = bytearray(size)
+    view = memoryview(data)
+    done = 0
+    while done < size:
+        count = connection.recv_into(view[done:])
+        if count == 0:
+            raise ConnectionError("the other side closed the connection")
+        done += count
+    return bytes(data)
