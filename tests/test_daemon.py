@@ -17,9 +17,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from opsbook.daemon.server import Daemon
 from opsbook.daemon.wire import REFUSED, REQUEST, receive, send, socket_path
+from opsbook.index.knowledge import KnowledgeIndex
+from opsbook.index.live import LiveIndex
 from tests.kbfactory import incident, make_kb, runbook, write
+from tests.test_index import EDITS, apply, cold, everything
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the daemon's folder watch is Linux's inotify")
 OPSBOOK = str(Path(sys.executable).with_name("opsbook"))
@@ -183,10 +189,26 @@ def test_an_idle_daemon_stops_by_itself(kb: Path) -> None:
     assert opsbook("check", cwd=kb).code == 0
 
 
-def test_a_daemon_whose_code_changed_refuses_and_the_command_runs_alone(kb: Path) -> None:
-    from opsbook.daemon.server import Daemon
-    from opsbook.index.live import LiveIndex
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(EDITS, min_size=1, max_size=6))
+def test_the_daemons_index_answers_every_command_as_a_cold_run_after_any_edits(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[str]
+) -> None:
+    kb = make_kb(tmp_path_factory.mktemp("kb"))
+    live = LiveIndex.open(kb)
+    live.index.kept_open = True
+    KnowledgeIndex.resident = Daemon(live, idle_minutes=1).resident
+    try:
+        for step, edit in enumerate(edits, 1):
+            apply(kb, edit, step)
+            assert everything(kb, persistent=True) == cold(kb), edits[:step]
+    finally:
+        KnowledgeIndex.resident = None
+        live.index.kept_open = False
+        live.close()
 
+
+def test_a_daemon_whose_code_changed_refuses_and_the_command_runs_alone(kb: Path) -> None:
     live = LiveIndex.open(kb)
     try:
         daemon = Daemon(live, idle_minutes=1)

@@ -62,6 +62,11 @@ EDITS = st.sampled_from(
         "shift",
         "helped",
         "drop-incident",
+        "atomic-save",
+        "hidden-file",
+        "yml-name",
+        "new-folder",
+        "link-outside",
     ]
 )
 
@@ -122,6 +127,25 @@ def apply(kb: Path, edit: str, step: int) -> None:
         )
     elif edit == "drop-incident":
         (kb / "incidents/2026/2026-11-17-webhook-secret.yaml").unlink(missing_ok=True)
+    elif edit == "atomic-save":  # how editors and git write a file: a new file renamed over the old one
+        temporary = write(
+            target.with_name(".rb-fallback.yaml.tmp"), runbook("rb-fallback", "fallback", owner=f"o{step}")
+        )
+        temporary.replace(target)
+    elif edit == "hidden-file":
+        write(kb / "runbooks/fallback/.rb-fallback.yaml.swp", "id: [unclosed\n")
+    elif edit == "yml-name":
+        write(kb / "runbooks/fallback/rb-other.yml", runbook("rb-other", "fallback"))
+    elif edit == "new-folder":
+        write(
+            kb / f"incidents/2025/q{step}/2025-11-0{step % 9 + 1}-older.yaml",
+            incident(f"2025-11-0{step % 9 + 1}-older"),
+        )
+    elif edit == "link-outside":
+        outside = write(kb.parent / f"outside-{kb.name}.yaml", runbook("rb-outside", "fallback"))
+        link = kb / "runbooks/fallback/rb-outside.yaml"
+        if not link.is_symlink():
+            link.symlink_to(outside)
 
 
 def everything(kb: Path, *, persistent: bool) -> dict[str, Any]:

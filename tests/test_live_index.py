@@ -90,3 +90,21 @@ def test_without_inotify_every_update_looks(tmp_path: Path, monkeypatch: pytest.
     live.update()
     assert len(calls) == 2
     live.close()
+
+
+def test_an_edited_file_is_the_only_one_looked_at(live: LiveIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    def whole_scan(*_: object) -> None:
+        raise AssertionError("every file was looked at for one edited file")
+
+    monkeypatch.setattr("opsbook.index.knowledge.scan", whole_scan)
+    write(live.index.root / RUNBOOK, runbook("rb-auth-drift", "auth-drift", title="Keys missing in production"))
+    assert live.update() == {RUNBOOK}
+    assert title(live, RUNBOOK) == "Keys missing in production"
+
+
+def test_a_new_folder_takes_a_look_at_every_file(live: LiveIndex) -> None:
+    added = "runbooks/auth-drift/more/rb-more.yaml"
+    write(live.index.root / added, runbook("rb-more", "auth-drift"))
+    assert added in live.update()
+    write(live.index.root / added, runbook("rb-more", "auth-drift", title="Seen through the new folder's watch"))
+    assert live.update() == {added}

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar
 
 from opsbook.index.prefork import Checker
 from opsbook.index.root import CONFIG_FILE
-from opsbook.index.scan import Input, scan
+from opsbook.index.scan import Input, scan, scan_paths
 from opsbook.index.store import Store, Stored, rows_in
 from opsbook.index.workers import check_all
 from opsbook.records.diagnostics import Diagnostic
@@ -95,24 +95,42 @@ class KnowledgeIndex:
 
     # --- bringing the index up to date ------------------------------------------------------------------
 
-    def refresh(self, *, jobs: int | None = 1, progress: Progress | None = None) -> set[str]:
+    def refresh(
+        self, *, jobs: int | None = 1, progress: Progress | None = None, paths: Collection[str] | None = None
+    ) -> set[str]:
         """Check again the files that changed since the index was opened or last refreshed (for a process that
-        keeps the index open, such as the MCP server); the paths checked again or gone."""
-        return self._refresh(jobs, progress, checker=None)
+        keeps the index open, such as the MCP server); the paths checked again or gone. `paths`: only these
+        files may have changed (a folder watch saw them), so only they are looked at."""
+        return self._refresh(jobs, progress, checker=None, only=paths)
 
-    def _refresh(self, jobs: int | None, progress: Progress | None, checker: Checker | None) -> set[str]:
+    def _refresh(
+        self, jobs: int | None, progress: Progress | None, checker: Checker | None, only: Collection[str] | None = None
+    ) -> set[str]:
         changed = {CONFIG_FILE} if self._refresh_config() else set()
         settings = self.settings
         max_bytes = settings["limits"]["max_file_bytes"]
         if self.store.meta("max_file_bytes") != str(max_bytes):
             self.store.remove(self.store.paths(roles=("runbook", "incident")))
             self.store.set_meta("max_file_bytes", str(max_bytes))
-        inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
+            only = None
+        targeted = scan_paths(self.root, settings["paths"], only) if only is not None and not changed else None
         now = time.time_ns()
-        # Most files are settled (their stamp is what it was when their content was last compared, and
-        # older than a clock tick); comparing those as plain tuples keeps a warm run cheap.
-        settled = self.store.settled(RACY_NS)
-        unsettled = [item for item in inputs if item[:5] not in settled or item.unread is not None]
+        if targeted is not None:
+            unsettled, absent = targeted
+            stored_absent = self.store.stored(absent)
+            gone = [path for path in absent if path in stored_absent]
+        else:
+            inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
+            # Most files are settled (their stamp is what it was when their content was last compared, and
+            # older than a clock tick); comparing those as plain tuples keeps a warm run cheap.
+            settled = self.store.settled(RACY_NS)
+            unsettled = [item for item in inputs if item[:5] not in settled or item.unread is not None]
+            if not unsettled and self.store.file_count() == len(inputs) + 1:
+                gone = []  # every file present is stored, and as many files are stored as are present
+            else:
+                present = {item.path for item in inputs}
+                present.add(CONFIG_FILE)
+                gone = [path for path in self.store.paths() if path not in present]
         stored = self.store.stored([item.path for item in unsettled])
         tasks: list[FileTask] = []
         unread: list[FileResult] = []
@@ -123,12 +141,6 @@ class KnowledgeIndex:
                     unread.append(FileResult(item.path, item.role, item.stamp, None, [item.unread]))
             elif needs_check(item, entry, now, self.store):
                 tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes, item.role != "incident"))
-        if not unsettled and self.store.file_count() == len(inputs) + 1:
-            gone = []  # every file present is stored, and as many files are stored as are present
-        else:
-            present = {item.path for item in inputs}
-            present.add(CONFIG_FILE)
-            gone = [path for path in self.store.paths() if path not in present]
         self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
         self.store.remove(gone)
         self.store.put(unread + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)

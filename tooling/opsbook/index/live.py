@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from opsbook.index.knowledge import KnowledgeIndex
+from opsbook.index.root import CONFIG_FILE
 from opsbook.index.watch import ChangeWatch
 from opsbook.support.progress import Progress
 
@@ -34,10 +35,17 @@ class LiveIndex:
 
     def update(self, *, jobs: int | None = 1, progress: Progress | None = None) -> set[str]:
         """Check again what changed since the last call; the paths of the files checked again or gone."""
-        if not self.watch.changed():
+        changes = self.watch.changes()
+        if changes is None:
+            changed = self.index.refresh(jobs=jobs, progress=progress)
+        elif changes:
+            prefix = str(self.index.root) + os.sep
+            paths = {path.removeprefix(prefix).replace(os.sep, "/") for path in changes}
+            changed = self.index.refresh(jobs=jobs, progress=progress, paths=paths)
+        else:
             return set()
-        changed = self.index.refresh(jobs=jobs, progress=progress)
-        self.watch.follow(self.index.root, self.index.settings["paths"])
+        if changes is None or CONFIG_FILE in changed:  # folders may have been added, or moved by opsbook.yml
+            self.watch.follow(self.index.root, self.index.settings["paths"])
         return changed
 
     def close(self) -> None:

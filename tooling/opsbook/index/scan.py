@@ -9,6 +9,8 @@ link out of the knowledge base, a link to a folder (not followed), a record name
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,9 +52,8 @@ def scan(root: Path, paths: dict[str, str]) -> list[Input]:
         for name in CATALOG_NAMES
         if os.path.isfile(os.path.join(base, paths["catalog"], name))
     )
-    found.extend(_walk(base, paths["runbooks"], "runbook", RECORD_SUFFIX))
-    found.extend(_walk(base, paths["incidents"], "incident", RECORD_SUFFIX))
-    found.extend(_walk(base, paths["docs"], "docs", ""))
+    for key, role, suffix in WALKED:
+        found.extend(_walk(base, paths[key], role, suffix))
     return sorted(found)
 
 
@@ -88,10 +89,7 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
                     if name[0] == ".":
                         continue
                     path = relative + "/" + name
-                    if entry.is_file(follow_symlinks=False):  # the common case first: one branch, one stat
-                        if not name.endswith(suffix):
-                            found.extend(_misnamed(base, path, role))
-                            continue
+                    if entry.is_file(follow_symlinks=False) and name.endswith(suffix):  # the common case first
                         try:
                             status = entry.stat(follow_symlinks=False)
                         except (OSError, ValueError):
@@ -102,20 +100,83 @@ def _walk(base: str, folder: str, role: Role, suffix: str) -> list[Input]:
                         )
                     elif entry.is_dir(follow_symlinks=False):
                         stack.append(path)
-                    elif entry.is_symlink() and os.path.isdir(prefix + path):
-                        hint = "replace the link with the folder it points to"
-                        found.append(_skipped(base, path, role, LINKED_FOLDER, hint))
-                    elif not name.endswith(suffix):
-                        found.extend(_misnamed(base, path, role))
-                    elif entry.is_symlink():
-                        found.append(_link(base, real_base, path, role))
-                    else:  # a device, pipe or socket named like a record: reading it says so
-                        found.append(_input(path, prefix + path, role, _stamp(prefix + path)))
+                    else:
+                        found.extend(_not_a_record_file(base, real_base, path, role, suffix, entry.is_symlink()))
         except OSError:
             continue
         finally:
             os.close(handle)
     return found
+
+
+def _not_a_record_file(base: str, real_base: str, path: str, role: Role, suffix: str, link: bool) -> list[Input]:
+    """What the scan makes of an entry that is neither a folder nor a regular file named like a record."""
+    absolute = os.path.join(base, path)
+    if link and os.path.isdir(absolute):
+        return [_skipped(base, path, role, LINKED_FOLDER, "replace the link with the folder it points to")]
+    if not path.endswith(suffix):
+        return _misnamed(base, path, role)
+    if link:
+        return [_link(base, real_base, path, role)]
+    return [_input(path, absolute, role, _stamp(absolute))]  # a device, pipe or socket: reading it says so
+
+
+def scan_paths(root: Path, paths: dict[str, str], changed: Iterable[str]) -> tuple[list[Input], list[str]] | None:
+    """What `scan` would find at the paths `changed` (relative, with `/`: files a folder watch saw change), and
+    which of them it would not find (removed, renamed away); None when one of them takes the whole scan (a
+    folder, opsbook.yml, a path under two of the knowledge base's folders)."""
+    base = str(root)
+    real_base = os.path.realpath(base)
+    folders = [(paths[key].strip("/"), role, suffix) for key, role, suffix in WALKED]
+    if any(part in ("", ".", "..") for folder, _, _ in folders for part in folder.split("/")):
+        return None
+    catalog = {f"{paths['catalog'].strip('/')}/{name}" for name in CATALOG_NAMES}
+    found: list[Input] = []
+    absent: list[str] = []
+    for path in changed:
+        if path == CONFIG_FILE:
+            return None
+        homes = [(role, suffix) for folder, role, suffix in folders if _below(path, folder)]
+        if path in catalog:
+            homes.append(("catalog", ""))
+        if len(homes) > 1:
+            return None
+        if not homes:
+            continue
+        role, suffix = homes[0]
+        absolute = os.path.join(base, path)
+        try:
+            status = os.lstat(absolute)
+        except (OSError, ValueError):
+            absent.append(path)
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            return None
+        if role == "catalog":
+            if os.path.isfile(absolute):  # as `scan` takes them: a link to a file counts
+                found.append(_input(path, absolute, role, _stamp(absolute)))
+            else:
+                absent.append(path)
+        elif stat.S_ISREG(status.st_mode) and path.endswith(suffix):
+            found.append(Input(path, role, status.st_size, status.st_mtime_ns, status.st_ctime_ns, absolute))
+        else:
+            found.extend(_not_a_record_file(base, real_base, path, role, suffix, stat.S_ISLNK(status.st_mode)))
+    return sorted(found), absent
+
+
+WALKED: tuple[tuple[str, Role, str], ...] = (
+    ("runbooks", "runbook", RECORD_SUFFIX),
+    ("incidents", "incident", RECORD_SUFFIX),
+    ("docs", "docs", ""),
+)
+"""The folders `scan` walks: which setting of `paths`, the role of their files, the ending a file must have."""
+
+
+def _below(path: str, folder: str) -> bool:
+    """Whether `path` is inside `folder` and no part of it below `folder` is hidden (as `scan` leaves those out)."""
+    if not path.startswith(folder + "/"):
+        return False
+    return not any(part.startswith(".") for part in path[len(folder) + 1 :].split("/"))
 
 
 LINKED_FOLDER = "a symbolic link to a folder: opsbook does not follow it, so nothing in it is checked"
