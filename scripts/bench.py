@@ -639,33 +639,35 @@ def bench_daemon(
     if code != 0:
         print("bench: `opsbook daemon start` failed; the daemon rows are left out", file=sys.stderr)
         return {}
-    status = runner.once([*opsbook, "daemon", "status"], root, "daemon-status")[3].read_text(encoding="utf-8")
-    pid = re.search(r"\(pid (\d+)\)", status)
-    check = [*opsbook, "check", "--format", "json"]
-    steps = {
-        "daemon_check_warm": runner.measure(
-            Step("daemon_check_warm", "`opsbook check` with the daemon, nothing changed", units=records),
-            check,
-            root,
-            after=keep_report("warm"),
-        ),
-        "daemon_check_warm_one": runner.measure(
-            Step("daemon_check_warm_one", "`opsbook check` with the daemon, one file changed", units=records),
-            check,
-            root,
-            before=edit,
-            after=keep_report("warm_one"),
-        ),
-    }
-    for name, arguments in DAEMON_COMMANDS.items():
-        label = f"`opsbook {' '.join(arguments[:2]) if name == 'actions' else name}` with the daemon"
-        steps[f"daemon_{name}"] = runner.measure(
-            Step(f"daemon_{name}", label, units=records), [*opsbook, *arguments], root
-        )
-    peak = _daemon_peak_rss_mb(int(pid.group(1))) if pid else None
-    for step in steps.values():
-        step.rss_mb = peak
-    runner.once([*opsbook, "daemon", "stop"], root, "daemon-stop")
+    try:
+        status = runner.once([*opsbook, "daemon", "status"], root, "daemon-status")[3].read_text(encoding="utf-8")
+        pid = re.search(r"\(pid (\d+)\)", status)
+        check = [*opsbook, "check", "--format", "json"]
+        steps = {
+            "daemon_check_warm": runner.measure(
+                Step("daemon_check_warm", "`opsbook check` with the daemon, nothing changed", units=records),
+                check,
+                root,
+                after=keep_report("warm"),
+            ),
+            "daemon_check_warm_one": runner.measure(
+                Step("daemon_check_warm_one", "`opsbook check` with the daemon, one file changed", units=records),
+                check,
+                root,
+                before=edit,
+                after=keep_report("warm_one"),
+            ),
+        }
+        for name, arguments in DAEMON_COMMANDS.items():
+            label = f"`opsbook {' '.join(arguments[:2]) if name == 'actions' else name}` with the daemon"
+            steps[f"daemon_{name}"] = runner.measure(
+                Step(f"daemon_{name}", label, units=records), [*opsbook, *arguments], root
+            )
+        peak = _daemon_peak_rss_mb(int(pid.group(1))) if pid else None
+        for step in steps.values():
+            step.rss_mb = peak
+    finally:
+        runner.once([*opsbook, "daemon", "stop"], root, "daemon-stop")
     return steps
 
 

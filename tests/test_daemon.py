@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from opsbook.daemon.client import PACKAGE
 from opsbook.daemon.server import Daemon
-from opsbook.daemon.wire import REFUSED, REQUEST, receive, send, socket_path
+from opsbook.daemon.wire import ANSWER, REFUSED, REQUEST, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from tests.kbfactory import incident, make_kb, runbook, write
@@ -208,19 +209,89 @@ def test_the_daemons_index_answers_every_command_as_a_cold_run_after_any_edits(
         live.close()
 
 
-def test_a_daemon_whose_code_changed_refuses_and_the_command_runs_alone(kb: Path) -> None:
+def answer_to(kb: Path, request: object, *, fingerprint: str | None = None) -> tuple[bytes, bool]:
+    """The first frame a daemon of `kb` sends for `request`, and whether it stops after it."""
     live = LiveIndex.open(kb)
     try:
         daemon = Daemon(live, idle_minutes=1)
-        daemon.fingerprint = "opsbook as it was when the daemon started"
+        if fingerprint is not None:
+            daemon.fingerprint = fingerprint
         ours, theirs = socket.socketpair()
         with ours, theirs:
-            request = {"op": "run", "argv": ["check"], "prog": "opsbook", "cwd": str(kb), "env": {}}
             send(ours, REQUEST, json.dumps(request).encode())
-            assert daemon._answer(theirs) is True
-            assert receive(ours)[0] == REFUSED
+            stops = daemon._answer(theirs)
+            return receive(ours)[0], stops
     finally:
         live.close()
+
+
+def test_a_daemon_whose_code_changed_refuses_and_stops(kb: Path) -> None:
+    request = {"op": "run", "argv": ["check"], "package": PACKAGE}
+    assert answer_to(kb, request, fingerprint="opsbook as it was when the daemon started") == (REFUSED, True)
+
+
+def test_a_command_of_another_opsbook_installation_is_refused_and_the_daemon_goes_on(kb: Path) -> None:
+    request = {"op": "run", "argv": ["check"], "package": "/elsewhere/site-packages/opsbook"}
+    assert answer_to(kb, request) == (REFUSED, False)
+
+
+@pytest.mark.parametrize("request_", [[1, 2], "check", {"op": "run", "package": PACKAGE}], ids=repr)
+def test_a_request_no_opsbook_sends_does_not_stop_the_daemon(kb: Path, request_: object) -> None:
+    kind, stops = answer_to(kb, request_)
+    assert not stops
+    assert kind in (REFUSED, b"S")
+    assert answer_to(kb, {"op": "status", "package": PACKAGE})[0] == ANSWER
+
+
+def test_a_busy_daemon_does_not_hold_a_command_up(kb: Path) -> None:
+    """A daemon that does not take the command (busy with a command that waits for its input) leaves it to run
+    itself after a short wait."""
+    path = socket_path(kb.resolve())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as busy:
+        busy.bind(str(path))
+        busy.listen(4)
+        started_at = time.monotonic()
+        assert opsbook("check", cwd=kb) == opsbook("check", cwd=kb, daemon=False)
+        assert time.monotonic() - started_at < 30
+    path.unlink()
+
+
+def test_output_and_errors_keep_the_order_they_were_written_in(kb: Path) -> None:
+    write(kb / "incidents/2026/2026-11-20-broken.yaml", "id: 2026-11-20-broken\ntitle: [unclosed\n")
+    command = [OPSBOOK, "stats"]
+
+    def merged(daemon: bool) -> bytes:
+        env = {**os.environ, "OPSBOOK_DAEMON": "on" if daemon else "off"}
+        result = subprocess.run(
+            command, cwd=kb, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        return result.stdout
+
+    alone = merged(daemon=False)
+    started(kb)
+    assert merged(daemon=True) == alone
+    assert alone.index(b"opsbook: left out 1 record") < alone.index(b"incidents: 1 counted")
+
+
+def test_a_renamed_id_is_reported_for_the_file_once_as_in_its_own_process(kb: Path, tmp_path: Path) -> None:
+    """`check FILE` reports the references a renamed id leaves dangling on the run that sees the rename; the
+    daemon remembers renames per command, not since it started."""
+
+    def dangling(root: Path, *, daemon: bool) -> list[bool]:
+        """Whether each of two `check FILE` runs after the rename reports the incident's dangling reference."""
+        uses = incident("2026-11-21-uses", runbooks_used=[{"runbook": "rb-fallback", "helped": "yes"}])
+        write(root / "incidents/2026/2026-11-21-uses.yaml", uses)
+        if daemon:
+            started(root)
+        opsbook("check", cwd=root, daemon=daemon)
+        write(root / FALLBACK, runbook("rb-fallback-renamed", "fallback", related=["rb-auth-drift"]))
+        runs = [opsbook("check", FALLBACK, cwd=root, daemon=daemon).out for _ in range(2)]
+        return ["2026-11-21-uses.yaml" in out and "dangling-ref" in out for out in runs]
+
+    alone = dangling(make_kb(tmp_path / "alone"), daemon=False)
+    assert alone == [True, False]
+    assert dangling(kb, daemon=True) == alone
 
 
 def test_a_socket_path_too_long_for_the_system_is_a_clear_error(kb: Path, tmp_path: Path) -> None:

@@ -67,6 +67,8 @@ EDITS = st.sampled_from(
         "yml-name",
         "new-folder",
         "link-outside",
+        "link-inside",
+        "rename-folder",
     ]
 )
 
@@ -141,6 +143,17 @@ def apply(kb: Path, edit: str, step: int) -> None:
             kb / f"incidents/2025/q{step}/2025-11-0{step % 9 + 1}-older.yaml",
             incident(f"2025-11-0{step % 9 + 1}-older"),
         )
+    elif edit == "link-inside":  # a link to a file in a folder the knowledge base does not read
+        shared = write(kb / "shared/rb-shared.yaml", runbook("rb-shared", "fallback", owner=f"team-{step}"))
+        link = kb / "runbooks/fallback/rb-shared.yaml"
+        if not link.is_symlink():
+            link.symlink_to(shared)
+    elif edit == "rename-folder":
+        here, there = kb / "runbooks/fallback", kb / "runbooks/fallback-moved"
+        if here.is_dir():
+            here.rename(there)
+        elif there.is_dir():
+            there.rename(here)
     elif edit == "link-outside":
         outside = write(kb.parent / f"outside-{kb.name}.yaml", runbook("rb-outside", "fallback"))
         link = kb / "runbooks/fallback/rb-outside.yaml"

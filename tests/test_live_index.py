@@ -12,7 +12,7 @@ import pytest
 
 from opsbook.index.live import LiveIndex
 from opsbook.index.watch import ChangeWatch
-from tests.kbfactory import make_kb, runbook, write
+from tests.kbfactory import incident, make_kb, runbook, write
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="inotify is Linux's")
 RUNBOOK = "runbooks/auth-drift/rb-auth-drift.yaml"
@@ -102,9 +102,52 @@ def test_an_edited_file_is_the_only_one_looked_at(live: LiveIndex, monkeypatch: 
     assert title(live, RUNBOOK) == "Keys missing in production"
 
 
-def test_a_new_folder_takes_a_look_at_every_file(live: LiveIndex) -> None:
+def test_a_new_folder_is_watched_once_it_was_seen(live: LiveIndex, monkeypatch: pytest.MonkeyPatch) -> None:
     added = "runbooks/auth-drift/more/rb-more.yaml"
     write(live.index.root / added, runbook("rb-more", "auth-drift"))
     assert added in live.update()
+    live.update()  # the look at every file that the new folder's watch asks for
+
+    def whole_scan(*_: object) -> None:
+        raise AssertionError("every file was looked at for one edited file")
+
+    monkeypatch.setattr("opsbook.index.knowledge.scan", whole_scan)
     write(live.index.root / added, runbook("rb-more", "auth-drift", title="Seen through the new folder's watch"))
     assert live.update() == {added}
+    assert title(live, added) == "Seen through the new folder's watch"
+
+
+def test_a_folder_renamed_and_renamed_back_is_watched_under_its_name(live: LiveIndex) -> None:
+    root = live.index.root
+    (root / "runbooks/auth-drift").rename(root / "runbooks/auth")
+    live.update()
+    (root / "runbooks/auth").rename(root / "runbooks/auth-drift")
+    live.update()
+    live.update()
+    write(root / RUNBOOK, runbook("rb-auth-drift", "auth-drift", title="After the round trip"))
+    assert live.update() == {RUNBOOK}
+    assert title(live, RUNBOOK) == "After the round trip"
+
+
+def test_a_folder_made_for_a_nested_setting_is_seen(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb")
+    write(kb / "opsbook.yml", "name: test\npaths:\n  incidents: ops/incidents\n")
+    (kb / "ops").mkdir()
+    live = LiveIndex.open(kb)
+    try:
+        live.update()  # the look at every file that moving the watches to opsbook.yml's folders asks for
+        assert live.update() == set()
+        write(kb / "ops/incidents/2026/2026-11-17-webhook-secret.yaml", incident())
+        assert "ops/incidents/2026/2026-11-17-webhook-secret.yaml" in live.update()
+    finally:
+        live.close()
+
+
+def test_an_edit_of_a_linked_file_is_seen_through_the_link(live: LiveIndex) -> None:
+    root = live.index.root
+    target = write(root / "shared/rb-shared.yaml", runbook("rb-shared", "auth-drift"))
+    (root / "runbooks/auth-drift/rb-shared.yaml").symlink_to(target)
+    live.update()
+    write(target, runbook("rb-shared", "auth-drift", title="Edited where the link points"))
+    live.update()
+    assert title(live, "runbooks/auth-drift/rb-shared.yaml") == "Edited where the link points"

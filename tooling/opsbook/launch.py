@@ -13,9 +13,9 @@ import os
 import sys
 
 OPTIONS_WITH_A_VALUE = ("--root", "-C")
+"""The group's options that take the next word as their value (see `opsbook.cli.main`)."""
 FORWARDED = frozenset({"check", "triage", "actions", "stats", "review", "export"})
 """Commands that read the knowledge base and answer on the terminal: a running daemon answers them."""
-"""The group's options that take the next word as their value (see `opsbook.cli.main`)."""
 
 
 def command_line(arguments: list[str]) -> tuple[str | None, str | None]:
@@ -44,7 +44,11 @@ def main() -> None:
         from opsbook.daemon.client import forward
 
         program = os.path.basename(sys.argv[0])
-        answered = forward(sys.argv[1:], root, "python -m opsbook" if program == "__main__.py" else program)
+        try:
+            answered = forward(sys.argv[1:], root, "python -m opsbook" if program == "__main__.py" else program)
+        except KeyboardInterrupt:
+            print("opsbook: interrupted", file=sys.stderr)
+            os._exit(130)
         if answered is not None:
             os._exit(answered)
     checking = command == "check"

@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import opsbook
 from opsbook.daemon.wire import (
     ANSWER,
     MAX_SOCKET_PATH,
     REQUEST,
+    STARTED,
     STDIN,
     WANT_STDIN,
     receive,
@@ -25,12 +27,14 @@ from opsbook.daemon.wire import (
 )
 from opsbook.index.root import NoKnowledgeBase, find_root
 
-FORWARDED = frozenset({"check", "triage", "actions", "stats", "review", "export"})
-"""Commands that read the knowledge base and answer on the terminal."""
 SWITCH = "OPSBOOK_DAEMON"
 """`OPSBOOK_DAEMON=off` runs every command in its own process even when a daemon is running."""
+BUSY_SECONDS = 2.0
+"""How long a command waits for a daemon that is busy with another one before it runs itself."""
 START_TIMEOUT = 900.0
 """Seconds `start` waits for a new daemon's first index (a cold check of a large knowledge base)."""
+PACKAGE = str(Path(opsbook.__file__).resolve().parent)
+"""Which opsbook this is: a daemon of another installation (another version, pre-commit's copy) refuses."""
 
 
 class DaemonError(Exception):
@@ -39,61 +43,82 @@ class DaemonError(Exception):
 
 def forward(arguments: list[str], root_option: str | None, prog: str) -> int | None:
     """Run the command line `arguments` in the daemon of its knowledge base, writing its output here, and
-    return its exit code; None when no daemon answered (the caller runs the command itself)."""
+    return its exit code; None when no daemon took it (the caller runs the command itself)."""
     if os.environ.get(SWITCH) == "off" or not hasattr(socket, "AF_UNIX"):
         return None
     try:
         root = find_root(Path(root_option) if root_option else None)
-        cwd = os.getcwd()
+        request = _request(arguments, prog)
         connection = _connect(root)
     except (NoKnowledgeBase, OSError, ValueError):
         return None
-    request = {
-        "op": "run",
-        "argv": arguments,
-        "prog": prog,
-        "cwd": cwd,
-        "env": dict(os.environ),
-        "stdin_tty": _isatty(sys.stdin),
-        "stdout_tty": _isatty(sys.stdout),
-        "encoding": getattr(sys.stdout, "encoding", None) or "utf-8",
-    }
     consumed: bytes | None = None
+    answer: bytes | None = None
     with connection:
         try:
             send(connection, REQUEST, json.dumps(request).encode())
-            while True:
-                kind, payload = receive(connection)
+            connection.settimeout(BUSY_SECONDS)
+            kind, _ = receive(connection)
+            connection.settimeout(None)
+            while kind in (STARTED, WANT_STDIN):
                 if kind == WANT_STDIN and consumed is None:
                     consumed = sys.stdin.buffer.read() if sys.stdin is not None else b""
                     send(connection, STDIN, consumed)
-                elif kind == ANSWER:
-                    return _write_answer(payload)
-                else:
-                    break
-        except (OSError, ValueError, KeyError):
+                kind, payload = receive(connection)
+                if kind == ANSWER:
+                    answer = payload
+        except (OSError, ValueError):
             pass
+    if answer is not None:
+        return _write_answer(answer)
     if consumed is not None:  # the command runs here after all, on the input already read
-        sys.stdin = io.TextIOWrapper(io.BytesIO(consumed), encoding=sys.getdefaultencoding())
+        sys.stdin = io.TextIOWrapper(io.BytesIO(consumed), encoding=sys.stdin.encoding or "utf-8")
     return None
 
 
+def _request(arguments: list[str], prog: str) -> dict[str, Any]:
+    environment = dict(os.environ)
+    if _isatty(sys.stdout) and "COLUMNS" not in environment:  # help text wraps to the caller's terminal
+        columns, lines = os.get_terminal_size(sys.stdout.fileno())
+        environment.update(COLUMNS=str(columns), LINES=str(lines))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return {
+        "op": "run",
+        "argv": arguments,
+        "prog": prog,
+        "cwd": os.getcwd(),
+        "env": environment,
+        "umask": umask,
+        "stdin_tty": _isatty(sys.stdin),
+        "stdout_tty": _isatty(sys.stdout),
+        "encoding": getattr(sys.stdout, "encoding", None) or "utf-8",
+        "package": PACKAGE,
+    }
+
+
 def _write_answer(payload: bytes) -> int:
-    head, _, streams = payload.partition(b"\n")
+    """Write the daemon's output as the command wrote it; its exit code (1 when the output cannot be written,
+    as a command whose reader went away exits)."""
+    head, _, data = payload.partition(b"\n")
     answer = json.loads(head)
-    size = int(answer["out"])
-    sys.stdout.buffer.write(streams[:size])
-    sys.stdout.flush()
-    sys.stderr.buffer.write(streams[size:])
-    sys.stderr.flush()
+    streams = {1: sys.stdout.buffer, 2: sys.stderr.buffer}
+    start = 0
+    try:
+        for stream, size in answer["chunks"]:
+            streams[stream].write(data[start : start + size])
+            streams[stream].flush()
+            start += size
+    except OSError:
+        return 1
     return int(answer["code"])
 
 
 def ask(root: Path, op: str) -> dict[str, Any] | None:
-    """The daemon's answer to `status` or `stop`, or None when no daemon answers for `root`."""
+    """The daemon's answer to `status` or `stop`, or None when no daemon of this opsbook answers for `root`."""
     try:
         with _connect(root) as connection:
-            send(connection, REQUEST, json.dumps({"op": op}).encode())
+            send(connection, REQUEST, json.dumps({"op": op, "package": PACKAGE}).encode())
             kind, payload = receive(connection)
     except (OSError, ValueError):
         return None

@@ -2,19 +2,21 @@
 the commands `opsbook.daemon.client` hands it, one at a time, with the Click commands of `opsbook.cli`.
 
 Each command runs as it would in its own process: in the caller's working folder, with the caller's
-environment, reading the caller's standard input if it reads any, and its output goes back whole with its exit
-code. `KnowledgeIndex.open` gives it the resident index of this knowledge base, brought up to date from the
-folder watch; any other knowledge base is opened as usual. The index is saved after the answer is sent, so the
-next process that runs without the daemon starts warm too.
+environment and umask, reading the caller's standard input if it reads any; its output goes back whole, in the
+order it was written, with its exit code. `KnowledgeIndex.open` gives it the resident index of this knowledge
+base, brought up to date from the folder watch; any other knowledge base is opened as usual. The index is saved
+after the answer is sent, so the next process that runs without the daemon starts warm too.
 
-The daemon stops after `--idle-minutes` without a command, on `opsbook daemon stop`, and when opsbook's own
-code changed (it answers "run it yourself", and the caller does).
+One daemon per knowledge base (a lock in its cache folder). It stops after `--idle-minutes` without a command,
+on `opsbook daemon stop`, and when opsbook's own code changed (it answers "run it yourself", and the caller
+does). A caller of another opsbook installation is told to run the command itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -24,7 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from opsbook.daemon.wire import ANSWER, REFUSED, REQUEST, STDIN, WANT_STDIN, receive, send, socket_path
+from opsbook.daemon.client import PACKAGE
+from opsbook.daemon.wire import ANSWER, REFUSED, REQUEST, STARTED, STDIN, WANT_STDIN, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from opsbook.index.store import code_fingerprint
@@ -37,13 +40,13 @@ class Daemon:
         self.idle_minutes = idle_minutes
         self.fingerprint = code_fingerprint()
         self.answered = 0
-        self.since = time.time()
         self.last_command = time.monotonic()
 
     def resident(self, root: Path, jobs: int | None, progress: Progress | None) -> KnowledgeIndex | None:
-        """This knowledge base's index, up to date (see `KnowledgeIndex.resident`)."""
+        """This knowledge base's index, up to date (see `KnowledgeIndex.resident`), as a fresh opening has it."""
         if root != self.live.index.root:
             return None
+        self.live.index.previous_ids.clear()  # what changed since the last command, not since the daemon started
         self.live.update(jobs=jobs, progress=progress)
         return self.live.index
 
@@ -68,21 +71,25 @@ class Daemon:
         connection.settimeout(None)
         try:
             kind, payload = receive(connection)
-            request: dict[str, Any] = json.loads(payload) if kind == REQUEST else {}
+            request = json.loads(payload) if kind == REQUEST else None
+            if not isinstance(request, dict) or request.get("package") != PACKAGE:
+                send(connection, REFUSED, b"")
+                return False
+            if code_fingerprint() != self.fingerprint:  # opsbook changed: stop, for a new daemon to run the new code
+                send(connection, REFUSED, b"")
+                return True
             op = str(request.get("op"))
             if op in ("status", "stop"):
                 send(connection, ANSWER, json.dumps(self.status()).encode())
                 return op == "stop"
-            if op != "run" or code_fingerprint() != self.fingerprint:
-                send(connection, REFUSED, b"")
-                return op == "run"  # old code: stop, and let the next `daemon start` run the new one
+            send(connection, STARTED, b"")
             self.last_command = time.monotonic()
-            code, out, err = self._run(request, connection)
+            code, chunks = self._run(request, connection)
             self.answered += 1
-            head = json.dumps({"code": code, "out": len(out)}).encode()
-            send(connection, ANSWER, head + b"\n" + out + err)
-        except (OSError, ValueError):
-            pass  # the caller went away (Ctrl-C) or sent nonsense: nothing to answer
+            head = json.dumps({"code": code, "chunks": [[stream, len(data)] for stream, data in chunks]})
+            send(connection, ANSWER, head.encode() + b"\n" + b"".join(data for _, data in chunks))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # the caller went away (Ctrl-C) or sent what no opsbook sends: nothing to answer
         return False
 
     def status(self) -> dict[str, Any]:
@@ -90,44 +97,42 @@ class Daemon:
             "pid": os.getpid(),
             "root": str(self.live.index.root),
             "answered": self.answered,
-            "since": self.since,
             "idle_minutes": self.idle_minutes,
         }
 
-    def _run(self, request: dict[str, Any], connection: socket.socket) -> tuple[int, bytes, bytes]:
+    def _run(self, request: dict[str, Any], connection: socket.socket) -> tuple[int, list[tuple[int, bytearray]]]:
         from opsbook.cli import main
 
-        out, err = io.BytesIO(), io.BytesIO()
-        encoding = str(request.get("encoding") or "utf-8")
+        output = _Output()
+        encoding = str(request["encoding"])
+        stdout = _Text(output.stream(1), encoding, "strict", tty=bool(request["stdout_tty"]))
+        stderr = _Text(output.stream(2), encoding, "backslashreplace", tty=False)
+        stdin = _Text(io.BufferedReader(_Stdin(connection)), encoding, "strict", tty=bool(request["stdin_tty"]))
         streams = sys.stdin, sys.stdout, sys.stderr
         environment = dict(os.environ)
-        stdout = _Text(out, encoding, "strict", tty=bool(request["stdout_tty"]))
-        stderr = _Text(err, encoding, "backslashreplace", tty=False)
+        umask = os.umask(int(request["umask"]))
         try:
             os.environ.clear()
             os.environ.update(request["env"])
             time.tzset()
             os.chdir(request["cwd"])
-            sys.stdin = _Text(io.BufferedReader(_Stdin(connection)), encoding, "strict", tty=bool(request["stdin_tty"]))
-            sys.stdout, sys.stderr = stdout, stderr
+            sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
             try:
                 main(args=list(request["argv"]), prog_name=str(request["prog"]))
                 code = 0
             except SystemExit as exit_:
                 code = _exit_code(exit_.code, stderr)
-            except Exception as error:
+            except Exception as error:  # the CLI turns errors into exit 3; this is a last resort
                 print(f"opsbook: internal error in the daemon: {type(error).__name__}: {error}", file=stderr)
                 code = 3
         finally:
-            with contextlib.suppress(ValueError):
-                stdout.flush()
-                stderr.flush()
             sys.stdin, sys.stdout, sys.stderr = streams
+            os.umask(umask)
             os.environ.clear()
             os.environ.update(environment)
             time.tzset()
             os.chdir("/")
-        return code, out.getvalue(), err.getvalue()
+        return code, output.chunks
 
 
 def _exit_code(code: object, stderr: io.TextIOBase) -> int:
@@ -138,6 +143,34 @@ def _exit_code(code: object, stderr: io.TextIOBase) -> int:
         return code
     print(code, file=stderr)
     return 1
+
+
+class _Output:
+    """A command's standard output (1) and standard error (2) as they were written, in order."""
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[int, bytearray]] = []
+
+    def stream(self, number: int) -> _Sink:
+        return _Sink(self, number)
+
+    def write(self, number: int, data: bytes) -> None:
+        if not self.chunks or self.chunks[-1][0] != number:
+            self.chunks.append((number, bytearray()))
+        self.chunks[-1][1].extend(data)
+
+
+class _Sink(io.RawIOBase):
+    def __init__(self, output: _Output, number: int) -> None:
+        self.output = output
+        self.number = number
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.output.write(self.number, data)
+        return len(data)
 
 
 class _Text(io.TextIOWrapper):
@@ -174,25 +207,6 @@ class _Stdin(io.RawIOBase):
         return count
 
 
-def _listen(path: Path) -> socket.socket | None:
-    """The daemon's socket, or None when another daemon already answers on it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    with probe:
-        try:
-            probe.connect(str(path))
-        except OSError:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()  # left by a daemon that was killed
-        else:
-            listener.close()
-            return None
-    listener.bind(str(path))
-    listener.listen(16)
-    return listener
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m opsbook.daemon.server")
     parser.add_argument("root", type=Path)
@@ -201,24 +215,31 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     os.chdir("/")
     root = args.root.resolve()
-    live = LiveIndex.open(root)
-    live.index.kept_open = True
-    live.index.store.save()
-    daemon = Daemon(live, args.idle_minutes)
     path = socket_path(root)
-    listener = _listen(path)
-    if listener is None:
-        return 0
-    KnowledgeIndex.resident = daemon.resident
-    try:
-        with listener:
-            daemon.serve(listener)
-    finally:
-        KnowledgeIndex.resident = None
-        with contextlib.suppress(OSError):
-            path.unlink()
-        live.index.kept_open = False
-        live.close()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(path.parent / "daemon.lock", "a") as lock:
+        # One daemon per knowledge base: a second one waits here until the first has stopped (a start right
+        # after opsbook was upgraded, while the old daemon shuts down), then serves.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        live = LiveIndex.open(root)
+        try:
+            live.index.kept_open = True
+            live.index.store.save()
+            path.unlink(missing_ok=True)  # left by a daemon that was killed
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                listener.bind(str(path))
+                listener.listen(16)
+                daemon = Daemon(live, args.idle_minutes)
+                KnowledgeIndex.resident = daemon.resident
+                try:
+                    daemon.serve(listener)
+                finally:
+                    KnowledgeIndex.resident = None
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+        finally:
+            live.index.kept_open = False
+            live.close()
     return 0
 
 

@@ -1,10 +1,11 @@
 """How the `opsbook` command and its daemon talk: one Unix socket per knowledge base, in that knowledge base's
 folder of the user's cache (readable by the user only), carrying frames of a kind byte, a length and a payload.
 
-A run is: the command sends REQUEST (JSON: arguments, working folder, environment, which streams are terminals);
-the daemon may send WANT_STDIN once, answered by STDIN; it ends with ANSWER (a JSON line with the exit code and
-the length of the standard output, then the standard output and the standard error) or REFUSED (run it yourself).
-Standard library only: the client imports this before anything else.
+A run is: the command sends REQUEST (JSON: arguments, working folder, environment, umask, which streams are
+terminals, which opsbook it is); the daemon answers STARTED when it takes it up, or REFUSED (run it yourself);
+it may send WANT_STDIN once, answered by STDIN; it ends with ANSWER: a JSON line with the exit code and the
+lengths of the output's pieces (standard output 1, standard error 2, in the order they were written), then
+those pieces. Standard library only: the client imports this before anything else.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from opsbook.index.location import index_folder
 
 REQUEST = b"Q"
+STARTED = b"S"
 WANT_STDIN = b"I"
 STDIN = b"D"
 ANSWER = b"X"

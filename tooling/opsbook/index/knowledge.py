@@ -57,6 +57,9 @@ class KnowledgeIndex:
         self.previous_ids: dict[str, tuple[str, str]] = {}
         """(kind, id) of the records that files checked again or removed held before this refresh."""
         self._config: Config | None = None
+        self.links: set[str] = set()
+        """Paths of the symbolic links among the files at the last full scan: a targeted refresh looks at them
+        too, since their targets can change without any event on the link."""
         self.kept_open = False
         """True while a resident process owns the index: `close` leaves it open (the process saves it)."""
 
@@ -113,14 +116,19 @@ class KnowledgeIndex:
             self.store.remove(self.store.paths(roles=("runbook", "incident")))
             self.store.set_meta("max_file_bytes", str(max_bytes))
             only = None
-        targeted = scan_paths(self.root, settings["paths"], only) if only is not None and not changed else None
+        targeted = (
+            scan_paths(self.root, settings["paths"], {*only, *self.links}) if only is not None and not changed else None
+        )
         now = time.time_ns()
         if targeted is not None:
             unsettled, absent = targeted
+            self.links.difference_update([*absent, *(item.path for item in unsettled)])
+            self.links.update(item.path for item in unsettled if item.linked)
             stored_absent = self.store.stored(absent)
             gone = [path for path in absent if path in stored_absent]
         else:
             inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
+            self.links = {item.path for item in inputs if item.linked}
             # Most files are settled (their stamp is what it was when their content was last compared, and
             # older than a clock tick); comparing those as plain tuples keeps a warm run cheap.
             settled = self.store.settled(RACY_NS)

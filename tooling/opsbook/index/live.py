@@ -1,7 +1,8 @@
-"""One knowledge index kept open by a long-running process (the MCP server), current before every use.
+"""One knowledge index kept open by a long-running process (the MCP server, the daemon), current before every use.
 
 Opening the index scans every file; a process that answers many questions keeps it open instead and
-brings it up to date only when the folder watch (`opsbook.index.watch`) saw something change.
+brings it up to date only when the folder watch (`opsbook.index.watch`) saw something change, looking at
+the files it names.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class LiveIndex:
         changes = self.watch.changes()
         if changes is None:
             changed = self.index.refresh(jobs=jobs, progress=progress)
-        elif changes:
+        elif changes or self.index.links:  # a link's target may have changed without an event
             prefix = str(self.index.root) + os.sep
             paths = {path.removeprefix(prefix).replace(os.sep, "/") for path in changes}
             changed = self.index.refresh(jobs=jobs, progress=progress, paths=paths)

@@ -19,6 +19,12 @@ from opsbook.records.diagnostics import Diagnostic, Level
 from opsbook.records.files import CATALOG_NAMES, UNKNOWN, Role, Stamp
 
 RECORD_SUFFIX = ".yaml"
+WALKED: tuple[tuple[str, Role, str], ...] = (
+    ("runbooks", "runbook", RECORD_SUFFIX),
+    ("incidents", "incident", RECORD_SUFFIX),
+    ("docs", "docs", ""),
+)
+"""The folders `scan` walks: which setting of `paths`, the role of their files, the ending a file must have."""
 
 
 class Input(NamedTuple):
@@ -33,14 +39,18 @@ class Input(NamedTuple):
     absolute: str
     unread: Diagnostic | None = None
     """Why the file is never read (a link out of the knowledge base, a linked folder, a `.yml` record)."""
+    linked: bool = False
+    """A symbolic link: its stamp is its target's, which can change without any event on the link."""
 
     @property
     def stamp(self) -> Stamp:
         return Stamp(self.size, self.mtime_ns, self.ctime_ns)
 
 
-def _input(path: str, absolute: str, role: Role, stamp: Stamp, unread: Diagnostic | None = None) -> Input:
-    return Input(path, role, *stamp, absolute, unread)
+def _input(
+    path: str, absolute: str, role: Role, stamp: Stamp, unread: Diagnostic | None = None, *, linked: bool = False
+) -> Input:
+    return Input(path, role, *stamp, absolute, unread, linked)
 
 
 def scan(root: Path, paths: dict[str, str]) -> list[Input]:
@@ -48,13 +58,15 @@ def scan(root: Path, paths: dict[str, str]) -> list[Input]:
     base = str(root)
     found = [_single(base, CONFIG_FILE, "config")]
     found.extend(
-        _single(base, f"{paths['catalog'].strip('/')}/{name}", "catalog")
-        for name in CATALOG_NAMES
-        if os.path.isfile(os.path.join(base, paths["catalog"], name))
+        _single(base, path, "catalog") for path in _catalog_paths(paths) if os.path.isfile(os.path.join(base, path))
     )
     for key, role, suffix in WALKED:
         found.extend(_walk(base, paths[key], role, suffix))
     return sorted(found)
+
+
+def _catalog_paths(paths: dict[str, str]) -> list[str]:
+    return [f"{paths['catalog'].strip('/')}/{name}" for name in CATALOG_NAMES]
 
 
 def _single(base: str, path: str, role: Role) -> Input:
@@ -123,18 +135,26 @@ def _not_a_record_file(base: str, real_base: str, path: str, role: Role, suffix:
 
 def scan_paths(root: Path, paths: dict[str, str], changed: Iterable[str]) -> tuple[list[Input], list[str]] | None:
     """What `scan` would find at the paths `changed` (relative, with `/`: files a folder watch saw change), and
-    which of them it would not find (removed, renamed away); None when one of them takes the whole scan (a
-    folder, opsbook.yml, a path under two of the knowledge base's folders)."""
+    which of them it would not find (removed, renamed away, no longer a file); None when one of them takes the
+    whole scan (a folder, opsbook.yml, one of the knowledge base's folders or a folder above one, a path under
+    two of them)."""
     base = str(root)
     real_base = os.path.realpath(base)
     folders = [(paths[key].strip("/"), role, suffix) for key, role, suffix in WALKED]
-    if any(part in ("", ".", "..") for folder, _, _ in folders for part in folder.split("/")):
+    catalog_folder = paths["catalog"].strip("/")
+    if any(
+        part in ("", ".", "..")
+        for folder in [f for f, _, _ in folders] + [catalog_folder]
+        for part in folder.split("/")
+    ):
         return None
-    catalog = {f"{paths['catalog'].strip('/')}/{name}" for name in CATALOG_NAMES}
+    catalog = set(_catalog_paths(paths))
     found: list[Input] = []
     absent: list[str] = []
     for path in changed:
-        if path == CONFIG_FILE:
+        if path == CONFIG_FILE or any(
+            folder == path or folder.startswith(path + "/") for folder in [f for f, _, _ in folders] + [catalog_folder]
+        ):
             return None
         homes = [(role, suffix) for folder, role, suffix in folders if _below(path, folder)]
         if path in catalog:
@@ -153,23 +173,15 @@ def scan_paths(root: Path, paths: dict[str, str], changed: Iterable[str]) -> tup
         if stat.S_ISDIR(status.st_mode):
             return None
         if role == "catalog":
-            if os.path.isfile(absolute):  # as `scan` takes them: a link to a file counts
-                found.append(_input(path, absolute, role, _stamp(absolute)))
-            else:
-                absent.append(path)
+            entries = [_single(base, path, role)] if os.path.isfile(absolute) else []  # as `scan` takes them
         elif stat.S_ISREG(status.st_mode) and path.endswith(suffix):
-            found.append(Input(path, role, status.st_size, status.st_mtime_ns, status.st_ctime_ns, absolute))
+            entries = [Input(path, role, status.st_size, status.st_mtime_ns, status.st_ctime_ns, absolute)]
         else:
-            found.extend(_not_a_record_file(base, real_base, path, role, suffix, stat.S_ISLNK(status.st_mode)))
+            entries = _not_a_record_file(base, real_base, path, role, suffix, stat.S_ISLNK(status.st_mode))
+        found.extend(entries)
+        if not entries:
+            absent.append(path)
     return sorted(found), absent
-
-
-WALKED: tuple[tuple[str, Role, str], ...] = (
-    ("runbooks", "runbook", RECORD_SUFFIX),
-    ("incidents", "incident", RECORD_SUFFIX),
-    ("docs", "docs", ""),
-)
-"""The folders `scan` walks: which setting of `paths`, the role of their files, the ending a file must have."""
 
 
 def _below(path: str, folder: str) -> bool:
@@ -204,6 +216,6 @@ def _link(base: str, real_base: str, path: str, role: Role) -> Input:
     except (OSError, RuntimeError):
         target = absolute  # a link loop: reading it reports the problem
     if target == real_base or target.startswith(real_base + os.sep):
-        return _input(path, absolute, role, _stamp(absolute))
+        return _input(path, absolute, role, _stamp(absolute), linked=True)
     outside = Diagnostic(path, 1, 1, "outside-root", f"links to {target}, outside {base}")
-    return _input(path, absolute, role, _stamp(absolute), outside)
+    return _input(path, absolute, role, _stamp(absolute), outside, linked=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 
 class ChangeWatch:
-    """Folder watches over a knowledge base; `changed()` says whether an event arrived since the last call."""
+    """Folder watches over a knowledge base; `changes()` says what may have changed since the last call."""
 
     def __init__(self, inotify: Any) -> None:
         self._inotify = inotify
@@ -29,7 +29,7 @@ class ChangeWatch:
     @classmethod
     def start(cls, root: Path, paths: dict[str, str]) -> ChangeWatch:
         """Watches on `root` and on every folder under the `paths` of opsbook.yml, set up before the index
-        looks at the files; a watch that cannot start makes every call look changed."""
+        looks at the files; a watch that cannot start makes every call look at every file."""
         try:
             from inotify_simple import INotify
         except (ImportError, OSError, AttributeError):
@@ -76,14 +76,17 @@ class ChangeWatch:
         return changed
 
     def follow(self, root: Path, paths: dict[str, str]) -> None:
-        """Watch `root` and every folder below the knowledge base's folders, including folders created
-        since the last call. A folder added now may have received files before its watch existed, so
-        the next `changed()` answers true."""
+        """Watch `root`, the folders between it and the knowledge base's folders, and every folder below those,
+        as they are now: a folder added, moved or renamed since the last call gets its watch under its present
+        name, and the watches of folders no longer there are dropped. A folder added now may have received files
+        before its watch existed, so the next `changes()` asks for a look at every file."""
         if self._inotify is None:
             return
         folders = [str(root)]
         for name in ("runbooks", "incidents", "catalog", "docs"):
-            folders.extend(_folders_below(os.path.join(root, paths[name].strip("/"))))
+            parts = paths[name].strip("/").split("/")
+            folders.extend(os.path.join(root, *parts[:end]) for end in range(1, len(parts)))
+            folders.extend(_folders_below(os.path.join(root, *parts)))
         from inotify_simple import flags
 
         mask = (
@@ -97,17 +100,21 @@ class ChangeWatch:
             | flags.DELETE_SELF
             | flags.MOVE_SELF
         )
-        for folder in folders:
-            if folder in self._watched:
-                continue
+        watched: dict[str, int] = {}
+        for folder in dict.fromkeys(folders):
             try:
-                self._watched[folder] = self._inotify.add_watch(folder, mask)
+                watched[folder] = self._inotify.add_watch(folder, mask)  # the same descriptor for a watched folder
             except FileNotFoundError:
-                continue  # removed meanwhile: the scan that follows the event sees that
+                continue  # removed meanwhile (or not made yet): the event on its parent asks for a full look
             except OSError:  # out of watches (fs.inotify.max_user_watches) or not allowed
                 self._stop()
                 return
-            self._pending = True
+            if self._watched.get(folder) != watched[folder]:
+                self._pending = True
+        for descriptor in set(self._watched.values()) - set(watched.values()):
+            with contextlib.suppress(OSError):
+                self._inotify.rm_watch(descriptor)
+        self._watched = watched
 
     def _stop(self) -> None:
         with contextlib.suppress(OSError):
