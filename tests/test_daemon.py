@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from opsbook.daemon.client import PACKAGE
 from opsbook.daemon.server import Daemon
-from opsbook.daemon.wire import ANSWER, REFUSED, REQUEST, receive, send, socket_path
+from opsbook.daemon.wire import ANSWER, GO, REFUSED, REQUEST, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from tests.kbfactory import incident, make_kb, runbook, write
@@ -219,10 +219,41 @@ def answer_to(kb: Path, request: object, *, fingerprint: str | None = None) -> t
         ours, theirs = socket.socketpair()
         with ours, theirs:
             send(ours, REQUEST, json.dumps(request).encode())
+            send(ours, GO, b"")  # as a caller does on STARTED
             stops = daemon._answer(theirs)
             return receive(ours)[0], stops
     finally:
         live.close()
+
+
+def test_a_command_whose_caller_gave_up_waiting_is_not_run(kb: Path) -> None:
+    """A caller that waited past BUSY_SECONDS runs the command itself and closes the connection: the daemon,
+    reaching it later, must not run it a second time (a review or an export would be written twice)."""
+    before = sorted(kb.rglob("*"))
+    request = {
+        "op": "run",
+        "argv": ["review", "--week", "2026-W47"],
+        "prog": "opsbook",
+        "cwd": str(kb),
+        "env": dict(os.environ),
+        "umask": 0o022,
+        "stdin_tty": False,
+        "stdout_tty": False,
+        "encoding": "utf-8",
+        "package": PACKAGE,
+    }
+    live = LiveIndex.open(kb)
+    try:
+        daemon = Daemon(live, idle_minutes=1)
+        ours, theirs = socket.socketpair()
+        send(ours, REQUEST, json.dumps(request).encode())
+        ours.close()
+        with theirs:
+            assert daemon._answer(theirs) is False
+        assert daemon.answered == 0
+    finally:
+        live.close()
+    assert sorted(kb.rglob("*")) == before
 
 
 def test_a_daemon_whose_code_changed_refuses_and_stops(kb: Path) -> None:

@@ -147,6 +147,7 @@ def apply(kb: Path, edit: str, step: int) -> None:
         shared = write(kb / "shared/rb-shared.yaml", runbook("rb-shared", "fallback", owner=f"team-{step}"))
         link = kb / "runbooks/fallback/rb-shared.yaml"
         if not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(shared)
     elif edit == "rename-folder":
         here, there = kb / "runbooks/fallback", kb / "runbooks/fallback-moved"
@@ -158,6 +159,7 @@ def apply(kb: Path, edit: str, step: int) -> None:
         outside = write(kb.parent / f"outside-{kb.name}.yaml", runbook("rb-outside", "fallback"))
         link = kb / "runbooks/fallback/rb-outside.yaml"
         if not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(outside)
 
 

@@ -615,20 +615,26 @@ def daemon_start(idle_minutes: float) -> None:
 @daemon.command("stop")
 def daemon_stop() -> None:
     """Stop the daemon of this knowledge base."""
-    from opsbook.daemon.client import ask
+    from opsbook.daemon.client import DaemonError, ask
 
     root = _root()
-    status = ask(root, "stop")
+    try:
+        status = ask(root, "stop")
+    except DaemonError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"stopped the daemon of {root}" if status else f"no daemon runs for {root}")
 
 
 @daemon.command("status")
 def daemon_status() -> None:
     """Whether a daemon answers for this knowledge base (exit 1 if not)."""
-    from opsbook.daemon.client import ask
+    from opsbook.daemon.client import DaemonError, ask
 
     root = _root()
-    status = ask(root, "status")
+    try:
+        status = ask(root, "status")
+    except DaemonError as error:
+        raise click.ClickException(str(error)) from None
     if status is None:
         click.echo(f"no daemon runs for {root}")
         sys.exit(1)

@@ -16,7 +16,9 @@ from typing import Any
 import opsbook
 from opsbook.daemon.wire import (
     ANSWER,
+    GO,
     MAX_SOCKET_PATH,
+    REFUSED,
     REQUEST,
     STARTED,
     STDIN,
@@ -60,6 +62,8 @@ def forward(arguments: list[str], root_option: str | None, prog: str) -> int | N
             connection.settimeout(BUSY_SECONDS)
             kind, _ = receive(connection)
             connection.settimeout(None)
+            if kind == STARTED:
+                send(connection, GO, b"")
             while kind in (STARTED, WANT_STDIN):
                 if kind == WANT_STDIN and consumed is None:
                     consumed = sys.stdin.buffer.read() if sys.stdin is not None else b""
@@ -72,7 +76,8 @@ def forward(arguments: list[str], root_option: str | None, prog: str) -> int | N
     if answer is not None:
         return _write_answer(answer)
     if consumed is not None:  # the command runs here after all, on the input already read
-        sys.stdin = io.TextIOWrapper(io.BytesIO(consumed), encoding=sys.stdin.encoding or "utf-8")
+        encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
+        sys.stdin = io.TextIOWrapper(io.BytesIO(consumed), encoding=encoding)
     return None
 
 
@@ -115,15 +120,21 @@ def _write_answer(payload: bytes) -> int:
 
 
 def ask(root: Path, op: str) -> dict[str, Any] | None:
-    """The daemon's answer to `status` or `stop`, or None when no daemon of this opsbook answers for `root`."""
+    """The daemon's answer to `status` or `stop`, or None when no daemon answers for `root` (or one whose code
+    changed, which stops on being asked). Raises DaemonError when the daemon is another installation's."""
     try:
         with _connect(root) as connection:
             send(connection, REQUEST, json.dumps({"op": op, "package": PACKAGE}).encode())
             kind, payload = receive(connection)
+        answer: dict[str, Any] = json.loads(payload) if payload else {}
     except (OSError, ValueError):
         return None
-    answer: dict[str, Any] = json.loads(payload) if kind == ANSWER else {}
-    return answer or None
+    if kind == REFUSED and answer.get("reason") == "installation":
+        raise DaemonError(
+            f"the daemon of {root} (pid {answer.get('pid')}) is another opsbook installation's "
+            f"({answer.get('package')}); stop it with that installation's `opsbook daemon stop`"
+        )
+    return answer if kind == ANSWER and answer else None
 
 
 def start(root: Path, idle_minutes: float) -> dict[str, Any]:

@@ -27,18 +27,24 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.daemon.client import PACKAGE
-from opsbook.daemon.wire import ANSWER, REFUSED, REQUEST, STARTED, STDIN, WANT_STDIN, receive, send, socket_path
+from opsbook.daemon.wire import ANSWER, GO, REFUSED, REQUEST, STARTED, STDIN, WANT_STDIN, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from opsbook.index.store import code_fingerprint
 from opsbook.support.progress import Progress
+
+RUNNING_CODE = code_fingerprint()
+"""opsbook's code as this process imported it (a daemon that waited for the lock may start after an upgrade)."""
+GO_SECONDS = 10.0
+LOCK_WAIT_SECONDS = 30.0
+"""How long a new daemon waits for the one before it to finish stopping."""
 
 
 class Daemon:
     def __init__(self, live: LiveIndex, idle_minutes: float) -> None:
         self.live = live
         self.idle_minutes = idle_minutes
-        self.fingerprint = code_fingerprint()
+        self.fingerprint = RUNNING_CODE
         self.answered = 0
         self.last_command = time.monotonic()
 
@@ -72,24 +78,32 @@ class Daemon:
         try:
             kind, payload = receive(connection)
             request = json.loads(payload) if kind == REQUEST else None
-            if not isinstance(request, dict) or request.get("package") != PACKAGE:
-                send(connection, REFUSED, b"")
+            if not isinstance(request, dict) or request.get("op") not in ("run", "status", "stop"):
+                send(connection, REFUSED, json.dumps({"reason": "request"}).encode())
+                return False
+            if request.get("package") != PACKAGE:
+                refusal = {"reason": "installation", "package": PACKAGE, "pid": os.getpid()}
+                send(connection, REFUSED, json.dumps(refusal).encode())
                 return False
             if code_fingerprint() != self.fingerprint:  # opsbook changed: stop, for a new daemon to run the new code
-                send(connection, REFUSED, b"")
+                send(connection, REFUSED, json.dumps({"reason": "code"}).encode())
                 return True
-            op = str(request.get("op"))
+            op = request["op"]
             if op in ("status", "stop"):
                 send(connection, ANSWER, json.dumps(self.status()).encode())
-                return op == "stop"
+                return bool(op == "stop")
             send(connection, STARTED, b"")
+            connection.settimeout(GO_SECONDS)  # a caller sends GO at once; one that does not must not hold the daemon
+            if receive(connection)[0] != GO:
+                return False
+            connection.settimeout(None)
             self.last_command = time.monotonic()
             code, chunks = self._run(request, connection)
             self.answered += 1
             head = json.dumps({"code": code, "chunks": [[stream, len(data)] for stream, data in chunks]})
             send(connection, ANSWER, head.encode() + b"\n" + b"".join(data for _, data in chunks))
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # the caller went away (Ctrl-C) or sent what no opsbook sends: nothing to answer
+        except Exception:  # the caller went away (Ctrl-C) or sent what no opsbook sends: the daemon goes on
+            return False
         return False
 
     def status(self) -> dict[str, Any]:
@@ -218,9 +232,18 @@ def main(argv: list[str] | None = None) -> int:
     path = socket_path(root)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(path.parent / "daemon.lock", "a") as lock:
-        # One daemon per knowledge base: a second one waits here until the first has stopped (a start right
-        # after opsbook was upgraded, while the old daemon shuts down), then serves.
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        # One daemon per knowledge base: a second one waits here while the first finishes stopping (a start right
+        # after opsbook was upgraded), and gives up if the first goes on running.
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    print(f"opsbook daemon: another daemon runs for {root}", file=sys.stderr)
+                    return 1
+                time.sleep(0.1)
         live = LiveIndex.open(root)
         try:
             live.index.kept_open = True

@@ -127,8 +127,9 @@ class KnowledgeIndex:
             stored_absent = self.store.stored(absent)
             gone = [path for path in absent if path in stored_absent]
         else:
-            inputs = [item for item in scan(self.root, settings["paths"]) if item.role != "config"]
-            self.links = {item.path for item in inputs if item.linked}
+            everything = scan(self.root, settings["paths"])
+            self.links = {item.path for item in everything if item.linked}
+            inputs = [item for item in everything if item.role != "config"]
             # Most files are settled (their stamp is what it was when their content was last compared, and
             # older than a clock tick); comparing those as plain tuples keeps a warm run cheap.
             settled = self.store.settled(RACY_NS)

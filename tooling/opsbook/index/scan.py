@@ -71,7 +71,7 @@ def _catalog_paths(paths: dict[str, str]) -> list[str]:
 
 def _single(base: str, path: str, role: Role) -> Input:
     absolute = os.path.join(base, path)
-    return _input(path, absolute, role, _stamp(absolute))
+    return _input(path, absolute, role, _stamp(absolute), linked=os.path.islink(absolute))
 
 
 def _stamp(absolute: str) -> Stamp:
