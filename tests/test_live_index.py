@@ -92,11 +92,15 @@ def test_without_inotify_every_update_looks(tmp_path: Path, monkeypatch: pytest.
     live.close()
 
 
-def test_an_edited_file_is_the_only_one_looked_at(live: LiveIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+def forbid_the_whole_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     def whole_scan(*_: object) -> None:
         raise AssertionError("every file was looked at for one edited file")
 
     monkeypatch.setattr("opsbook.index.knowledge.scan", whole_scan)
+
+
+def test_an_edited_file_is_the_only_one_looked_at(live: LiveIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    forbid_the_whole_scan(monkeypatch)
     write(live.index.root / RUNBOOK, runbook("rb-auth-drift", "auth-drift", title="Keys missing in production"))
     assert live.update() == {RUNBOOK}
     assert title(live, RUNBOOK) == "Keys missing in production"
@@ -107,11 +111,7 @@ def test_a_new_folder_is_watched_once_it_was_seen(live: LiveIndex, monkeypatch: 
     write(live.index.root / added, runbook("rb-more", "auth-drift"))
     assert added in live.update()
     live.update()  # the look at every file that the new folder's watch asks for
-
-    def whole_scan(*_: object) -> None:
-        raise AssertionError("every file was looked at for one edited file")
-
-    monkeypatch.setattr("opsbook.index.knowledge.scan", whole_scan)
+    forbid_the_whole_scan(monkeypatch)
     write(live.index.root / added, runbook("rb-more", "auth-drift", title="Seen through the new folder's watch"))
     assert live.update() == {added}
     assert title(live, added) == "Seen through the new folder's watch"

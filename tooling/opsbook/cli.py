@@ -615,30 +615,29 @@ def daemon_start(idle_minutes: float) -> None:
 @daemon.command("stop")
 def daemon_stop() -> None:
     """Stop the daemon of this knowledge base."""
-    from opsbook.daemon.client import DaemonError, ask
-
-    root = _root()
-    try:
-        status = ask(root, "stop")
-    except DaemonError as error:
-        raise click.ClickException(str(error)) from None
+    root, status = _ask_daemon("stop")
     click.echo(f"stopped the daemon of {root}" if status else f"no daemon runs for {root}")
 
 
 @daemon.command("status")
 def daemon_status() -> None:
     """Whether a daemon answers for this knowledge base (exit 1 if not)."""
-    from opsbook.daemon.client import DaemonError, ask
-
-    root = _root()
-    try:
-        status = ask(root, "status")
-    except DaemonError as error:
-        raise click.ClickException(str(error)) from None
+    root, status = _ask_daemon("status")
     if status is None:
         click.echo(f"no daemon runs for {root}")
         sys.exit(1)
     click.echo(_daemon_line(status))
+
+
+def _ask_daemon(op: str) -> tuple[Path, dict[str, Any] | None]:
+    """The knowledge base, and its daemon's answer to `op` (None: no daemon answers)."""
+    from opsbook.daemon.client import DaemonError, ask
+
+    root = _root()
+    try:
+        return root, ask(root, op)
+    except DaemonError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _daemon_line(status: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TextIO
 
 OPTIONS_WITH_A_VALUE = ("--root", "-C")
 """The group's options that take the next word as their value (see `opsbook.cli.main`)."""
@@ -21,13 +22,13 @@ FORWARDED = frozenset({"check", "triage", "actions", "stats", "review", "export"
 def command_line(arguments: list[str]) -> tuple[str | None, str | None]:
     """The command word of an `opsbook` command line (the first word that is neither an option nor the value
     of one), and the value of `--root` / `-C` if it comes before it."""
-    value_of: str | None = None
+    root_next = False
     root: str | None = None
     for argument in arguments:
-        if value_of is not None:
-            root, value_of = argument, None
+        if root_next:
+            root, root_next = argument, False
         elif argument in OPTIONS_WITH_A_VALUE:
-            value_of = argument
+            root_next = True
         elif argument.startswith("--root="):
             root = argument.removeprefix("--root=")
         elif not argument.startswith("-"):
@@ -73,10 +74,17 @@ def main() -> None:
         unused.cancel()
     # Everything is written; freeing ten thousand cached entries one by one would only delay the exit
     # (mypy ends the same way).
-    if not isinstance(code, int):
-        if code is not None:
-            print(code, file=sys.stderr)
-        code = 0 if code is None else 1
+    status = exit_status(code, sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    os._exit(status)
+
+
+def exit_status(code: object, stderr: TextIO) -> int:
+    """What a process ends with for `sys.exit(code)` (a message is printed to `stderr` and ends it with 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=stderr)
+    return 1

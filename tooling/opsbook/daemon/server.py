@@ -31,6 +31,7 @@ from opsbook.daemon.wire import ANSWER, GO, REFUSED, REQUEST, STARTED, STDIN, WA
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from opsbook.index.store import code_fingerprint
+from opsbook.launch import exit_status
 from opsbook.support.progress import Progress
 
 RUNNING_CODE = code_fingerprint()
@@ -103,7 +104,7 @@ class Daemon:
             head = json.dumps({"code": code, "chunks": [[stream, len(data)] for stream, data in chunks]})
             send(connection, ANSWER, head.encode() + b"\n" + b"".join(data for _, data in chunks))
         except Exception:  # the caller went away (Ctrl-C) or sent what no opsbook sends: the daemon goes on
-            return False
+            pass
         return False
 
     def status(self) -> dict[str, Any]:
@@ -135,7 +136,7 @@ class Daemon:
                 main(args=list(request["argv"]), prog_name=str(request["prog"]))
                 code = 0
             except SystemExit as exit_:
-                code = _exit_code(exit_.code, stderr)
+                code = exit_status(exit_.code, stderr)
             except Exception as error:  # the CLI turns errors into exit 3; this is a last resort
                 print(f"opsbook: internal error in the daemon: {type(error).__name__}: {error}", file=stderr)
                 code = 3
@@ -147,16 +148,6 @@ class Daemon:
             time.tzset()
             os.chdir("/")
         return code, output.chunks
-
-
-def _exit_code(code: object, stderr: io.TextIOBase) -> int:
-    """What the process would exit with, as `sys.exit` does it."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=stderr)
-    return 1
 
 
 class _Output:

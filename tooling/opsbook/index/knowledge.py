@@ -58,8 +58,8 @@ class KnowledgeIndex:
         """(kind, id) of the records that files checked again or removed held before this refresh."""
         self._config: Config | None = None
         self.links: set[str] = set()
-        """Paths of the symbolic links among the files at the last full scan: a targeted refresh looks at them
-        too, since their targets can change without any event on the link."""
+        """Paths of the symbolic links among the files (from the last whole scan, kept up by targeted ones): a
+        targeted refresh looks at them too, since their targets can change without any event on the link."""
         self.kept_open = False
         """True while a resident process owns the index: `close` leaves it open (the process saves it)."""
 

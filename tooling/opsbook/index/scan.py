@@ -141,20 +141,14 @@ def scan_paths(root: Path, paths: dict[str, str], changed: Iterable[str]) -> tup
     base = str(root)
     real_base = os.path.realpath(base)
     folders = [(paths[key].strip("/"), role, suffix) for key, role, suffix in WALKED]
-    catalog_folder = paths["catalog"].strip("/")
-    if any(
-        part in ("", ".", "..")
-        for folder in [f for f, _, _ in folders] + [catalog_folder]
-        for part in folder.split("/")
-    ):
+    owned = [folder for folder, _, _ in folders] + [paths["catalog"].strip("/")]
+    if any(part in ("", ".", "..") for folder in owned for part in folder.split("/")):
         return None
     catalog = set(_catalog_paths(paths))
     found: list[Input] = []
     absent: list[str] = []
     for path in changed:
-        if path == CONFIG_FILE or any(
-            folder == path or folder.startswith(path + "/") for folder in [f for f, _, _ in folders] + [catalog_folder]
-        ):
+        if path == CONFIG_FILE or any(folder == path or folder.startswith(path + "/") for folder in owned):
             return None
         homes = [(role, suffix) for folder, role, suffix in folders if _below(path, folder)]
         if path in catalog:
