@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ahocorasick_rs import AhoCorasick
+
 END = r"(?![A-Za-z0-9_-])"
 """The secret ends here: no further token character."""
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -716,7 +718,9 @@ def _rules_by_keyword() -> tuple[tuple[str, tuple[int, ...]], ...]:
 
 
 _RULES_BY_KEYWORD = _rules_by_keyword()
-"""Each keyword is looked for once per text, however many rules share it (`sk` serves seven)."""
+_KEYWORD_SEARCH = AhoCorasick([keyword for keyword, _ in _RULES_BY_KEYWORD])
+"""Finds every occurrence of every keyword in one pass over a text, however many rules share one (`sk`
+serves seven): searching for the 53 keywords one by one took six times longer, a fifth of checking a record."""
 
 
 def find_secrets(text: str) -> list[Secret]:
@@ -746,18 +750,13 @@ def _candidate_starts(text: str) -> dict[int, set[int]]:
     if len(lowered) != len(text):  # `İ` lowers to two characters; keywords are ASCII
         lowered = "".join(character.lower() if character.isascii() else character for character in text)
     candidates: dict[int, set[int]] = {}
-    for keyword, indexes in _RULES_BY_KEYWORD:
-        if keyword not in lowered:
-            continue
-        position = lowered.find(keyword)
-        while position >= 0:
-            for index in indexes:
-                lead, start = RULES[index].lead, position
-                limit = max(0, position - _LONGEST_LEAD)
-                while start > limit and text[start - 1] in lead:
-                    start -= 1
-                candidates.setdefault(index, set()).add(start)
-            position = lowered.find(keyword, position + 1)
+    for keyword, position, _ in _KEYWORD_SEARCH.find_matches_as_indexes(lowered, overlapping=True):
+        for index in _RULES_BY_KEYWORD[keyword][1]:
+            lead, start = RULES[index].lead, position
+            limit = max(0, position - _LONGEST_LEAD)
+            while start > limit and text[start - 1] in lead:
+                start -= 1
+            candidates.setdefault(index, set()).add(start)
     return candidates
 
 
