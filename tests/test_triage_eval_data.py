@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from opsbook.features.triage_eval import EvalSet
@@ -27,20 +28,34 @@ def test_each_text_appears_once() -> None:
 
 
 EXTRA = ROOT / "tests" / "data" / "triage-dev-extra.yaml"
+SECOND_DEV = ROOT / "tests" / "data" / "triage-dev-2.yaml"
 
 
-def test_the_extra_development_texts_are_dev_only_new_and_valid() -> None:
-    extra = EvalSet.model_validate(yaml.safe_load(EXTRA.read_text(encoding="utf-8"))).root
-    assert extra and all(case.split == "dev" and (case.source or "").startswith("https://") for case in extra)
-    known = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
-    assert not {case.source for case in extra} & {case["source"] for case in known}
-    assert not {case.text for case in extra} & {case["text"] for case in known}
+@pytest.mark.parametrize("path", [EXTRA, SECOND_DEV], ids=lambda path: path.name)
+def test_the_further_development_texts_are_dev_only_new_and_valid(path: Path) -> None:
+    cases = EvalSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).root
+    assert cases and all(case.split == "dev" and (case.source or "").startswith("https://") for case in cases)
+    assert len({case.source for case in cases}) == len({case.text for case in cases}) == len(cases)
+    others = [
+        case
+        for other in (ROOT / "tests" / "data").glob("triage-*.yaml")
+        if other != path
+        for case in yaml.safe_load(other.read_text(encoding="utf-8"))
+    ]
+    assert not {case.source for case in cases} & {case.get("source") for case in others}
+    assert not {case.text for case in cases} & {case["text"] for case in others}
 
 
 FRESH = ROOT / "tests" / "data" / "triage-fresh.yaml"
 EARLIER_SETS = [
     ROOT / "tests" / "data" / name
-    for name in ("triage-eval.yaml", "triage-dev-extra.yaml", "triage-holdout.yaml", "triage-holdout-2.yaml")
+    for name in (
+        "triage-eval.yaml",
+        "triage-dev-extra.yaml",
+        "triage-dev-2.yaml",
+        "triage-holdout.yaml",
+        "triage-holdout-2.yaml",
+    )
 ]
 
 
