@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsbook.daemon.client import PACKAGE
-from opsbook.daemon.server import Daemon
-from opsbook.daemon.wire import ANSWER, GO, REFUSED, REQUEST, receive, send, socket_path
+from opsbook.daemon.server import HANGUP, Daemon
+from opsbook.daemon.wire import ANSWER, GO, REFUSED, REQUEST, STARTED, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from tests.kbfactory import incident, make_kb, runbook, write
@@ -226,22 +227,24 @@ def answer_to(kb: Path, request: object, *, fingerprint: str | None = None) -> t
         live.close()
 
 
+RUN_REQUEST = {
+    "op": "run",
+    "argv": ["review", "--week", "2026-W47"],
+    "prog": "opsbook",
+    "umask": 0o022,
+    "stdin_tty": False,
+    "stdout_tty": False,
+    "encoding": "utf-8",
+    "package": PACKAGE,
+}
+"""A request as the client sends it, less the caller's folder and environment."""
+
+
 def test_a_command_whose_caller_gave_up_waiting_is_not_run(kb: Path) -> None:
     """A caller that waited past BUSY_SECONDS runs the command itself and closes the connection: the daemon,
     reaching it later, must not run it a second time (a review or an export would be written twice)."""
     before = sorted(kb.rglob("*"))
-    request = {
-        "op": "run",
-        "argv": ["review", "--week", "2026-W47"],
-        "prog": "opsbook",
-        "cwd": str(kb),
-        "env": dict(os.environ),
-        "umask": 0o022,
-        "stdin_tty": False,
-        "stdout_tty": False,
-        "encoding": "utf-8",
-        "package": PACKAGE,
-    }
+    request = {**RUN_REQUEST, "cwd": str(kb), "env": dict(os.environ)}
     live = LiveIndex.open(kb)
     try:
         daemon = Daemon(live, idle_minutes=1)
@@ -254,6 +257,87 @@ def test_a_command_whose_caller_gave_up_waiting_is_not_run(kb: Path) -> None:
     finally:
         live.close()
     assert sorted(kb.rglob("*")) == before
+
+
+def test_a_command_whose_caller_hangs_up_stops_where_it_is(kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C on the caller closes its connection: the command stops in the daemon, as it would in the caller's
+    own process, and the next update looks at every file (the command may have stopped inside one)."""
+    steps: list[str] = []
+
+    def slow_command(args: list[str], prog_name: str) -> None:
+        for _ in range(100):  # ten seconds at most; the caller hangs up after a third of one
+            steps.append("working")
+            time.sleep(0.1)
+        steps.append("finished")
+
+    monkeypatch.setattr("opsbook.cli.main", slow_command)
+    request = {**RUN_REQUEST, "cwd": str(kb), "env": dict(os.environ)}
+    live = LiveIndex.open(kb)
+    handler = signal.getsignal(HANGUP)
+    try:
+        daemon = Daemon(live, idle_minutes=1)
+        daemon.catch_hangups()
+        ours, theirs = socket.socketpair()
+
+        def caller() -> None:
+            send(ours, REQUEST, json.dumps(request).encode())
+            assert receive(ours)[0] == STARTED
+            send(ours, GO, b"")
+            time.sleep(0.3)
+            ours.close()
+
+        thread = threading.Thread(target=caller)
+        thread.start()
+        with theirs:
+            assert daemon._answer(theirs) is False
+        thread.join()
+        assert "working" in steps and "finished" not in steps
+        assert (daemon.answered, daemon.cancelled) == (0, 1)
+        assert live.look_at_everything
+    finally:
+        signal.signal(HANGUP, handler)
+        live.close()
+
+
+def test_after_a_distrusted_update_every_file_is_looked_at(kb: Path) -> None:
+    """Events the watch reported to an update that stopped part-way are not lost: the next update scans."""
+    live = LiveIndex.open(kb)
+    live.index.kept_open = True
+    KnowledgeIndex.resident = Daemon(live, idle_minutes=1).resident
+    try:
+        write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+        time.sleep(0.05)
+        assert live.watch.changes()  # taken by an update that then stopped
+        live.distrust()
+        assert everything(kb, persistent=True) == cold(kb)
+    finally:
+        KnowledgeIndex.resident = None
+        live.index.kept_open = False
+        live.close()
+
+
+def test_ctrl_c_on_a_command_the_daemon_runs_stops_it_before_it_writes(kb: Path) -> None:
+    for number in range(3000):
+        write(kb / f"incidents/2025/2025-01-01-load-{number}.yaml", incident(f"2025-01-01-load-{number}"))
+    started(kb)
+    for number in range(3000):  # every file changed: the next command waits for seconds while they are checked
+        path = kb / f"incidents/2025/2025-01-01-load-{number}.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    review = subprocess.Popen(
+        [OPSBOOK, "review", "--week", "2026-W47"],
+        cwd=kb,
+        env={**os.environ, "OPSBOOK_DAEMON": "on"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)
+    review.send_signal(signal.SIGINT)
+    assert review.wait(timeout=60) == 130
+    status = opsbook("daemon", "status", cwd=kb).out  # the daemon answers it once it is done with the review
+    assert not list(kb.rglob("2026-W47.md"))
+    assert "1 cancelled" in status
+    assert opsbook("check", "--format", "json", cwd=kb) == opsbook("check", "--format", "json", cwd=kb, daemon=False)
 
 
 def test_a_daemon_whose_code_changed_refuses_and_stops(kb: Path) -> None:

@@ -643,9 +643,10 @@ def _ask_daemon(op: str) -> tuple[Path, dict[str, Any] | None]:
 def _daemon_line(status: dict[str, Any]) -> str:
     from opsbook.records.diagnostics import plural
 
+    cancelled = f", {status['cancelled']} cancelled by their caller" if status.get("cancelled") else ""
     return (
         f"daemon of {status['root']} running (pid {status['pid']}): {plural(status['answered'], 'command')} "
-        f"answered; stops after {status['idle_minutes']:g} idle minutes or `opsbook daemon stop`"
+        f"answered{cancelled}; stops after {status['idle_minutes']:g} idle minutes or `opsbook daemon stop`"
     )
 
 

@@ -5,7 +5,8 @@ Each command runs as it would in its own process: in the caller's working folder
 environment and umask, reading the caller's standard input if it reads any; its output goes back whole, in the
 order it was written, with its exit code. `KnowledgeIndex.open` gives it the resident index of this knowledge
 base, brought up to date from the folder watch; any other knowledge base is opened as usual. The index is saved
-after the answer is sent, so the next process that runs without the daemon starts warm too.
+after the answer is sent, so the next process that runs without the daemon starts warm too. A caller that goes away
+(Ctrl-C) stops its command where it is, as it would in the caller's own process: nothing more gets written.
 
 One daemon per knowledge base (a lock in its cache folder). It stops after `--idle-minutes` without a command,
 on `opsbook daemon stop`, and when opsbook's own code changed (it answers "run it yourself", and the caller
@@ -20,8 +21,11 @@ import fcntl
 import io
 import json
 import os
+import select
+import signal
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,14 @@ RUNNING_CODE = code_fingerprint()
 GO_SECONDS = 10.0
 LOCK_WAIT_SECONDS = 30.0
 """How long a new daemon waits for the one before it to finish stopping."""
+HANGUP = signal.SIGUSR1
+"""Sent to the daemon's main thread, which runs the commands, when the running command's caller went away."""
+HANGUP_EVENTS = select.POLLHUP | select.POLLERR | getattr(select, "POLLRDHUP", 0)
+
+
+class CallerGone(BaseException):
+    """Raised in the running command when its caller went away. A BaseException, so that no `except Exception`
+    of the command catches it."""
 
 
 class Daemon:
@@ -47,7 +59,17 @@ class Daemon:
         self.idle_minutes = idle_minutes
         self.fingerprint = RUNNING_CODE
         self.answered = 0
+        self.cancelled = 0
+        self.running = False
         self.last_command = time.monotonic()
+
+    def catch_hangups(self) -> None:
+        """Let a command stop when its caller goes away (see `_watch_caller`). Only in the main thread."""
+        signal.signal(HANGUP, self._caller_gone)
+
+    def _caller_gone(self, *_: object) -> None:
+        if self.running:  # checked in the main thread, which alone sets it: a late signal finds it False
+            raise CallerGone
 
     def resident(self, root: Path, jobs: int | None, progress: Progress | None) -> KnowledgeIndex | None:
         """This knowledge base's index, up to date (see `KnowledgeIndex.resident`), as a fresh opening has it."""
@@ -99,7 +121,13 @@ class Daemon:
                 return False
             connection.settimeout(None)
             self.last_command = time.monotonic()
-            code, chunks = self._run(request, connection)
+            try:
+                code, chunks = self._run(request, connection)
+            except CallerGone:
+                # It may have stopped inside an update: look at every file next time and derive everything again.
+                self.cancelled += 1
+                self.live.distrust()
+                return False
             self.answered += 1
             head = json.dumps({"code": code, "chunks": [[stream, len(data)] for stream, data in chunks]})
             send(connection, ANSWER, head.encode() + b"\n" + b"".join(data for _, data in chunks))
@@ -112,6 +140,7 @@ class Daemon:
             "pid": os.getpid(),
             "root": str(self.live.index.root),
             "answered": self.answered,
+            "cancelled": self.cancelled,
             "idle_minutes": self.idle_minutes,
         }
 
@@ -126,12 +155,15 @@ class Daemon:
         streams = sys.stdin, sys.stdout, sys.stderr
         environment = dict(os.environ)
         umask = os.umask(int(request["umask"]))
+        finished = threading.Event()
+        threading.Thread(target=_watch_caller, args=(connection, finished), daemon=True).start()
         try:
             os.environ.clear()
             os.environ.update(request["env"])
             time.tzset()
             os.chdir(request["cwd"])
             sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
+            self.running = True
             try:
                 main(args=list(request["argv"]), prog_name=str(request["prog"]))
                 code = 0
@@ -140,7 +172,10 @@ class Daemon:
             except Exception as error:  # the CLI turns errors into exit 3; this is a last resort
                 print(f"opsbook: internal error in the daemon: {type(error).__name__}: {error}", file=stderr)
                 code = 3
+            finally:
+                self.running = False
         finally:
+            finished.set()
             sys.stdin, sys.stdout, sys.stderr = streams
             os.umask(umask)
             os.environ.clear()
@@ -148,6 +183,17 @@ class Daemon:
             time.tzset()
             os.chdir("/")
         return code, output.chunks
+
+
+def _watch_caller(connection: socket.socket, finished: threading.Event) -> None:
+    """Signal the main thread if the caller hangs up before its command finished."""
+    poller = select.poll()
+    poller.register(connection, HANGUP_EVENTS)
+    while not finished.is_set():
+        if poller.poll(100):
+            if not finished.is_set():
+                signal.pthread_kill(threading.main_thread().ident or 0, HANGUP)
+            return
 
 
 class _Output:
@@ -244,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                 listener.bind(str(path))
                 listener.listen(16)
                 daemon = Daemon(live, args.idle_minutes)
+                daemon.catch_hangups()
                 KnowledgeIndex.resident = daemon.resident
                 try:
                     daemon.serve(listener)

@@ -20,6 +20,8 @@ class LiveIndex:
     def __init__(self, index: KnowledgeIndex, watch: ChangeWatch) -> None:
         self.index = index
         self.watch = watch
+        self.look_at_everything = False
+        """Set by `distrust`: the next update scans every file, whatever the watch saw."""
 
     @classmethod
     def open(cls, root: Path) -> LiveIndex:
@@ -37,6 +39,8 @@ class LiveIndex:
     def update(self, *, jobs: int | None = 1, progress: Progress | None = None) -> set[str]:
         """Check again what changed since the last call; the paths of the files checked again or gone."""
         changes = self.watch.changes()
+        if self.look_at_everything:
+            changes, self.look_at_everything = None, False
         if changes is None:
             changed = self.index.refresh(jobs=jobs, progress=progress)
         elif changes or self.index.links:  # a link's target may have changed without an event
@@ -48,6 +52,13 @@ class LiveIndex:
         if changes is None or CONFIG_FILE in changed:  # folders may have been added, or moved by opsbook.yml
             self.watch.follow(self.index.root, self.index.settings["paths"])
         return changed
+
+    def distrust(self) -> None:
+        """After an update may have stopped part-way (a command cancelled inside it): the changes the watch
+        reported may not all be stored, and a derived result may describe rows as they were. So the next update
+        looks at every file, and every derived result is computed again."""
+        self.look_at_everything = True
+        self.index.store.drop_derived()
 
     def close(self) -> None:
         """Stop watching and keep the index for the next command."""

@@ -218,6 +218,11 @@ class Store:
         if earlier is not None and earlier[0] != digest:
             self._forget(earlier[0])
 
+    def drop_derived(self) -> None:
+        """Forget every derived result (their documents go with the next garbage collection)."""
+        self.connection.execute("DELETE FROM derived")
+        self.dirty = True
+
     def _forget(self, digest: bytes) -> None:
         """Delete a replaced result's document unless something still refers to it. Derived results are
         large (an export is 19 MB at ten thousand records) and replaced after every change: left to the
