@@ -150,11 +150,13 @@ def apply(kb: Path, edit: str, step: int) -> None:
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(shared)
     elif edit == "rename-folder":
-        here, there = kb / "runbooks/fallback", kb / "runbooks/fallback-moved"
-        if here.is_dir():
-            here.rename(there)
-        elif there.is_dir():
-            there.rename(here)
+        here = kb / "runbooks/fallback"
+        if here.is_dir():  # away, under a name no earlier step used (a later edit may recreate the folder)
+            here.rename(kb / f"runbooks/fallback-moved-{step}")
+        else:
+            moved = sorted(kb.glob("runbooks/fallback-moved-*"))
+            if moved:
+                moved[-1].rename(here)
     elif edit == "link-outside":
         outside = write(kb.parent / f"outside-{kb.name}.yaml", runbook("rb-outside", "fallback"))
         link = kb / "runbooks/fallback/rb-outside.yaml"

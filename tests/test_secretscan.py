@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opsbook.checks.report import run_check
 from opsbook.records.diagnostics import Diagnostic
-from opsbook.records.secret_patterns import RULES, find_secrets, mask_secrets
+from opsbook.records.secret_patterns import RULES, _candidate_starts, find_secrets, mask_secrets
 from opsbook.records.secrets import scan_text
 from tests.kbfactory import make_kb, runbook, write
 from tests.secret_corpus import Gen, build, look_alikes, rule_examples
@@ -188,3 +190,34 @@ def test_a_binary_file_under_docs_is_scanned_for_the_text_in_it(kb: Path) -> Non
 
 def test_the_bundled_knowledge_base_holds_no_secrets() -> None:
     assert [d for d in run_check(ROOT, use_index=False).diagnostics if d.code == "secret"] == []
+
+
+def candidates_by_plain_search(text: str) -> dict[int, set[int]]:
+    """Where each rule may match, found the slow, obvious way: every keyword looked for on its own."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(character.lower() if character.isascii() else character for character in text)
+    candidates: dict[int, set[int]] = {}
+    for index, rule in enumerate(RULES):
+        for keyword in rule.keywords:
+            position = lowered.find(keyword)
+            while position >= 0:
+                start = position
+                while start > max(0, position - 100) and text[start - 1] in rule.lead:
+                    start -= 1
+                candidates.setdefault(index, set()).add(start)
+                position = lowered.find(keyword, position + 1)
+    return candidates
+
+
+KEYWORD_SOUP = sorted(
+    {keyword for rule in RULES for keyword in rule.keywords} | {"İ", "\u212a", "\ud800", "K", "_", "-", " ", "\n"}
+)
+
+
+@given(st.lists(st.sampled_from(KEYWORD_SOUP) | st.text(max_size=3), max_size=60).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_the_keyword_search_finds_every_occurrence_a_plain_search_finds(text: str) -> None:
+    """Overlapping keywords (`--` in `-----`), keywords shared by rules, case, `İ` (two characters when lowered)
+    and lone surrogates (a mis-decoded byte) included."""
+    assert _candidate_starts(text) == candidates_by_plain_search(text)

@@ -6,7 +6,7 @@ environment and umask, reading the caller's standard input if it reads any; its 
 order it was written, with its exit code. `KnowledgeIndex.open` gives it the resident index of this knowledge
 base, brought up to date from the folder watch; any other knowledge base is opened as usual. The index is saved
 after the answer is sent, so the next process that runs without the daemon starts warm too. A caller that goes away
-(Ctrl-C) stops its command where it is, as it would in the caller's own process: nothing more gets written.
+(Ctrl-C) stops its command where it is, as Ctrl-C stops a command in its own process.
 
 One daemon per knowledge base (a lock in its cache folder). It stops after `--idle-minutes` without a command,
 on `opsbook daemon stop`, and when opsbook's own code changed (it answers "run it yourself", and the caller
@@ -60,16 +60,34 @@ class Daemon:
         self.fingerprint = RUNNING_CODE
         self.answered = 0
         self.cancelled = 0
-        self.running = False
         self.last_command = time.monotonic()
+        self.catching = False
+        self.command = 0
+        """The number of the command running, or of the last one."""
+        self.running = False
+        self.hung_up = 0
+        """The number of the last command whose caller went away."""
 
     def catch_hangups(self) -> None:
-        """Let a command stop when its caller goes away (see `_watch_caller`). Only in the main thread."""
+        """Let a command stop when its caller goes away (see `_watch`). Only in the main thread."""
         signal.signal(HANGUP, self._caller_gone)
+        self.catching = True
 
     def _caller_gone(self, *_: object) -> None:
-        if self.running:  # checked in the main thread, which alone sets it: a late signal finds it False
+        # Runs in the main thread, which alone changes `running` and `command`: a signal that comes late, or
+        # from the watcher of a command that already ended, finds one of them changed and does nothing.
+        if self.running and self.hung_up == self.command:
             raise CallerGone
+
+    def _watch(self, connection: socket.socket, finished: threading.Event, command: int) -> None:
+        """In a thread: tell the main thread if the caller hangs up before `command` finished."""
+        poller = select.poll()
+        poller.register(connection, HANGUP_EVENTS)
+        while not finished.is_set():
+            if poller.poll(100):
+                self.hung_up = command
+                signal.pthread_kill(threading.main_thread().ident or 0, HANGUP)
+                return
 
     def resident(self, root: Path, jobs: int | None, progress: Progress | None) -> KnowledgeIndex | None:
         """This knowledge base's index, up to date (see `KnowledgeIndex.resident`), as a fresh opening has it."""
@@ -155,8 +173,10 @@ class Daemon:
         streams = sys.stdin, sys.stdout, sys.stderr
         environment = dict(os.environ)
         umask = os.umask(int(request["umask"]))
+        self.command += 1
         finished = threading.Event()
-        threading.Thread(target=_watch_caller, args=(connection, finished), daemon=True).start()
+        if self.catching:  # without the handler, the signal would end the daemon
+            threading.Thread(target=self._watch, args=(connection, finished, self.command), daemon=True).start()
         try:
             os.environ.clear()
             os.environ.update(request["env"])
@@ -165,6 +185,8 @@ class Daemon:
             sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
             self.running = True
             try:
+                if self.hung_up == self.command:  # before the command started: its signal found nothing to stop
+                    raise CallerGone
                 main(args=list(request["argv"]), prog_name=str(request["prog"]))
                 code = 0
             except SystemExit as exit_:
@@ -183,17 +205,6 @@ class Daemon:
             time.tzset()
             os.chdir("/")
         return code, output.chunks
-
-
-def _watch_caller(connection: socket.socket, finished: threading.Event) -> None:
-    """Signal the main thread if the caller hangs up before its command finished."""
-    poller = select.poll()
-    poller.register(connection, HANGUP_EVENTS)
-    while not finished.is_set():
-        if poller.poll(100):
-            if not finished.is_set():
-                signal.pthread_kill(threading.main_thread().ident or 0, HANGUP)
-            return
 
 
 class _Output:

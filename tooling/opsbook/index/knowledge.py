@@ -299,6 +299,12 @@ class KnowledgeIndex:
         """Store a result computed from `inputs` (see `derived`), for the next command."""
         self.store.set_derived(name, inputs, payload)
 
+    def distrust(self) -> None:
+        """After a refresh may have stopped part-way: undo a write left half made, and forget the settings and
+        every derived result (one may describe rows as they were), for the next refresh to compute again."""
+        self.store.abandon()
+        self._config = None
+
     def close(self) -> None:
         """Keep what changed (see `Store.save`) and let go of the databases."""
         if self.kept_open:

@@ -55,10 +55,10 @@ class LiveIndex:
 
     def distrust(self) -> None:
         """After an update may have stopped part-way (a command cancelled inside it): the changes the watch
-        reported may not all be stored, and a derived result may describe rows as they were. So the next update
-        looks at every file, and every derived result is computed again."""
+        reported may not all be stored. So the next update looks at every file (see `KnowledgeIndex.distrust`
+        for the rest)."""
         self.look_at_everything = True
-        self.index.store.drop_derived()
+        self.index.distrust()
 
     def close(self) -> None:
         """Stop watching and keep the index for the next command."""

@@ -218,9 +218,13 @@ class Store:
         if earlier is not None and earlier[0] != digest:
             self._forget(earlier[0])
 
-    def drop_derived(self) -> None:
-        """Forget every derived result (their documents go with the next garbage collection)."""
+    def abandon(self) -> None:
+        """Roll back a write left unfinished, and forget the settings and every derived result (their
+        documents go with the next garbage collection)."""
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
         self.connection.execute("DELETE FROM derived")
+        self.connection.execute("DELETE FROM meta WHERE key = 'settings'")
         self.dirty = True
 
     def _forget(self, digest: bytes) -> None:
@@ -302,11 +306,12 @@ class Store:
         if not results:
             return
         connection = self.connection
-        connection.execute("BEGIN")
         try:
+            connection.execute("BEGIN")
             documents = self._insert(results, checked_ns)
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
         self._put_documents(documents)
