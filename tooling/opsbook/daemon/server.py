@@ -183,8 +183,8 @@ class Daemon:
             time.tzset()
             os.chdir(request["cwd"])
             sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
-            self.running = True
             try:
+                self.running = True
                 if self.hung_up == self.command:  # before the command started: its signal found nothing to stop
                     raise CallerGone
                 main(args=list(request["argv"]), prog_name=str(request["prog"]))
