@@ -750,10 +750,12 @@ def _candidate_starts(text: str) -> dict[int, set[int]]:
     lowered = text.lower()
     if len(lowered) != len(text):  # `İ` lowers to two characters; keywords are ASCII
         lowered = "".join(character.lower() if character.isascii() else character for character in text)
-    if not lowered.isascii():  # the search reads UTF-8, which a lone surrogate (a mis-decoded byte) has none of
-        lowered = _SURROGATE.sub("\ufffd", lowered)
+    try:
+        found = _KEYWORD_SEARCH.find_matches_as_indexes(lowered, overlapping=True)
+    except UnicodeEncodeError:  # the search reads UTF-8, which a lone surrogate (a mis-decoded byte) has none of
+        found = _KEYWORD_SEARCH.find_matches_as_indexes(_SURROGATE.sub("\ufffd", lowered), overlapping=True)
     candidates: dict[int, set[int]] = {}
-    for keyword, position, _ in _KEYWORD_SEARCH.find_matches_as_indexes(lowered, overlapping=True):
+    for keyword, position, _ in found:
         for index in _RULES_BY_KEYWORD[keyword][1]:
             lead, start = RULES[index].lead, position
             limit = max(0, position - _LONGEST_LEAD)
