@@ -280,6 +280,94 @@ def test_a_damaged_index_is_rebuilt_and_never_trusted(tmp_path: Path, damage: st
         assert rechecked(kb) == 0, "rebuilt once, warm again on the next run"
 
 
+def rows_file(kb: Path) -> Path:
+    (found,) = index_file(kb).parent.glob("rows-*.sqlite")
+    return found
+
+
+def rows_rechecked(kb: Path) -> int:
+    """How many files an opening of the index checks again, once it has read the records' rows."""
+    index = KnowledgeIndex.open(kb)
+    index.connection.execute("SELECT count(*) FROM records").fetchone()
+    index.close()
+    return index.rechecked
+
+
+@pytest.mark.parametrize("damage", ["pickle", "truncated", "flipped-byte", "missing", "symlink", "other-rows"])
+def test_damaged_rows_are_rebuilt_and_never_trusted(tmp_path: Path, damage: str) -> None:
+    kb = make_kb(tmp_path / "kb")
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    other = make_kb(tmp_path / "other")
+    expected = cold(kb)
+    warm(kb)
+    warm(other)
+    path = rows_file(kb)
+    marker = tmp_path / "ran"
+    data = path.read_bytes()
+    if damage == "pickle":
+        path.write_bytes(pickle.dumps(Planted(marker)))
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flipped-byte":
+        flipped = bytearray(data)
+        flipped[len(data) - 300] ^= 0x01
+        path.write_bytes(bytes(flipped))
+    elif damage == "missing":
+        path.unlink()
+    elif damage == "symlink":
+        path.unlink()
+        path.symlink_to(rows_file(other))
+    else:
+        path.write_bytes(rows_file(other).read_bytes())
+    assert warm(kb) == expected
+    assert not marker.exists()
+    assert rows_rechecked(kb) == 0, "rebuilt once, warm again on the next run"
+
+
+@pytest.mark.parametrize(
+    "command", [["check"], ["stats"], ["review", "--week", "2026-W47", "--format", "json"], ["export"]]
+)
+def test_an_answer_kept_in_the_index_reads_no_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any, command: list[str]
+) -> None:
+    """With nothing changed, these commands answer from the files' findings and the results kept in the
+    index: the records' rows (most of the index) are not read."""
+    kb = make_kb(tmp_path)
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    write(kb / "incidents/2026/broken.yaml", "id: [unclosed\n")
+    monkeypatch.setenv("OPSBOOK_TODAY", ON.isoformat())
+    first = cli(*command, cwd=kb)
+    if command == ["check"]:
+        assert "dangling-ref" in first.output and "yaml-syntax" in first.output
+    loaded = []
+    real_load_rows = Store.load_rows
+
+    def load_rows(store: Store) -> bool:
+        loaded.append(store.rows_loaded)
+        return real_load_rows(store)
+
+    monkeypatch.setattr(Store, "load_rows", load_rows)
+    again = cli(*command, cwd=kb)
+    assert (again.exit_code, again.output) == (first.exit_code, first.output)
+    assert False not in loaded, "the rows were read"
+
+
+def test_a_command_reads_the_rows_of_the_index_it_opened(tmp_path: Path) -> None:
+    """Another command may replace the index and its rows in the meantime: the rows read are those of the
+    index opened, not a mix."""
+    kb = make_kb(tmp_path)
+    warm(kb)
+    first = KnowledgeIndex.open(kb)
+    earlier = rows_file(kb)
+    write(kb / FALLBACK, runbook("rb-fallback-renamed", "fallback"))
+    assert rechecked(kb) == 1
+    assert rows_rechecked(kb) == 0 and not earlier.exists()
+    ids = {row[0] for row in first.connection.execute("SELECT id FROM records WHERE kind = 'runbook'")}
+    first.close()
+    assert "rb-fallback" in ids and "rb-fallback-renamed" not in ids
+    assert first.rechecked == 0
+
+
 def test_a_flipped_byte_in_a_stored_document_is_detected(tmp_path: Path) -> None:
     kb = make_kb(tmp_path / "kb")
     expected = cold(kb)
@@ -662,7 +750,11 @@ def test_pre_commit_style_paths_find_a_knowledge_base_in_a_subfolder(tmp_path: P
 def test_the_index_reports_what_it_holds(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
     index = KnowledgeIndex.open(kb)
-    tables = {row[0] for row in index.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {
+        row[0]
+        for schema in ("main", "rows")
+        for row in index.connection.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")
+    }
     assert {"files", "records", "refs", "action_items", "classes", "catalog", "derived", "meta"} <= tables
     assert json.loads(index.store.meta("settings") or "{}")["name"] == "test"
     assert isinstance(Store.open(kb).connection, type(index.connection))

@@ -82,7 +82,7 @@ def controlled(index: KnowledgeIndex, diagnostics: Iterable[Diagnostic], control
 
 def _suppressions(index: KnowledgeIndex) -> dict[str, list[tuple[str, int, int]]]:
     found: defaultdict[str, list[tuple[str, int, int]]] = defaultdict(list)
-    for path, code, first, last in index.connection.execute(
+    for path, code, first, last in index.file_tables.execute(
         "SELECT path, code, first_line, last_line FROM suppressions"
     ):
         found[path].append((code, first, last))
@@ -96,10 +96,5 @@ def _is_suppressed(diagnostic: Diagnostic, suppressions: Iterable[tuple[str, int
 def _unreadable_files(index: KnowledgeIndex) -> set[str]:
     """Files that could not be read as what they are: records that failed to load or validate, and a
     configuration or catalog file with no valid data."""
-    rows = index.connection.execute(
-        """SELECT f.path FROM files f LEFT JOIN records r ON r.path = f.path
-           WHERE f.diagnostics != '[]'
-             AND ((f.role IN ('runbook', 'incident') AND coalesce(r.valid, 0) = 0)
-                  OR (f.role IN ('config', 'catalog') AND f.document IS NULL))"""
-    )
+    rows = index.file_tables.execute("SELECT path FROM files WHERE diagnostics != '[]' AND NOT readable")
     return {row[0] for row in rows}

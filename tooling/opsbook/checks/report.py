@@ -99,7 +99,7 @@ def failing_records(index: KnowledgeIndex, on: dt.date) -> set[str]:
     """Paths of the records `opsbook check` reports an error in: invalid ones, and valid ones with an
     error such as timestamps out of order or a dangling reference. Figures leave them out."""
     records = {
-        row[0] for row in index.connection.execute("SELECT path FROM files WHERE role IN ('runbook', 'incident')")
+        row[0] for row in index.file_tables.execute("SELECT path FROM files WHERE role IN ('runbook', 'incident')")
     }
     return {d.path for d in reported(index, on) if d.is_error and d.path in records}
 
@@ -107,7 +107,7 @@ def failing_records(index: KnowledgeIndex, on: dt.date) -> set[str]:
 def config_errors(index: KnowledgeIndex) -> list[Diagnostic]:
     """The errors of opsbook.yml, with paths as the user sees them (commands that rely on its settings stop
     on them rather than carry on with the defaults)."""
-    row = index.connection.execute("SELECT diagnostics FROM files WHERE path = ?", (CONFIG_FILE,)).fetchone()
+    row = index.file_tables.execute("SELECT diagnostics FROM files WHERE path = ?", (CONFIG_FILE,)).fetchone()
     found = decode_diagnostics(CONFIG_FILE, row[0]) if row is not None else []
     return [_shown(index, d) for d in found if d.is_error]
 
@@ -137,7 +137,7 @@ def publication_blockers(index: KnowledgeIndex, diagnostics: list[Diagnostic]) -
     """What a public build or export refuses to run over: every likely secret, and every file under docs/
     that could not be scanned (a site generator would publish it unread). `diagnostics` are the knowledge
     base's, as `knowledge_base_diagnostics` gives them."""
-    unscanned = index.connection.execute("SELECT path FROM files WHERE role = 'docs' AND digest IS NULL")
+    unscanned = index.file_tables.execute("SELECT path FROM files WHERE role = 'docs' AND digest IS NULL")
     unscanned_paths = {display_path(index.root / path) for (path,) in unscanned}
     return [d for d in diagnostics if d.code == "secret" or d.path in unscanned_paths]
 
@@ -145,7 +145,7 @@ def publication_blockers(index: KnowledgeIndex, diagnostics: list[Diagnostic]) -
 def _about(
     index: KnowledgeIndex, files: list[Path], own: list[Diagnostic], findings: list[Finding]
 ) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    known = {row[0] for row in index.connection.execute("SELECT path FROM files")}
+    known = {row[0] for row in index.file_tables.execute("SELECT path FROM files")}
     paths = set()
     for file in files:
         path = relative_path(index.root, file)

@@ -2,13 +2,16 @@
 
 Opening compares every file's stamp with the stored one and checks again only the files that changed
 (see `needs_check`); unchanged files keep their stored findings, summaries and data. Commands then
-query the index's tables (see `opsbook.index.store.SCHEMA`) or load records' full data from it.
+query the index's tables through `connection` (see `opsbook.index.store.SCHEMA` and `ROWS_SCHEMA`) or
+load records' full data from it. The records' rows are read from disk the first time `connection` is
+used or a file changed; an answer that needs only the files' findings and kept results never reads them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
@@ -51,7 +54,6 @@ class KnowledgeIndex:
     def __init__(self, root: Path, store: Store) -> None:
         self.root = root
         self.store = store
-        self.connection = store.connection
         self.rechecked = 0
         """How many files were checked again when the index was opened."""
         self.previous_ids: dict[str, tuple[str, str]] = {}
@@ -90,6 +92,21 @@ class KnowledgeIndex:
                 checker.cancel()
         return index
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The index's tables, the records' rows (`ROWS_SCHEMA`) included. Rows found missing or damaged on
+        disk are made again: the index starts over and every file is checked again."""
+        if not self.store.load_rows():
+            self._config = None
+            self._refresh(jobs=None, progress=None, checker=None)
+        return self.store.connection
+
+    @property
+    def file_tables(self) -> sqlite3.Connection:
+        """The tables of `SCHEMA` alone (files, their findings, the catalog, suppressions), without reading the
+        records' rows: for a query that needs nothing else (before the rows are read, a query of them fails)."""
+        return self.store.connection
+
     def __enter__(self) -> KnowledgeIndex:
         return self
 
@@ -113,6 +130,8 @@ class KnowledgeIndex:
         settings = self.settings
         max_bytes = settings["limits"]["max_file_bytes"]
         if self.store.meta("max_file_bytes") != str(max_bytes):
+            if not self.store.load_rows():
+                return self._refresh(jobs, progress, checker)  # the index started over: every file is checked
             self.store.remove(self.store.paths(roles=("runbook", "incident")))
             self.store.set_meta("max_file_bytes", str(max_bytes))
             only = None
@@ -150,6 +169,8 @@ class KnowledgeIndex:
                     unread.append(FileResult(item.path, item.role, item.stamp, None, [item.unread]))
             elif needs_check(item, entry, now, self.store):
                 tasks.append(FileTask(item.absolute, item.path, item.role, max_bytes, item.role != "incident"))
+        if (gone or tasks or unread) and not self.store.load_rows():
+            return self._refresh(jobs, progress, checker)  # the index started over: every file is checked
         self.previous_ids.update(self.store.record_ids([*gone, *(task.path for task in tasks)]))
         self.store.remove(gone)
         self.store.put(unread + check_all(tasks, jobs=jobs, progress=progress, checker=checker), now)
@@ -177,6 +198,7 @@ class KnowledgeIndex:
             result = check_file(FileTask(item.absolute, CONFIG_FILE, "config", DEFAULT_MAX_BYTES))
             if any(d.code == "empty-file" for d in result.diagnostics):
                 result.diagnostics = []
+        self.store.load_rows()  # had they to start over, the index is now empty: the configuration is its first file
         self.store.put([result], now)
         self.store.set_meta("settings", result.document or Config().model_dump_json())
         self._config = None
@@ -205,7 +227,7 @@ class KnowledgeIndex:
         return list(self.store.diagnostics())
 
     def files_checked(self) -> int:
-        (count,) = self.connection.execute(
+        (count,) = self.file_tables.execute(
             "SELECT count(*) FROM files WHERE role IN ('runbook', 'incident', 'catalog')"
         ).fetchone()
         return int(count)

@@ -3,14 +3,20 @@
 Where it lives: in the knowledge base's folder of the user's cache (see `opsbook.index.location`), never inside
 the repository. A copy committed to a repository is never read: nothing looks for an index there.
 
-What it holds, in two SQLite databases:
+What it holds, in SQLite databases:
 
-- `index.sqlite`: the tables below (`SCHEMA`), about 600 bytes per record. It is read whole into memory
-  on every command and written back whole, atomically (a new file renamed into place), only when
-  something changed. The file starts with an HMAC-SHA256 of the database, keyed with a secret kept in
-  the cache folder (`key`, created on first use, readable by the user only), so a truncated, corrupt,
-  flipped or foreign file (copied from another user or machine, or from an older format) fails the
-  check and is rebuilt from the knowledge base; it is never trusted.
+- `index.sqlite`: the tables of `SCHEMA`, what every command needs (each file's stamp and findings), about
+  150 bytes per file. It is read whole into memory on every command and written back whole, atomically (a
+  new file renamed into place), only when something changed. The file starts with an HMAC-SHA256 of the
+  database, keyed with a secret kept in the cache folder (`key`, created on first use, readable by the
+  user only), so a truncated, corrupt, flipped or foreign file (copied from another user or machine, or
+  from an older format) fails the check and is rebuilt from the knowledge base; it is never trusted.
+- `rows-<digest>.sqlite`: the tables of `ROWS_SCHEMA`, the records' rows (about 2 KB per record), read
+  only by a command that queries them or changes a file (`load_rows`); a warm `check` with nothing
+  changed or a `triage` reads none of it. `index.sqlite` names it by the SHA-256 of its content, and it is
+  used only when its content hashes to that name; a new one is written beside it before `index.sqlite`
+  is replaced, so the pair is always consistent. The file is opened with the index, so a command reads
+  the rows of the index it opened even when another command has replaced both since.
 - `documents.sqlite`: each record's validated data as JSON, addressed by the SHA-256 digest of that JSON.
   `index.sqlite` names each file's document by digest, and a document is used only when its text
   hashes to that digest.
@@ -22,6 +28,7 @@ Neither holds anything that can run: SQLite rows of text and numbers, read with 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import json
 import os
@@ -39,41 +46,20 @@ from opsbook.records.files import FileResult, Stamp, digest_of
 if TYPE_CHECKING:
     from opsbook.records.summary import RecordSummary
 
-FORMAT = 3
+FORMAT = 4
 MAGIC = b"opsbook knowledge index\n"
 MAC_BYTES = 32
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
--- every input: records, opsbook.yml, catalog files, docs/ files. `checked_ns`: when the stamp was taken.
+-- every input: records, opsbook.yml, catalog files, docs/ files. `checked_ns`: when the stamp was taken;
+-- `readable` = 0 when the file could not be read as what it is (a record that failed to load or validate,
+-- a configuration or catalog file with no valid data)
 CREATE TABLE files(
     path TEXT PRIMARY KEY, role TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, checked_ns INTEGER NOT NULL,
-    digest BLOB, diagnostics TEXT NOT NULL, document BLOB
+    digest BLOB, diagnostics TEXT NOT NULL, document BLOB, readable INTEGER NOT NULL
 ) WITHOUT ROWID;
--- one row per record with a readable id; `valid` = 0 when the record failed validation
-CREATE TABLE records(
-    path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, valid INTEGER NOT NULL,
-    line INTEGER NOT NULL, col INTEGER NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,
-    visibility TEXT NOT NULL, owner TEXT, summary TEXT,
-    last_reviewed INTEGER, reviewed_line INTEGER, reviewed_col INTEGER, review_interval_days INTEGER,
-    needs_drills INTEGER NOT NULL, last_drill INTEGER,
-    severity TEXT, in_metrics INTEGER NOT NULL, example INTEGER NOT NULL,
-    started TEXT, resolved TEXT, started_day INTEGER,
-    started_at REAL, detected_at REAL, acknowledged_at REAL, mitigated_at REAL, resolved_at REAL,
-    public_summary TEXT, resolution TEXT
-) WITHOUT ROWID;
-CREATE INDEX records_by_id ON records(kind, id);
-CREATE TABLE classes(path TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL,
-    PRIMARY KEY(path, position)) WITHOUT ROWID;
-CREATE TABLE refs(path TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL, target_kind TEXT NOT NULL,
-    target TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, detail TEXT, note TEXT,
-    PRIMARY KEY(path, position)) WITHOUT ROWID;
-CREATE INDEX refs_by_target ON refs(target_kind, target);
-CREATE TABLE action_items(path TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, title TEXT NOT NULL,
-    type TEXT NOT NULL, owner TEXT, priority TEXT NOT NULL, status TEXT NOT NULL, opened INTEGER NOT NULL,
-    due INTEGER, closed INTEGER, reason TEXT, link TEXT, line INTEGER NOT NULL, col INTEGER NOT NULL,
-    PRIMARY KEY(path, position)) WITHOUT ROWID;
 -- ids the catalog defines (workflows, failure classes), where each is written
 CREATE TABLE catalog(path TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
@@ -85,7 +71,34 @@ CREATE TABLE suppressions(path TEXT NOT NULL, position INTEGER NOT NULL, code TE
 -- while `inputs` is unchanged; the payload is kept with the documents, by digest
 CREATE TABLE derived(name TEXT PRIMARY KEY, inputs TEXT NOT NULL, payload BLOB NOT NULL) WITHOUT ROWID;
 """
-PER_FILE_TABLES = ("records", "classes", "refs", "action_items", "catalog", "suppressions")
+ROWS_SCHEMA = """
+-- one row per record with a readable id; `valid` = 0 when the record failed validation
+CREATE TABLE rows.records(
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, valid INTEGER NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,
+    visibility TEXT NOT NULL, owner TEXT, summary TEXT,
+    last_reviewed INTEGER, reviewed_line INTEGER, reviewed_col INTEGER, review_interval_days INTEGER,
+    needs_drills INTEGER NOT NULL, last_drill INTEGER,
+    severity TEXT, in_metrics INTEGER NOT NULL, example INTEGER NOT NULL,
+    started TEXT, resolved TEXT, started_day INTEGER,
+    started_at REAL, detected_at REAL, acknowledged_at REAL, mitigated_at REAL, resolved_at REAL,
+    public_summary TEXT, resolution TEXT
+) WITHOUT ROWID;
+CREATE INDEX rows.records_by_id ON records(kind, id);
+CREATE TABLE rows.classes(path TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL,
+    PRIMARY KEY(path, position)) WITHOUT ROWID;
+CREATE TABLE rows.refs(path TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL,
+    target_kind TEXT NOT NULL, target TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, detail TEXT,
+    note TEXT, PRIMARY KEY(path, position)) WITHOUT ROWID;
+CREATE INDEX rows.refs_by_target ON refs(target_kind, target);
+CREATE TABLE rows.action_items(path TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL,
+    title TEXT NOT NULL, type TEXT NOT NULL, owner TEXT, priority TEXT NOT NULL, status TEXT NOT NULL,
+    opened INTEGER NOT NULL, due INTEGER, closed INTEGER, reason TEXT, link TEXT, line INTEGER NOT NULL,
+    col INTEGER NOT NULL, PRIMARY KEY(path, position)) WITHOUT ROWID;
+"""
+FILE_TABLES = ("files", "catalog", "suppressions")
+ROW_TABLES = ("records", "classes", "refs", "action_items")
+"""Tables with rows per file: those of `SCHEMA`, and those of `ROWS_SCHEMA`."""
 
 
 class Stored(NamedTuple):
@@ -121,6 +134,10 @@ class Store:
         """Where the index is kept, or None when it is not kept (`--no-index`, or no writable cache folder)."""
         self.connection = sqlite3.connect(":memory:", isolation_level=None)
         self.dirty = False
+        self._rows_file: int | None = None
+        """The open rows image named by the index (see `load_rows`), until it is loaded."""
+        self.rows_loaded = False
+        self._rows_dirty = False
         self._documents: sqlite3.Connection | None = None
         self._key = b""
 
@@ -134,10 +151,10 @@ class Store:
             with contextlib.suppress(sqlite3.DatabaseError):
                 store.connection.deserialize(image)
                 if store._meta_matches():
-                    return store
-            store.connection.close()
-            store.connection = sqlite3.connect(":memory:", isolation_level=None)
-        store._create()
+                    store._rows_file = _open_private_file(store._rows_path(store.meta("rows")))
+                    if store._rows_file is not None:
+                        return store
+        store._start_over()
         return store
 
     # --- the index image --------------------------------------------------------------------------------
@@ -152,35 +169,81 @@ class Store:
         data = _read_private_file(self.folder / "index.sqlite")
         if data is None or not data.startswith(MAGIC) or len(data) < len(MAGIC) + MAC_BYTES:
             return None
-        mac, image = data[len(MAGIC) : len(MAGIC) + MAC_BYTES], data[len(MAGIC) + MAC_BYTES :]
-        return image if hmac.compare_digest(mac, self._mac(image)) else None
+        view = memoryview(data)
+        mac, image = view[len(MAGIC) : len(MAGIC) + MAC_BYTES], view[len(MAGIC) + MAC_BYTES :]
+        return bytes(image) if hmac.compare_digest(mac, self._mac(image)) else None
 
-    def _mac(self, image: bytes) -> bytes:
+    def _rows_path(self, digest: str | None) -> Path:
+        assert self.folder is not None
+        return self.folder / f"rows-{digest}.sqlite"
+
+    def load_rows(self) -> bool:
+        """Bring the records' rows (`ROWS_SCHEMA`) into memory, for a query or a change. False when the rows
+        image the index names is missing or damaged: the index then starts over, empty, and every file
+        must be checked again."""
+        if self.rows_loaded:
+            return True
+        image = _read_open_file(self._rows_file) if self._rows_file is not None else None
+        self._rows_file = None
+        if image is not None and hashlib.sha256(image).hexdigest() == self.meta("rows"):
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self.connection.execute("ATTACH ':memory:' AS rows")
+                self.connection.deserialize(image, name="rows")
+                self.connection.execute("SELECT count(*) FROM rows.records").fetchone()
+                self.rows_loaded = True
+                return True
+        self._start_over()
+        return False
+
+    def _mac(self, image: bytes | memoryview) -> bytes:
         return hmac.digest(self._key, image, "sha256")
 
     def _meta_matches(self) -> bool:
         rows = dict(self.connection.execute("SELECT key, value FROM meta"))
         return rows.get("fingerprint") == code_fingerprint() and rows.get("root") == str(self.root)
 
-    def _create(self) -> None:
+    def _start_over(self) -> None:
+        """An empty index in place of whatever was read."""
+        self.connection.close()
+        self._close_rows_file()
+        self.connection = sqlite3.connect(":memory:", isolation_level=None)
         self.connection.executescript(SCHEMA)
+        self.connection.execute("ATTACH ':memory:' AS rows")
+        self.connection.executescript(ROWS_SCHEMA)
         self.connection.executemany(
             "INSERT INTO meta VALUES (?, ?)", [("fingerprint", code_fingerprint()), ("root", str(self.root))]
         )
-        self.dirty = True
+        self.rows_loaded = True
+        self.dirty = self._rows_dirty = True
+
+    def _close_rows_file(self) -> None:
+        if self._rows_file is not None:
+            os.close(self._rows_file)
+            self._rows_file = None
 
     def save(self) -> None:
         """Write the index back, atomically, if it changed; a read-only cache folder only costs speed."""
         if not self.dirty or self.folder is None:
             return
         self._collect_garbage()
-        image = self.connection.serialize()
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if self._rows_dirty:
+                rows = self.connection.serialize(name="rows")
+                digest = hashlib.sha256(rows).hexdigest()
+                _write_private_file(self._rows_path(digest), rows)
+                self.set_meta("rows", digest)
+            image = self.connection.serialize()
             _write_private_file(self.folder / "index.sqlite", MAGIC + self._mac(image) + image)
         except OSError:
             return
-        self.dirty = False
+        if self._rows_dirty:
+            current = self._rows_path(self.meta("rows")).name
+            for earlier in self.folder.glob("rows-*.sqlite"):
+                if earlier.name != current:
+                    with contextlib.suppress(OSError):
+                        earlier.unlink()
+        self.dirty = self._rows_dirty = False
 
     def _keep_statistics(self, changed_files: int) -> None:
         """SQLite plans queries from table statistics (`ANALYZE`); without them a join over ten thousand
@@ -223,6 +286,7 @@ class Store:
         documents go with the next garbage collection)."""
         if self.connection.in_transaction:
             self.connection.execute("ROLLBACK")
+            self._rows_dirty = self.rows_loaded
         self.connection.execute("DELETE FROM derived")
         self.connection.execute("DELETE FROM meta WHERE key = 'settings'")
         self.dirty = True
@@ -270,7 +334,10 @@ class Store:
         return [row[0] for row in self.connection.execute(f"SELECT path FROM files WHERE role IN ({marks})", roles)]
 
     def record_ids(self, paths: list[str]) -> dict[str, tuple[str, str]]:
-        """(kind, id) of the records stored for `paths`."""
+        """(kind, id) of the records stored for `paths` (the rows must be loaded)."""
+        if not paths:
+            return {}
+        self._rows_needed()
         query = "SELECT path, kind, id FROM records WHERE path IN ({marks})"
         return {path: (kind, record_id) for path, kind, record_id in rows_in(self.connection, query, paths)}
 
@@ -283,12 +350,19 @@ class Store:
         self.dirty = True
 
     def remove(self, paths: Iterable[str]) -> None:
+        """Forget the files at `paths` (the rows must be loaded)."""
         gone = [(path,) for path in paths]
         if not gone:
             return
-        for table in ("files", *PER_FILE_TABLES):
+        self._rows_needed()
+        for table in (*FILE_TABLES, *ROW_TABLES):
             self.connection.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
+        self._rows_dirty = True
         self._changed()
+
+    def _rows_needed(self) -> None:
+        if not self.rows_loaded:
+            raise RuntimeError("the index's rows are not loaded (see Store.load_rows)")
 
     @property
     def generation(self) -> str:
@@ -302,9 +376,10 @@ class Store:
         self.dirty = True
 
     def put(self, results: list[FileResult], checked_ns: int) -> None:
-        """Store each file's result in place of what was stored before."""
+        """Store each file's result in place of what was stored before (the rows must be loaded)."""
         if not results:
             return
+        self._rows_needed()
         connection = self.connection
         try:
             connection.execute("BEGIN")
@@ -320,7 +395,7 @@ class Store:
 
     def _insert(self, results: list[FileResult], checked_ns: int) -> list[tuple[bytes, bytes]]:
         self.remove(result.path for result in results)
-        rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in ("files", *PER_FILE_TABLES)}
+        rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in (*FILE_TABLES, *ROW_TABLES)}
         documents = []
         for result in results:
             document_digest = None
@@ -337,6 +412,7 @@ class Store:
                     result.digest,
                     encode_diagnostics(result.diagnostics),
                     document_digest,
+                    _readable(result),
                 )
             )
             if result.summary is not None:
@@ -425,6 +501,7 @@ class Store:
 
     def close(self) -> None:
         self.connection.close()
+        self._close_rows_file()
         if self._documents is not None:
             self._documents.close()
 
@@ -495,6 +572,14 @@ def _summary_rows(rows: dict[str, list[tuple[Any, ...]]], path: str, summary: Re
     )
 
 
+def _readable(result: FileResult) -> bool:
+    if result.role in ("runbook", "incident"):
+        return result.summary is not None and result.summary.valid
+    if result.role in ("config", "catalog"):
+        return result.document is not None
+    return True
+
+
 def _day(value: Any) -> int | None:
     return value.toordinal() if value is not None else None
 
@@ -534,20 +619,35 @@ def _secret_key(folder: Path) -> bytes:
 
 def _read_private_file(path: Path) -> bytes | None:
     """A regular file of this user's, read without following a symbolic link; None for anything else."""
+    return _read_open_file(_open_private_file(path))
+
+
+def _open_private_file(path: Path) -> int | None:
+    """A descriptor of a regular file of this user's, opened without following a symbolic link; None for
+    anything else."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
         status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid():
-            return None
-        with os.fdopen(os.dup(descriptor), "rb") as handle:
+    except OSError:
+        status = None
+    if status is None or not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid():
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _read_open_file(descriptor: int | None) -> bytes | None:
+    """The whole content of an open file, which is closed; None when it cannot be read."""
+    if descriptor is None:
+        return None
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
             return handle.read()
     except OSError:
         return None
-    finally:
-        os.close(descriptor)
 
 
 def _write_private_file(path: Path, content: bytes) -> None:
