@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pty
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from opsbook.daemon.client import PACKAGE
 from opsbook.daemon.server import HANGUP, Daemon
-from opsbook.daemon.wire import ANSWER, GO, REFUSED, REQUEST, STARTED, receive, send, socket_path
+from opsbook.daemon.wire import ANSWER, GO, OUTPUT, REFUSED, REQUEST, STARTED, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from tests.kbfactory import incident, make_kb, runbook, write
@@ -234,6 +235,7 @@ RUN_REQUEST = {
     "umask": 0o022,
     "stdin_tty": False,
     "stdout_tty": False,
+    "stderr_tty": False,
     "encoding": "utf-8",
     "package": PACKAGE,
 }
@@ -453,3 +455,82 @@ def test_no_daemon_is_asked_outside_a_knowledge_base(tmp_path: Path) -> None:
     result = opsbook("check", cwd=tmp_path)
     assert result.code == 2
     assert "no knowledge base" in result.err
+
+
+def test_the_progress_line_is_drawn_on_the_callers_terminal_while_the_daemon_checks(kb: Path) -> None:
+    for number in range(3000):
+        write(kb / f"incidents/2025/2025-01-01-load-{number}.yaml", incident(f"2025-01-01-load-{number}"))
+    started(kb)
+    for number in range(3000):  # every file changed: checking them takes seconds
+        path = kb / f"incidents/2025/2025-01-01-load-{number}.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    terminal, its_side = pty.openpty()
+    check = subprocess.Popen(
+        [OPSBOOK, "check"],
+        cwd=kb,
+        env={**os.environ, "OPSBOOK_DAEMON": "on"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=its_side,
+    )
+    os.close(its_side)
+    drawn = b""
+    drawn_before_the_end = False
+    with contextlib.suppress(OSError):  # the terminal closes with the command
+        while chunk := os.read(terminal, 4096):
+            drawn += chunk
+            drawn_before_the_end = drawn_before_the_end or (b"checking: " in drawn and check.poll() is None)
+    os.close(terminal)
+    out, _ = check.communicate(timeout=120)
+    assert b"checking: " in drawn and b"/3" in drawn, drawn[-300:]
+    assert drawn_before_the_end, "the progress line came only with the answer"
+    assert out == opsbook("check", cwd=kb, daemon=False).out.encode()
+    assert answered(kb) == 1
+
+
+def test_a_reader_that_goes_away_leaves_the_daemons_command_to_finish(kb: Path) -> None:
+    """`opsbook export | head` through the daemon: the command exits 1 as it does alone when its reader is gone,
+    and the daemon's command is not cancelled (its index stays trusted)."""
+    started(kb)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    export = subprocess.run(
+        [OPSBOOK, "export"],
+        cwd=kb,
+        env={**os.environ, "OPSBOOK_DAEMON": "on"},
+        stdin=subprocess.DEVNULL,
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        timeout=120,
+    )
+    os.close(write_end)
+    assert export.returncode == 1
+    assert answered(kb) == 1
+    assert "cancelled" not in opsbook("daemon", "status", cwd=kb).out
+
+
+def test_a_daemon_that_stops_while_answering_is_not_run_again_here(kb: Path) -> None:
+    """Once part of the answer is printed, running the command again here would print it twice: the command says
+    what happened and exits 3."""
+    path = socket_path(kb.resolve())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+
+        def answer_then_die() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                receive(connection)
+                send(connection, STARTED, b"")
+                receive(connection)
+                send(connection, OUTPUT, b"\x01first line of the answer\n")
+
+        thread = threading.Thread(target=answer_then_die)
+        thread.start()
+        result = opsbook("check", cwd=kb, timeout=30)
+        thread.join()
+    path.unlink()
+    assert result.code == 3
+    assert result.out == "first line of the answer\n"
+    assert "the daemon stopped while answering" in result.err

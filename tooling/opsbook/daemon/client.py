@@ -18,6 +18,7 @@ from opsbook.daemon.wire import (
     ANSWER,
     GO,
     MAX_SOCKET_PATH,
+    OUTPUT,
     REFUSED,
     REQUEST,
     STARTED,
@@ -44,8 +45,8 @@ class DaemonError(Exception):
 
 
 def forward(arguments: list[str], root_option: str | None, prog: str) -> int | None:
-    """Run the command line `arguments` in the daemon of its knowledge base, writing its output here, and
-    return its exit code; None when no daemon took it (the caller runs the command itself)."""
+    """Run the command line `arguments` in the daemon of its knowledge base, writing its output here as it
+    comes, and return its exit code; None when no daemon took it (the caller runs the command itself)."""
     if os.environ.get(SWITCH) == "off" or not hasattr(socket, "AF_UNIX"):
         return None
     try:
@@ -56,25 +57,35 @@ def forward(arguments: list[str], root_option: str | None, prog: str) -> int | N
         return None
     consumed: bytes | None = None
     answer: bytes | None = None
+    output = _Output()
     with connection:
         try:
             send(connection, REQUEST, json.dumps(request).encode())
             connection.settimeout(BUSY_SECONDS)
-            kind, _ = receive(connection)
+            kind, payload = receive(connection)
             connection.settimeout(None)
             if kind == STARTED:
                 send(connection, GO, b"")
-            while kind in (STARTED, WANT_STDIN):
+            while kind in (STARTED, WANT_STDIN, OUTPUT):
                 if kind == WANT_STDIN and consumed is None:
                     consumed = sys.stdin.buffer.read() if sys.stdin is not None else b""
                     send(connection, STDIN, consumed)
+                elif kind == OUTPUT:
+                    output.write(payload)
                 kind, payload = receive(connection)
                 if kind == ANSWER:
                     answer = payload
         except (OSError, ValueError):
             pass
     if answer is not None:
-        return _write_answer(answer)
+        return 1 if output.failed else int(json.loads(answer)["code"])
+    if output.started:  # part of the answer is out: running the command again here would repeat it
+        print(
+            "opsbook: the daemon stopped while answering; run the command again "
+            f"({SWITCH}=off runs it without the daemon)",
+            file=sys.stderr,
+        )
+        return 3
     if consumed is not None:  # the command runs here after all, on the input already read
         encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
         sys.stdin = io.TextIOWrapper(io.BytesIO(consumed), encoding=encoding)
@@ -97,26 +108,31 @@ def _request(arguments: list[str], prog: str) -> dict[str, Any]:
         "umask": umask,
         "stdin_tty": _isatty(sys.stdin),
         "stdout_tty": _isatty(sys.stdout),
+        "stderr_tty": _isatty(sys.stderr),
         "encoding": getattr(sys.stdout, "encoding", None) or "utf-8",
         "package": PACKAGE,
     }
 
 
-def _write_answer(payload: bytes) -> int:
-    """Write the daemon's output as the command wrote it; its exit code (1 when the output cannot be written,
-    as a command whose reader went away exits)."""
-    head, _, data = payload.partition(b"\n")
-    answer = json.loads(head)
-    streams = {1: sys.stdout.buffer, 2: sys.stderr.buffer}
-    start = 0
-    try:
-        for stream, size in answer["chunks"]:
-            streams[stream].write(data[start : start + size])
-            streams[stream].flush()
-            start += size
-    except OSError:
-        return 1
-    return int(answer["code"])
+class _Output:
+    """The command's output written here, piece by piece as the daemon sends it. When it cannot be written (the
+    reader went away: `opsbook export | head`), the rest is read and dropped, and the command ends with 1, as a
+    command whose reader went away does; the daemon's command itself finishes as usual."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.failed = False
+
+    def write(self, piece: bytes) -> None:
+        self.started = True
+        if self.failed:
+            return
+        stream = sys.stdout.buffer if piece[:1] == b"\x01" else sys.stderr.buffer
+        try:
+            stream.write(piece[1:])
+            stream.flush()
+        except OSError:
+            self.failed = True
 
 
 def ask(root: Path, op: str) -> dict[str, Any] | None:

@@ -2,11 +2,12 @@
 the commands `opsbook.daemon.client` hands it, one at a time, with the Click commands of `opsbook.cli`.
 
 Each command runs as it would in its own process: in the caller's working folder, with the caller's
-environment and umask, reading the caller's standard input if it reads any; its output goes back whole, in the
-order it was written, with its exit code. `KnowledgeIndex.open` gives it the resident index of this knowledge
-base, brought up to date from the folder watch; any other knowledge base is opened as usual. The index is saved
-after the answer is sent, so the next process that runs without the daemon starts warm too. A caller that goes away
-(Ctrl-C) stops its command where it is, as Ctrl-C stops a command in its own process.
+environment and umask, reading the caller's standard input if it reads any; its output goes back as it is
+written (a progress line is drawn on the caller's terminal), then its exit code. `KnowledgeIndex.open` gives
+it the resident index of this knowledge base, brought up to date from the folder watch; any other knowledge
+base is opened as usual. The index is saved after the answer is sent, so the next process that runs without
+the daemon starts warm too. A caller that goes away (Ctrl-C) stops its command where it is, as Ctrl-C stops a
+command in its own process.
 
 One daemon per knowledge base (a lock in its cache folder). It stops after `--idle-minutes` without a command,
 on `opsbook daemon stop`, and when opsbook's own code changed (it answers "run it yourself", and the caller
@@ -31,7 +32,19 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.daemon.client import PACKAGE
-from opsbook.daemon.wire import ANSWER, GO, REFUSED, REQUEST, STARTED, STDIN, WANT_STDIN, receive, send, socket_path
+from opsbook.daemon.wire import (
+    ANSWER,
+    GO,
+    OUTPUT,
+    REFUSED,
+    REQUEST,
+    STARTED,
+    STDIN,
+    WANT_STDIN,
+    receive,
+    send,
+    socket_path,
+)
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
 from opsbook.index.store import code_fingerprint
@@ -140,15 +153,14 @@ class Daemon:
             connection.settimeout(None)
             self.last_command = time.monotonic()
             try:
-                code, chunks = self._run(request, connection)
+                code = self._run(request, connection)
             except CallerGone:
                 # It may have stopped inside an update: look at every file next time and derive everything again.
                 self.cancelled += 1
                 self.live.distrust()
                 return False
             self.answered += 1
-            head = json.dumps({"code": code, "chunks": [[stream, len(data)] for stream, data in chunks]})
-            send(connection, ANSWER, head.encode() + b"\n" + b"".join(data for _, data in chunks))
+            send(connection, ANSWER, json.dumps({"code": code}).encode())
         except Exception:  # the caller went away (Ctrl-C) or sent what no opsbook sends: the daemon goes on
             pass
         return False
@@ -162,13 +174,13 @@ class Daemon:
             "idle_minutes": self.idle_minutes,
         }
 
-    def _run(self, request: dict[str, Any], connection: socket.socket) -> tuple[int, list[tuple[int, bytearray]]]:
+    def _run(self, request: dict[str, Any], connection: socket.socket) -> int:
+        """Run the requested command, sending its output as it is written; its exit code."""
         from opsbook.cli import main
 
-        output = _Output()
         encoding = str(request["encoding"])
-        stdout = _Text(output.stream(1), encoding, "strict", tty=bool(request["stdout_tty"]))
-        stderr = _Text(output.stream(2), encoding, "backslashreplace", tty=False)
+        stdout = _Text(_Sink(connection, 1), encoding, "strict", tty=bool(request["stdout_tty"]))
+        stderr = _Text(_Sink(connection, 2), encoding, "backslashreplace", tty=bool(request["stderr_tty"]))
         stdin = _Text(io.BufferedReader(_Stdin(connection)), encoding, "strict", tty=bool(request["stdin_tty"]))
         streams = sys.stdin, sys.stdout, sys.stderr
         environment = dict(os.environ)
@@ -204,34 +216,25 @@ class Daemon:
             os.environ.update(environment)
             time.tzset()
             os.chdir("/")
-        return code, output.chunks
-
-
-class _Output:
-    """A command's standard output (1) and standard error (2) as they were written, in order."""
-
-    def __init__(self) -> None:
-        self.chunks: list[tuple[int, bytearray]] = []
-
-    def stream(self, number: int) -> _Sink:
-        return _Sink(self, number)
-
-    def write(self, number: int, data: bytes) -> None:
-        if not self.chunks or self.chunks[-1][0] != number:
-            self.chunks.append((number, bytearray()))
-        self.chunks[-1][1].extend(data)
+        return code
 
 
 class _Sink(io.RawIOBase):
-    def __init__(self, output: _Output, number: int) -> None:
-        self.output = output
-        self.number = number
+    """Standard output (1) or standard error (2) of the running command, sent to its caller as it is written. A
+    caller that can no longer be written to went away: the command stops as it would on Ctrl-C."""
+
+    def __init__(self, connection: socket.socket, number: int) -> None:
+        self.connection = connection
+        self.prefix = bytes([number])
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        self.output.write(self.number, data)
+        try:
+            send(self.connection, OUTPUT, self.prefix + bytes(data))
+        except OSError:
+            raise CallerGone from None
         return len(data)
 
 

@@ -4,10 +4,10 @@ folder of the user's cache (readable by the user only), carrying frames of a kin
 A run is: the command sends REQUEST (JSON: arguments, working folder, environment, umask, which streams are
 terminals, which opsbook it is); the daemon answers STARTED when it takes it up, or REFUSED (run it yourself);
 the command confirms with GO (a command that gave up waiting has closed the connection instead, so the daemon
-never runs a command its caller runs itself); the daemon may send WANT_STDIN once, answered by STDIN; it ends
-with ANSWER: a JSON line with the exit code and the lengths of the output's pieces (standard output 1,
-standard error 2, in the order they were written), then those pieces. Standard library only: the client
-imports this before anything else.
+never runs a command its caller runs itself); while the command runs, the daemon sends its output as it is
+written, one OUTPUT frame per write (the stream's number, 1 or 2, then the bytes), so a progress line is drawn
+live; it may send WANT_STDIN once, answered by STDIN; it ends with ANSWER, the exit code as JSON. Standard
+library only: the client imports this before anything else.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ STARTED = b"S"
 GO = b"G"
 WANT_STDIN = b"I"
 STDIN = b"D"
+OUTPUT = b"O"
 ANSWER = b"X"
 REFUSED = b"R"
 SOCKET_NAME = "daemon.sock"
