@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import pty
+import select
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsbook.daemon.client import PACKAGE
-from opsbook.daemon.server import HANGUP, Daemon
+from opsbook.daemon.server import HANGUP, Daemon, _Sink
 from opsbook.daemon.wire import ANSWER, GO, OUTPUT, REFUSED, REQUEST, STARTED, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
@@ -457,34 +458,43 @@ def test_no_daemon_is_asked_outside_a_knowledge_base(tmp_path: Path) -> None:
     assert "no knowledge base" in result.err
 
 
-def test_the_progress_line_is_drawn_on_the_callers_terminal_while_the_daemon_checks(kb: Path) -> None:
+def test_the_progress_line_is_drawn_on_the_callers_terminal_while_the_daemon_checks(kb: Path, tmp_path: Path) -> None:
     for number in range(3000):
         write(kb / f"incidents/2025/2025-01-01-load-{number}.yaml", incident(f"2025-01-01-load-{number}"))
     started(kb)
-    for number in range(3000):  # every file changed: checking them takes seconds
+    for number in range(3000):  # every file changed: checking them in one process takes seconds
         path = kb / f"incidents/2025/2025-01-01-load-{number}.yaml"
         path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     terminal, its_side = pty.openpty()
-    check = subprocess.Popen(
-        [OPSBOOK, "check"],
-        cwd=kb,
-        env={**os.environ, "OPSBOOK_DAEMON": "on"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=its_side,
-    )
-    os.close(its_side)
-    drawn = b""
-    drawn_before_the_end = False
-    with contextlib.suppress(OSError):  # the terminal closes with the command
-        while chunk := os.read(terminal, 4096):
+    with open(tmp_path / "out", "wb") as out:
+        check = subprocess.Popen(
+            [OPSBOOK, "check", "--jobs", "1"],
+            cwd=kb,
+            env={**os.environ, "OPSBOOK_DAEMON": "on"},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=its_side,
+        )
+        os.close(its_side)
+        drawn = b""
+        drawn_before_the_end = False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if not select.select([terminal], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the terminal closes with the command
+                break
+            if not chunk:
+                break
             drawn += chunk
             drawn_before_the_end = drawn_before_the_end or (b"checking: " in drawn and check.poll() is None)
-    os.close(terminal)
-    out, _ = check.communicate(timeout=120)
+        os.close(terminal)
+        check.wait(timeout=120)
     assert b"checking: " in drawn and b"/3" in drawn, drawn[-300:]
     assert drawn_before_the_end, "the progress line came only with the answer"
-    assert out == opsbook("check", cwd=kb, daemon=False).out.encode()
+    assert (tmp_path / "out").read_text() == opsbook("check", cwd=kb, daemon=False).out
     assert answered(kb) == 1
 
 
@@ -534,3 +544,85 @@ def test_a_daemon_that_stops_while_answering_is_not_run_again_here(kb: Path) -> 
     assert result.code == 3
     assert result.out == "first line of the answer\n"
     assert "the daemon stopped while answering" in result.err
+
+
+def test_a_command_whose_reader_went_away_still_takes_the_whole_answer(kb: Path) -> None:
+    """The daemon's side of `opsbook export | head`: once the reader is gone, the command still reads every piece
+    of the answer (dropping it), so the daemon's command finishes rather than being cancelled."""
+    path = socket_path(kb.resolve())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sent: list[str] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+
+        def answer_at_length() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                receive(connection)
+                send(connection, STARTED, b"")
+                receive(connection)
+                try:
+                    for _ in range(200):  # 13 MB: far more than the socket holds
+                        send(connection, OUTPUT, b"\x01" + b"x" * 65536)
+                    send(connection, ANSWER, json.dumps({"code": 0}).encode())
+                    sent.append("everything")
+                except OSError as error:
+                    sent.append(repr(error))
+
+        thread = threading.Thread(target=answer_at_length)
+        thread.start()
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        command = subprocess.run(
+            [OPSBOOK, "export"],
+            cwd=kb,
+            env={**os.environ, "OPSBOOK_DAEMON": "on"},
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+        os.close(write_end)
+        thread.join()
+    path.unlink()
+    assert command.returncode == 1
+    assert sent == ["everything"]
+
+
+def test_a_failed_update_makes_the_daemon_look_at_every_file_next_time(
+    kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watch's events are spent when an update fails (a pool worker killed, say): the next command must not
+    answer from an index that never took them in."""
+    live = LiveIndex.open(kb)
+    try:
+        daemon = Daemon(live, idle_minutes=1)
+
+        def fails(**_: object) -> set[str]:
+            raise RuntimeError("a pool worker was killed")
+
+        monkeypatch.setattr(live, "update", fails)
+        with pytest.raises(RuntimeError):
+            daemon.resident(kb.resolve(), None, None)
+        assert live.look_at_everything
+    finally:
+        live.close()
+
+
+def test_output_of_a_process_the_command_forked_does_not_reach_the_caller() -> None:
+    ours, theirs = socket.socketpair()
+    sink = _Sink(theirs, 1)
+    child = os.fork()
+    if child == 0:
+        try:
+            sink.write(b"from a pool worker\n")
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    sink.write(b"from the command\n")
+    theirs.close()
+    with ours:
+        assert receive(ours) == (OUTPUT, b"\x01from the command\n")
+        with pytest.raises(ConnectionError):
+            receive(ours)

@@ -361,11 +361,75 @@ def test_a_command_reads_the_rows_of_the_index_it_opened(tmp_path: Path) -> None
     earlier = rows_file(kb)
     write(kb / FALLBACK, runbook("rb-fallback-renamed", "fallback"))
     assert rechecked(kb) == 1
-    assert rows_rechecked(kb) == 0 and not earlier.exists()
+    earlier.unlink()  # as a later command deletes it once it is a minute old
     ids = {row[0] for row in first.connection.execute("SELECT id FROM records WHERE kind = 'runbook'")}
     first.close()
     assert "rb-fallback" in ids and "rb-fallback-renamed" not in ids
     assert first.rechecked == 0
+
+
+def test_earlier_rows_files_are_deleted_once_they_are_a_minute_old(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    warm(kb)
+    earlier = rows_file(kb)
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    rows_rechecked(kb)
+    assert earlier.exists(), "another command may still be about to name it"
+    a_minute_ago = time.time() - 61
+    os.utime(earlier, (a_minute_ago, a_minute_ago))
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback"))
+    rows_rechecked(kb)
+    assert not earlier.exists()
+    assert len(list(index_file(kb).parent.glob("rows-*.sqlite"))) == 2
+
+
+def test_an_index_saved_after_another_command_deleted_its_rows_writes_them_again(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    warm(kb)
+    first = KnowledgeIndex.open(kb)
+    for path in index_file(kb).parent.glob("rows-*.sqlite"):
+        path.unlink()
+    first.keep("a result", "its inputs", b"a payload")  # a change to the index, none to the rows
+    first.close()
+    assert rows_rechecked(kb) == 0
+
+
+def test_an_index_replaced_while_it_is_opened_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between reading index.sqlite and opening the rows it names, another command may have replaced both."""
+    kb = make_kb(tmp_path)
+    warm(kb)
+    real_open = store_module._open_private_file
+    refused = []
+
+    def gone_the_first_time(path: Path) -> int | None:
+        if path.name.startswith("rows-") and not refused:
+            refused.append(path)
+            return None
+        return real_open(path)
+
+    monkeypatch.setattr(store_module, "_open_private_file", gone_the_first_time)
+    assert rows_rechecked(kb) == 0 and refused
+
+
+def test_a_removal_stopped_part_way_leaves_every_table_as_it_was(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    warm(kb)
+    index = KnowledgeIndex.open(kb)
+    connection = index.connection
+
+    def held() -> tuple[Any, ...]:
+        return tuple(
+            connection.execute(f"SELECT count(*) FROM {table} WHERE path = ?", (FALLBACK,)).fetchone()[0]
+            for table in ("files", "records", "classes", "refs")
+        )
+
+    before = held()
+    assert before[0] == before[1] == 1
+    connection.execute("CREATE TEMP TRIGGER stop BEFORE DELETE ON refs BEGIN SELECT RAISE(ABORT, 'stopped'); END")
+    with pytest.raises(sqlite3.DatabaseError, match="stopped"):
+        index.store.remove([FALLBACK])
+    assert held() == before
+    index.close()
 
 
 def test_a_flipped_byte_in_a_stored_document_is_detected(tmp_path: Path) -> None:

@@ -107,7 +107,11 @@ class Daemon:
         if root != self.live.index.root:
             return None
         self.live.index.previous_ids.clear()  # what changed since the last command, not since the daemon started
-        self.live.update(jobs=jobs, progress=progress)
+        try:
+            self.live.update(jobs=jobs, progress=progress)
+        except BaseException:  # the watch's events are spent: look at every file next time
+            self.live.distrust()
+            raise
         return self.live.index
 
     def serve(self, listener: socket.socket) -> None:
@@ -226,11 +230,16 @@ class _Sink(io.RawIOBase):
     def __init__(self, connection: socket.socket, number: int) -> None:
         self.connection = connection
         self.prefix = bytes([number])
+        self.daemon = os.getpid()
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
+        if os.getpid() != self.daemon:  # a pool worker forked by the command: its output goes to the daemon's log
+            if sys.__stderr__ is not None:
+                sys.__stderr__.buffer.write(bytes(data))
+            return len(data)
         try:
             send(self.connection, OUTPUT, self.prefix + bytes(data))
         except OSError:

@@ -87,6 +87,9 @@ class KnowledgeIndex:
         index = cls(root, Store.open(root, persistent=persistent))
         try:
             index._refresh(jobs, progress, checker)
+        except BaseException:
+            index.store.close()
+            raise
         finally:
             if checker is not None:
                 checker.cancel()
@@ -94,12 +97,16 @@ class KnowledgeIndex:
 
     @property
     def connection(self) -> sqlite3.Connection:
-        """The index's tables, the records' rows (`ROWS_SCHEMA`) included. Rows found missing or damaged on
-        disk are made again: the index starts over and every file is checked again."""
+        """The index's tables, the records' rows (`ROWS_SCHEMA`) included (see `read_rows`)."""
+        self.read_rows()
+        return self.store.connection
+
+    def read_rows(self) -> None:
+        """Read the records' rows, if not done yet. Rows found missing or damaged on disk are made again: the
+        index starts over and every file is checked again."""
         if not self.store.load_rows():
             self._config = None
-            self._refresh(jobs=None, progress=None, checker=None)
-        return self.store.connection
+            self._refresh(jobs=1, progress=None, checker=None)
 
     @property
     def file_tables(self) -> sqlite3.Connection:

@@ -33,6 +33,7 @@ class LiveIndex:
         root = Path(os.path.abspath(root))
         watch = ChangeWatch.start(root, Config().paths.model_dump())
         index = KnowledgeIndex.open(root)
+        index.read_rows()  # now: rows found damaged later would rebuild the index unseen by `update`
         watch.follow(index.root, index.settings["paths"])
         return cls(index, watch)
 

@@ -13,10 +13,12 @@ What it holds, in SQLite databases:
   from an older format) fails the check and is rebuilt from the knowledge base; it is never trusted.
 - `rows-<digest>.sqlite`: the tables of `ROWS_SCHEMA`, the records' rows (about 2 KB per record), read
   only by a command that queries them or changes a file (`load_rows`); a warm `check` with nothing
-  changed or a `triage` reads none of it. `index.sqlite` names it by the SHA-256 of its content, and it is
-  used only when its content hashes to that name; a new one is written beside it before `index.sqlite`
-  is replaced, so the pair is always consistent. The file is opened with the index, so a command reads
-  the rows of the index it opened even when another command has replaced both since.
+  changed, `stats`, `review` and `export` answer from `index.sqlite` alone. `index.sqlite` names it by the
+  SHA-256 of its content, and it is used only when its content hashes to that name. A new one is written
+  before the `index.sqlite` that names it; a command that saves an index whose rows file another command
+  has since deleted writes it again; earlier rows files are deleted once they are a minute old (another
+  command may be between writing its rows and its index). The file is opened with the index, so a command
+  reads the rows of the index it opened even when another command has replaced both since.
 - `documents.sqlite`: each record's validated data as JSON, addressed by the SHA-256 digest of that JSON.
   `index.sqlite` names each file's document by digest, and a document is used only when its text
   hashes to that digest.
@@ -34,6 +36,7 @@ import json
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -49,6 +52,8 @@ if TYPE_CHECKING:
 FORMAT = 4
 MAGIC = b"opsbook knowledge index\n"
 MAC_BYTES = 32
+EARLIER_ROWS_KEPT_NS = 60_000_000_000
+"""How long a rows file no longer named by the index is kept (see the module docstring)."""
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -146,8 +151,10 @@ class Store:
         """The stored index of `root`, or an empty one when there is none or it cannot be trusted."""
         folder = index_folder(root) if persistent else None
         store = cls(root, folder)
-        image = store._read_image() if folder is not None else None
-        if image is not None:
+        for _ in range(2):  # again if another command replaced the index and its rows in between
+            image = store._read_image() if store.folder is not None else None
+            if image is None:
+                break
             with contextlib.suppress(sqlite3.DatabaseError):
                 store.connection.deserialize(image)
                 if store._meta_matches():
@@ -203,16 +210,23 @@ class Store:
         return rows.get("fingerprint") == code_fingerprint() and rows.get("root") == str(self.root)
 
     def _start_over(self) -> None:
-        """An empty index in place of whatever was read."""
-        self.connection.close()
-        self._close_rows_file()
-        self.connection = sqlite3.connect(":memory:", isolation_level=None)
-        self.connection.executescript(SCHEMA)
-        self.connection.execute("ATTACH ':memory:' AS rows")
-        self.connection.executescript(ROWS_SCHEMA)
-        self.connection.executemany(
-            "INSERT INTO meta VALUES (?, ?)", [("fingerprint", code_fingerprint()), ("root", str(self.root))]
+        """An empty index in place of whatever was read. Its generation goes on from the one before, so that
+        nothing computed from the earlier index can be taken for a result of the new one."""
+        try:
+            earlier = int(self.generation)
+        except (sqlite3.Error, ValueError):
+            earlier = 0
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+        connection.executescript(SCHEMA)
+        connection.execute("ATTACH ':memory:' AS rows")
+        connection.executescript(ROWS_SCHEMA)
+        connection.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("fingerprint", code_fingerprint()), ("root", str(self.root)), ("generation", str(earlier + 1))],
         )
+        self.connection, replaced = connection, self.connection
+        replaced.close()
+        self._close_rows_file()
         self.rows_loaded = True
         self.dirty = self._rows_dirty = True
 
@@ -226,6 +240,9 @@ class Store:
         if not self.dirty or self.folder is None:
             return
         self._collect_garbage()
+        if not self._rows_dirty and not self._rows_path(self.meta("rows")).exists():
+            self.load_rows()  # another command replaced the index and deleted these rows: they are written again
+            self._rows_dirty = True
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             if self._rows_dirty:
@@ -238,12 +255,17 @@ class Store:
         except OSError:
             return
         if self._rows_dirty:
-            current = self._rows_path(self.meta("rows")).name
-            for earlier in self.folder.glob("rows-*.sqlite"):
-                if earlier.name != current:
-                    with contextlib.suppress(OSError):
-                        earlier.unlink()
+            self._delete_earlier_rows()
         self.dirty = self._rows_dirty = False
+
+    def _delete_earlier_rows(self) -> None:
+        assert self.folder is not None
+        current = self._rows_path(self.meta("rows")).name
+        now = time.time_ns()
+        for earlier in self.folder.glob("rows-*.sqlite"):
+            with contextlib.suppress(OSError):
+                if earlier.name != current and now - earlier.stat().st_mtime_ns > EARLIER_ROWS_KEPT_NS:
+                    earlier.unlink()
 
     def _keep_statistics(self, changed_files: int) -> None:
         """SQLite plans queries from table statistics (`ANALYZE`); without them a join over ten thousand
@@ -286,7 +308,7 @@ class Store:
         documents go with the next garbage collection)."""
         if self.connection.in_transaction:
             self.connection.execute("ROLLBACK")
-            self._rows_dirty = self.rows_loaded
+        self._rows_dirty = self.rows_loaded  # the rows in memory may no longer be those on disk
         self.connection.execute("DELETE FROM derived")
         self.connection.execute("DELETE FROM meta WHERE key = 'settings'")
         self.dirty = True
@@ -355,9 +377,16 @@ class Store:
         if not gone:
             return
         self._rows_needed()
-        for table in (*FILE_TABLES, *ROW_TABLES):
-            self.connection.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
         self._rows_dirty = True
+        self.connection.execute("SAVEPOINT remove")  # all tables or none, inside `put`'s transaction or not
+        try:
+            for table in (*FILE_TABLES, *ROW_TABLES):
+                self.connection.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
+        except BaseException:
+            self.connection.execute("ROLLBACK TO remove")
+            self.connection.execute("RELEASE remove")
+            raise
+        self.connection.execute("RELEASE remove")
         self._changed()
 
     def _rows_needed(self) -> None:
