@@ -28,6 +28,7 @@ from opsbook.daemon.server import HANGUP, Daemon, _Sink
 from opsbook.daemon.wire import ANSWER, GO, OUTPUT, REFUSED, REQUEST, STARTED, receive, send, socket_path
 from opsbook.index.knowledge import KnowledgeIndex
 from opsbook.index.live import LiveIndex
+from tests.interrupts import as_a_shell_starts_it
 from tests.kbfactory import incident, make_kb, runbook, write
 from tests.test_index import EDITS, apply, cold, everything
 
@@ -356,6 +357,7 @@ def test_ctrl_c_on_a_command_the_daemon_runs_stops_it_before_it_writes(kb: Path)
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=as_a_shell_starts_it,
     )
     deadline = time.monotonic() + 60
     while not children(pid):  # the daemon's process pool: it is checking the files for the review

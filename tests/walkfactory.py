@@ -6,7 +6,6 @@ import json
 import os
 import random
 import re
-import signal
 import string
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pexpect
 import yaml
 
 from opsbook.features.walk.log import walks_folder
+from tests.interrupts import as_a_shell_starts_it
 from tests.kbfactory import make_kb, runbook, write
 
 INCIDENT = "incidents/2026/2026-11-17-webhook-secret.yaml"
@@ -91,13 +91,6 @@ def spawn(kb: Path, *args: str, **env: str) -> pexpect.spawn:
         timeout=30,
         preexec_fn=as_a_shell_starts_it,
     )
-
-
-def as_a_shell_starts_it() -> None:
-    """Ctrl-C reaches the walk as it does from a login shell, whatever the test process inherited or set:
-    an ignored or blocked SIGINT would carry over to the child."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def answer(child: pexpect.spawn, script: list[tuple[str, str]]) -> None:
