@@ -744,6 +744,23 @@ def test_an_unchanged_knowledge_base_is_answered_without_yaml_or_pydantic(tmp_pa
     subprocess.run([sys.executable, "-c", check], check=True, cwd=kb, timeout=120)
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the checker is forked from two cores on")
+def test_the_forked_checkers_results_are_read_without_importing_pydantic(tmp_path: Path) -> None:
+    """The checker process imports the validator so that `opsbook check` with one file changed need not: its
+    results (diagnostics and a record's summary) must unpickle in a process without pydantic."""
+    kb = make_kb(tmp_path)
+    warm(kb)
+    write(kb / FALLBACK, runbook("rb-fallback", "fallback", related=["rb-nowhere"]))
+    script = (
+        "import sys; from pathlib import Path; from opsbook.index.prefork import start_early, take_early; "
+        "start_early(); checker = take_early(); assert checker is not None; "
+        "from opsbook.checks.report import run_check; report = run_check(Path('.'), checker=checker); "
+        "assert 'rb-nowhere' in str(report.diagnostics), report.diagnostics; "
+        "assert 'pydantic' not in sys.modules, 'imported pydantic'"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=kb, timeout=120)
+
+
 # --- finding the knowledge base -------------------------------------------------------------------------
 
 

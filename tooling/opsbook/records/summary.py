@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from opsbook.records.models.common import SLUG
+from opsbook.records.ids import INCIDENT_ID, SLUG
 
 if TYPE_CHECKING:
     from opsbook.records.models import Incident, Runbook
@@ -24,9 +24,9 @@ TargetKind = Literal["runbook", "incident", "workflow"]
 TIMESTAMP_NAMES = ("started", "detected", "acknowledged", "mitigated", "resolved")
 HELPED = ("yes", "partly", "no", "wrong-runbook")
 _ID_PATTERNS: dict[TargetKind, re.Pattern[str]] = {
-    "runbook": re.compile(rf"{SLUG}"),
-    "workflow": re.compile(rf"{SLUG}"),
-    "incident": re.compile(rf"\d{{4}}-\d{{2}}-\d{{2}}-{SLUG}"),
+    "runbook": re.compile(SLUG),
+    "workflow": re.compile(SLUG),
+    "incident": re.compile(INCIDENT_ID),
 }
 
 

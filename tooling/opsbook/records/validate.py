@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from opsbook.records.diagnostics import Diagnostic, Level, did_you_mean
-from opsbook.records.models.common import SLUG, Priority
+from opsbook.records.ids import INCIDENT_ID, SLUG
+from opsbook.records.models.common import Priority
 from opsbook.records.models.incident import Severity
 from opsbook.records.yaml_loader import Document, source_lines
 
@@ -31,7 +32,7 @@ _SCALES: dict[tuple[str, ...], str] = {
 }
 _PATTERNS = {
     f"^{SLUG}$": "lower-case words joined by hyphens, such as webhook-secret-rotated",
-    rf"^\d{{4}}-\d{{2}}-\d{{2}}-{SLUG}$": "the start date and a slug, such as 2026-11-03-webhook-400s",
+    f"^{INCIDENT_ID}$": "the start date and a slug, such as 2026-11-03-webhook-400s",
 }
 DATE_HINT = "write dates as YYYY-MM-DD, such as 2026-11-25"
 TIMESTAMP_HINT = "write timestamps as 2026-11-03T14:05:00Z, or with an offset such as +01:00"

@@ -12,11 +12,12 @@ import yaml
 from jinja2 import Environment, StrictUndefined
 
 from opsbook.records.check_file import read_config
+from opsbook.records.ids import SLUG, SLUG_MAX_LENGTH
 from opsbook.records.schema import schema_documents
 from opsbook.support.atomic import write_text
 from opsbook.support.clock import today
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RUNBOOK_ID = re.compile(f"^{SLUG}$")
 
 
 class ScaffoldError(ValueError):
@@ -56,8 +57,10 @@ def _schema_path(record: Path, root: Path) -> str:
 def new_runbook(
     root: Path, failure_class: str, record_id: str, *, title: str | None, owner: str, force: bool = False
 ) -> Path:
-    if not SLUG.match(record_id) or len(record_id) > 80:
-        raise ScaffoldError(f"id {record_id!r} must be lower-case words joined by hyphens (at most 80 characters)")
+    if not RUNBOOK_ID.match(record_id) or len(record_id) > SLUG_MAX_LENGTH:
+        raise ScaffoldError(
+            f"id {record_id!r} must be lower-case words joined by hyphens (at most {SLUG_MAX_LENGTH} characters)"
+        )
     config = read_config(root)
     path = root / config.paths.runbooks / failure_class / f"{record_id}.yaml"
     text = _render(

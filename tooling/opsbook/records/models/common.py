@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
+from opsbook.records.ids import INCIDENT_ID, INCIDENT_ID_MAX_LENGTH, SLUG, SLUG_MAX_LENGTH
+
 INTERNAL: JsonDict = {"x-visibility": "internal"}
 """Marks a field that a public build strips (see `opsbook.features.public`)."""
 
@@ -66,18 +68,17 @@ Name = Annotated[
     Field(description="A team, role or person, e.g. `web-platform` or `payments-lead`."),
 ]
 
-SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 RunbookId = Annotated[
     str,
-    StringConstraints(pattern=rf"^{SLUG}$", max_length=80),
+    StringConstraints(pattern=f"^{SLUG}$", max_length=SLUG_MAX_LENGTH),
     Field(description="Lower-case words joined by hyphens; equals the file name without `.yaml`."),
 ]
 IncidentId = Annotated[
     str,
-    StringConstraints(pattern=rf"^\d{{4}}-\d{{2}}-\d{{2}}-{SLUG}$", max_length=100),
+    StringConstraints(pattern=f"^{INCIDENT_ID}$", max_length=INCIDENT_ID_MAX_LENGTH),
     Field(description="`YYYY-MM-DD-slug`, the start date and a short slug; equals the file name."),
 ]
-Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$", max_length=80)]
+Slug = Annotated[str, StringConstraints(pattern=f"^{SLUG}$", max_length=SLUG_MAX_LENGTH)]
 
 
 def _http_url(value: str) -> str:
