@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,12 +67,20 @@ def seen_before(
 ) -> list[SeenBefore]:
     """Up to `limit` past incidents for `runbook_id`: those that used it, newest first, then those that used a
     runbook sharing one of its signatures. Only public incidents with `public`. Unknown ids give [].
-    `ranking` is the knowledge base's `ranking_index` when the caller holds it already."""
-    found = _seen(index, runbook_id, set(), limit, public)
-    if len(found) == limit:  # enough without looking for the same signatures elsewhere
-        return found
-    siblings = _signature_siblings(ranking or ranking_index(index, public=public), [runbook_id])
-    return _seen(index, runbook_id, siblings[runbook_id], limit, public) if siblings[runbook_id] else found
+    `ranking` is the knowledge base's `ranking_index` when the caller holds it already.
+
+    The answer is kept in the index until any record changes, so that a triage with nothing changed does not
+    read the records' rows."""
+
+    def compute() -> str:
+        found = _seen(index, runbook_id, set(), limit, public)
+        if len(found) < limit:  # not enough: look for the same signatures under other runbooks
+            siblings = _signature_siblings(ranking or ranking_index(index, public=public), [runbook_id])[runbook_id]
+            found = _seen(index, runbook_id, siblings, limit, public) if siblings else found
+        return json.dumps([past.as_dict() for past in found])
+
+    name = f"seen-before:{'public' if public else 'all'}:{limit}:{runbook_id}"
+    return [SeenBefore(**past) for past in json.loads(index.derived(name, index.generation, compute))]
 
 
 def seen_before_all(index: KnowledgeIndex, limit: int = LIMIT, *, public: bool = False) -> dict[str, list[SeenBefore]]:

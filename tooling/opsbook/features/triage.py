@@ -549,21 +549,21 @@ def evaluate(index: TriageIndex, cases: Sequence[Mapping[str, Any]]) -> dict[str
 def ranking_index(index: KnowledgeIndex, *, public: bool = False) -> TriageIndex:
     """The ranking index of the knowledge base's valid runbooks (the public ones with `public`), kept in the
     knowledge index until a runbook, the class catalog or the learned weights change (a change to opsbook's own
-    code rebuilds the whole knowledge index, see `opsbook.index.store.code_fingerprint`)."""
-    rows = list(
-        index.connection.execute(
-            f"""SELECT f.path, f.document FROM files f JOIN records r ON r.path = f.path
-                WHERE r.kind = 'runbook' AND r.valid {"AND r.visibility = 'public'" if public else ""}
-                ORDER BY f.path"""
-        )
+    code rebuilds the whole knowledge index, see `opsbook.index.store.code_fingerprint`).
+
+    The key is the content of every runbook, catalog and configuration file (which runbooks are valid and public,
+    and the classes' names, follow from them alone), read from the files table: a triage with nothing changed
+    never reads the records' rows."""
+    files = index.file_tables.execute(
+        "SELECT path, coalesce(digest, x'') FROM files WHERE role IN ('runbook', 'catalog', 'config') ORDER BY path"
     )
-    inputs = hashlib.blake2b(b"".join(path.encode() + b"\0" + digest for path, digest in rows), digest_size=16)
-    inputs.update(json.dumps(index.catalog_document("classes.yaml"), sort_keys=True, default=str).encode())
+    inputs = hashlib.blake2b(b"".join(path.encode() + b"\0" + digest + b"\0" for path, digest in files), digest_size=16)
     inputs.update(WEIGHTS_FILE.read_bytes())
 
     def compute() -> str:
+        paths = index.record_paths("runbook", where="visibility = 'public'" if public else "")
         runbooks = []
-        for path, record in index.documents(path for path, _ in rows).items():
+        for path, record in index.documents(paths).items():
             runbooks.append(
                 {
                     "id": record["id"],
