@@ -67,7 +67,8 @@ def seen_before(
 ) -> list[SeenBefore]:
     """Up to `limit` past incidents for `runbook_id`: those that used it, newest first, then those that used a
     runbook sharing one of its signatures. Only public incidents with `public`. Unknown ids give [].
-    `ranking` is the knowledge base's `ranking_index` when the caller holds it already.
+    `ranking` is the knowledge base's `ranking_index` when the caller holds it already: it must be that of the
+    index as it is now, for the same `public`, since the answer is kept.
 
     The answer is kept in the index until any record changes, so that a triage with nothing changed does not
     read the records' rows."""
