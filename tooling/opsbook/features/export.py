@@ -76,8 +76,8 @@ def knowledge_base(
         "generated_for": on.isoformat(),
         "public": public,
         "classes": [
-            {"id": c, "title": title, "tagline": tagline, "url": page_url(class_page(c))}
-            for c, (title, tagline) in classes.items()
+            {"id": c, "title": guide.title, "tagline": guide.tagline, "url": page_url(class_page(c))}
+            for c, guide in classes.items()
         ],
         "runbooks": runbooks,
         "incidents": [

@@ -117,12 +117,21 @@ def runbook_rows(index: KnowledgeIndex, *, public: bool = False) -> list[Runbook
     ]
 
 
-def class_guides(index: KnowledgeIndex) -> dict[str, tuple[str, str]]:
-    """Each failure class's title and tagline from the class catalog (the slug, readable, when it is absent)."""
+class CatalogClass(NamedTuple):
+    title: str
+    tagline: str
+    boundary: str
+    """How the class is told apart from its neighbours (empty when the catalog does not say)."""
+
+
+def class_guides(index: KnowledgeIndex) -> dict[str, CatalogClass]:
+    """Each failure class as the class catalog describes it (the slug, readable, when it is absent)."""
     guides = index.catalog_document("classes.yaml") or {"classes": []}
-    written = {guide["id"]: (guide["title"], guide["tagline"]) for guide in guides["classes"]}
-    return {c: written.get(c) or (c.replace("-", " ").capitalize(), "") for c in FAILURE_CLASSES}
+    written = {
+        guide["id"]: CatalogClass(guide["title"], guide["tagline"], guide["boundary"]) for guide in guides["classes"]
+    }
+    return {c: written.get(c) or CatalogClass(c.replace("-", " ").capitalize(), "", "") for c in FAILURE_CLASSES}
 
 
 def class_titles(index: KnowledgeIndex) -> dict[str, str]:
-    return {failure_class: title for failure_class, (title, _) in class_guides(index).items()}
+    return {failure_class: guide.title for failure_class, guide in class_guides(index).items()}

@@ -49,6 +49,12 @@ CLASSES: tuple[str, ...] = FAILURE_CLASSES
 OUTCOMES: tuple[str, ...] = (*CLASSES, NONE)
 """What an answer can be: one of the five classes, or none of them."""
 NONE_NAME = "None of the five classes"
+NONE_BOUNDARY = (
+    "An ordinary bug in the code, the platform or the set-up: a crash, a programming or parse error, a UI "
+    "regression, an install or dependency problem, a wrong argument. Such reports often borrow the classes' "
+    "words (session, token, deploy, cache, permission, 401, 429) while the cause is none of the five."
+)
+"""What `none` means, for whoever decides between it and the classes (the class catalog says it for each class)."""
 EVIDENCE = ("signature", "terms", "phrases", "concepts", "coverage")
 WEIGHTS_FILE = Path(__file__).with_name("triage_weights.json")
 

@@ -79,11 +79,26 @@ class SeenBefore(Answer):
     helpful_runbooks: list[str]
 
 
+class ClassProbability(Answer):
+    id: str = Field(description="A failure class, or `none`: none of the five (an ordinary bug).")
+    name: str
+    probability: float
+    boundary: str | None = Field(
+        description="Only in an unsure answer, for its three most probable outcomes: what the class catalog says"
+        " tells this class apart from its neighbours (for `none`: what an ordinary bug looks like); null when the"
+        " catalog does not describe the class. Judge the error against these to decide."
+    )
+
+
 class TriageAnswer(Answer):
     failure_class: str | None = Field(description="null: the text matches none of the five failure classes.")
     class_name: str | None
     confidence: float = Field(description="The probability of the answer given (a class, or none of them).")
-    unsure: bool = Field(description="Below the calibrated threshold: say it is a guess, and check the runbook.")
+    unsure: bool = Field(
+        description="Below the calibrated threshold: the class is a guess. Decide between the first three `classes`"
+        " from the error and their `boundary`, and say that you did."
+    )
+    classes: list[ClassProbability] = Field(description="The five classes and `none`, most probable first.")
     matches: list[TriageMatch]
     seen_before: list[SeenBefore] = Field(description="What happened the last times the first runbook was needed.")
 
