@@ -54,7 +54,7 @@ EXPECTED_TOOLS = {
 }
 
 
-STALE_BOUNDARY = "Wrong output with the correct,\n      current build id answering is a code bug, not staleness."
+STALE_BOUNDARY = "Wrong\n      output with the correct, current build id answering is a code bug, not staleness."
 EDITED_BOUNDARY = "Wrong output with the current build answering is a code bug (edited while the server runs)."
 
 
